@@ -1,0 +1,1 @@
+"""Chat-facing layer: router, parsing, dialogs, message catalogue, adapters and the CLI."""

@@ -1,0 +1,60 @@
+"""Wiring: settings -> engine (migrated) -> registry -> router."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bot.router import Router
+from core.config import ConfigError, Settings
+from core.periods import Clock
+from core.rules import Registry
+from storage import migrate
+from storage.db import is_sqlite, make_engine
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def shifted_clock(start: datetime) -> Clock:
+    """A clock that starts at ``start`` and then runs at real speed (for --now)."""
+    offset = start - system_clock()
+    return lambda: system_clock() + offset
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    registry: Registry
+    clock: Clock
+
+    def router(self) -> Router:
+        return Router(
+            self.engine,
+            self.registry,
+            self.settings.tz,
+            self.clock,
+            self.settings.locale,
+            self.settings.dialog_timeout_minutes,
+        )
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The engine, with an SQLite database upgraded in place; PostgreSQL must be upgraded
+    explicitly (``zhibu db upgrade``) because several processes may share it."""
+    engine = make_engine(settings.database.url, settings.database.echo)
+    if is_sqlite(engine):
+        migrate.upgrade(engine)
+    elif not migrate.is_current(engine):
+        raise ConfigError(
+            "database.url", "database.url", "数据库结构不是最新版本，请先运行 zhibu db upgrade"
+        )
+    return engine
+
+
+def build_app(settings: Settings, clock: Clock = system_clock) -> App:
+    return App(settings, open_engine(settings), Registry.from_settings(settings.activities), clock)

@@ -1,0 +1,259 @@
+"""The ``zhibu`` command: run the bot, the console, the demo, status, database and admin."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot import console
+from bot.app import App, build_app, shifted_clock, system_clock
+from bot.messages import t
+from bot.parsing import parse_period
+from bot.render import branch_status, org_status
+from core import admin, demo
+from core.compliance import as_dict
+from core.config import ConfigError, Settings, load_settings
+from core.errors import DomainError
+from core.periods import Period, local_today
+from core.status import org_status as org_status_result
+from storage import migrate
+from storage.db import make_engine, session_scope
+
+EXIT_USAGE = 2
+BANNER = (
+    "支部助手控制台（身份 {user}，聊天 {chat}）。输入 /help 查看命令，Ctrl-D 退出。"
+    "接入 Telegram：在 config.toml 的 [telegram] 下填写 token，或设置环境变量 ZHIBU_TELEGRAM__TOKEN。"
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="zhibu", description="支部助手 Zhibu")
+    p.add_argument("--config", help="配置文件路径（默认 ZHIBU_CONFIG 或 ./config.toml）")
+    p.add_argument("--verbose", "-v", action="store_true", help="输出调试日志")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="启动机器人（未配置聊天平台时进入控制台）")
+
+    c = sub.add_parser("console", help="在终端里以某个用户身份对话")
+    c.add_argument("--user", required=True, help="控制台用户 ID，如 sec1")
+    c.add_argument("--chat", required=True, help="控制台聊天 ID，如 branch1")
+    c.add_argument("--now", help="假定的当前时间，ISO 格式，如 2026-03-15T10:00")
+
+    d = sub.add_parser("demo", help="写入示范镇演示数据")
+    d.add_argument("--reset", action="store_true", help="清空演示数据后重建")
+    d.add_argument("--now", help="以此时间为“今天”生成数据")
+
+    s = sub.add_parser("status", help="查看完成情况（与 /status 相同的数字）")
+    s.add_argument("--branch", help="支部名称或简称")
+    s.add_argument("--period", help="时间段：2026-03、2026Q1、2026、本季度…（默认本月）")
+    s.add_argument("--now", help="假定的当前时间，ISO 格式")
+    s.add_argument("--org", help="党委名称（有多个党委时）")
+    s.add_argument("--json", action="store_true", help="输出 JSON")
+
+    db = sub.add_parser("db", help="数据库迁移").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="升级数据库结构到最新版本")
+    db.add_parser("current", help="显示数据库结构版本是否最新")
+
+    _admin_parser(sub)
+    return p
+
+
+def _admin_parser(sub) -> None:
+    a = sub.add_parser("admin", help="设置党委、支部、成员与绑定").add_subparsers(
+        dest="admin_command", required=True
+    )
+    x = a.add_parser("create-org", help="新建党委")
+    x.add_argument("name")
+    x = a.add_parser("add-branch", help="新建支部")
+    x.add_argument("name")
+    x.add_argument("--short", help="简称，如 一村")
+    x.add_argument("--org")
+    x = a.add_parser("add-group", help="新建党小组")
+    x.add_argument("branch")
+    x.add_argument("name")
+    x.add_argument("--org")
+    x = a.add_parser("add-member", help="新增成员")
+    x.add_argument("name")
+    x.add_argument("--branch")
+    x.add_argument("--role", help="secretary/deputy/committee/member 或 书记/副书记/支委/党员")
+    x.add_argument("--org-role", help="leader/admin 或 领导/管理员")
+    x.add_argument("--group", help="党小组名称")
+    x.add_argument("--org")
+    x = a.add_parser("import-members", help="从 CSV 导入成员")
+    x.add_argument("file", type=Path)
+    x.add_argument("--org")
+    x = a.add_parser("bind-user", help="把聊天平台用户绑定到成员")
+    x.add_argument("--member", required=True)
+    x.add_argument("--branch")
+    x.add_argument("--platform", required=True, help="console / telegram / wecom")
+    x.add_argument("--user", required=True, help="平台上的用户 ID")
+    x.add_argument("--org")
+    x = a.add_parser("bind-chat", help="把聊天绑定到支部或党委")
+    x.add_argument("--platform", required=True)
+    x.add_argument("--chat", required=True)
+    x.add_argument("--branch", help="支部；不写则绑定到党委")
+    x.add_argument("--org")
+    x = a.add_parser("list", help="列出党委、支部与成员数")
+    x.add_argument("--org")
+
+
+def parse_now(value: str | None, settings: Settings) -> datetime | None:
+    """--now as an aware datetime; a naive value is local time in the configured zone."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(
+            f"--now 的格式不对：{value!r}，应为 2026-03-15 或 2026-03-15T10:00"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.config)
+        return _run(args, settings)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except admin.AdminError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 1
+    except DomainError as exc:
+        print(f"错误：{t(exc.key, 'zh_CN', **exc.params)}", file=sys.stderr)
+        return 1
+
+
+def _run(args, settings: Settings) -> int:
+    if args.command == "db":
+        return _db(args, settings)
+    now = parse_now(getattr(args, "now", None), settings)
+    app = build_app(settings, shifted_clock(now) if now else system_clock)
+    match args.command:
+        case "run":
+            return _run_bot(app)
+        case "console":
+            return console.run(app.router(), args.user, args.chat)
+        case "demo":
+            return _demo(app, args.reset)
+        case "status":
+            return _status(app, args)
+        case "admin":
+            return _admin(app, args)
+    return EXIT_USAGE
+
+
+def _db(args, settings: Settings) -> int:
+    engine = make_engine(settings.database.url)
+    if args.db_command == "upgrade":
+        migrate.upgrade(engine)
+        print("数据库结构已是最新版本。")
+    else:
+        print("最新" if migrate.is_current(engine) else "需要升级：运行 zhibu db upgrade")
+    return 0
+
+
+def _run_bot(app: App) -> int:
+    if app.settings.telegram.token is not None:
+        print(
+            "已配置 Telegram 令牌，但本版本尚未包含 Telegram 适配器；请先删除令牌以控制台模式运行。",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    with session_scope(app.engine) as session:
+        if not demo.has_any_org(session):
+            demo.seed(session, app.clock, local_today(app.clock, app.settings.tz))
+    print(BANNER.format(user="sec1", chat="branch1"), flush=True)
+    return console.run(app.router(), "sec1", "branch1")
+
+
+def _demo(app: App, reset: bool) -> int:
+    with session_scope(app.engine) as session:
+        created = demo.seed(session, app.clock, local_today(app.clock, app.settings.tz), reset)
+    print(
+        "已写入演示数据：示范镇党委，8个村党支部。"
+        if created
+        else "演示数据已存在，未做改动（如需重建请加 --reset）。"
+    )
+    return 0
+
+
+def _status(app: App, args) -> int:
+    today = local_today(app.clock, app.settings.tz)
+    period = Period.containing("month", today)
+    if args.period:
+        found = parse_period(args.period, today)
+        if found is None:
+            print(
+                f"时间段格式不对：{args.period!r}，可写 2026-03、2026Q1、2026 或 本季度",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        period = found
+    with session_scope(app.engine) as session:
+        result = org_status_result(session, app.registry, today, args.org, period, args.branch)
+        org = admin.get_org(session, args.org)
+    if args.json:
+        data = {"org": org.name, "period_label": period.label(), **as_dict(result, app.registry)}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    elif args.branch:
+        print(branch_status(result.branches[0], result, app.registry, app.settings.locale))
+    else:
+        print(org_status(result, org.name, app.registry, app.settings.locale))
+    return 0
+
+
+def _admin(app: App, args) -> int:
+    with session_scope(app.engine) as session:
+        message = _admin_action(session, app, args)
+    print(message)
+    return 0
+
+
+def _admin_action(session, app: App, args) -> str:
+    clock, cmd = app.clock, args.admin_command
+    if cmd == "create-org":
+        org = admin.create_org(session, clock, args.name)
+        return f"已创建党委“{org.name}”。"
+    org = admin.get_org(session, args.org)
+    if cmd == "add-branch":
+        b = admin.add_branch(session, clock, org, args.name, args.short)
+        return f"已创建支部“{b.name}”。"
+    if cmd == "add-group":
+        g = admin.add_group(session, admin.branch_named(session, org, args.branch), args.name)
+        return f"已创建党小组“{g.name}”。"
+    if cmd == "add-member":
+        m = admin.add_member(
+            session, clock, org, args.name, args.branch, args.role, args.org_role, args.group
+        )
+        return f"已添加成员“{m.name}”（编号 {m.id}）。"
+    if cmd == "import-members":
+        if not args.file.exists():
+            raise admin.AdminError(f"找不到文件 {args.file}")
+        r = admin.import_members(session, clock, org, args.file)
+        return f"已导入 {r.created} 名成员，跳过已存在的 {r.skipped} 名。"
+    if cmd == "bind-user":
+        m = admin.find_member(session, org, args.member, args.branch)
+        admin.bind_identity(session, m, args.platform, args.user)
+        return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
+    if cmd == "bind-chat":
+        branch = admin.branch_named(session, org, args.branch) if args.branch else None
+        admin.bind_chat(session, org, args.platform, args.chat, branch)
+        return (
+            f"已将 {args.platform} 聊天 {args.chat} 绑定到“{branch.name if branch else org.name}”。"
+        )
+    return admin.describe(session, org)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""The command table: names, Chinese command words, one-line help and an example each.
+
+The router dispatches on it, /help prints it, and chat adapters build their menus from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    words: tuple[str, ...]  # Chinese words that work without a slash, e.g. "记录"
+    zh: str
+    en: str
+    example: str
+    leader_only: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "log",
+        ("记录", "登记"),
+        "记录一次会议或活动",
+        "Log a meeting",
+        "/log 支委会 3月5日 出席7人 缺席1人 主题:学习贯彻全会精神",
+    ),
+    Command(
+        "study",
+        ("学习",),
+        "记录一次学习（集中学习、交流研讨、辅导报告等）",
+        "Log a study session",
+        "/study 集中学习 3月10日 2小时 18人 主题:党章",
+    ),
+    Command(
+        "commit",
+        ("承诺",),
+        "登记承诺事项（加“个人”为个人承诺）",
+        "Add a commitment",
+        "/commit 完成村道硬化2公里 截止6月30日",
+    ),
+    Command("done", ("兑现",), "承诺事项已兑现", "Mark a commitment fulfilled", "/done 3 已验收"),
+    Command(
+        "withdraw",
+        ("撤回承诺",),
+        "撤销承诺事项（须写原因）",
+        "Withdraw a commitment",
+        "/withdraw 3 项目取消",
+    ),
+    Command(
+        "commitments",
+        ("承诺事项", "承诺列表"),
+        "查看进行中的承诺事项",
+        "List open commitments",
+        "/commitments",
+    ),
+    Command(
+        "status",
+        ("进度", "统计", "状态"),
+        "查看三会一课完成情况",
+        "Show compliance",
+        "/status 本季度",
+    ),
+    Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list"),
+    Command("edit", ("修改",), "修改一条记录", "Edit a record", "/edit 12 地点:村委会"),
+    Command("undo", ("撤销",), "撤销自己最近的一条记录", "Undo your last record", "/undo"),
+    Command(
+        "excuse",
+        ("免开",),
+        "登记因故免开的会议（镇党委）",
+        "Excuse a missed meeting (leaders)",
+        "/excuse 一村 党课 2026Q3 防汛抢险",
+        leader_only=True,
+    ),
+    Command("help", ("帮助",), "查看全部命令和示例", "Show help", "/help"),
+    Command("cancel", ("取消",), "取消正在进行的操作", "Cancel the current dialog", "/cancel"),
+)
+
+BY_NAME = {c.name: c for c in COMMANDS}
+BY_WORD = {w: c for c in COMMANDS for w in c.words}

@@ -1,0 +1,276 @@
+"""The message catalogue: every sentence a user sees, zh-CN first, English second."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+ZH, EN = "zh_CN", "en"
+
+FIELD_NAMES = {
+    ZH: {
+        "type": "活动类型",
+        "date": "日期",
+        "held_on": "日期",
+        "present": "出席人数",
+        "hours": "时长",
+        "group": "党小组",
+        "content": "承诺内容",
+        "due": "截止日期",
+        "reason": "原因",
+        "id": "编号",
+    },
+    EN: {
+        "type": "activity type",
+        "date": "date",
+        "held_on": "date",
+        "present": "attendance",
+        "hours": "duration",
+        "group": "party group",
+        "content": "commitment",
+        "due": "due date",
+        "reason": "reason",
+        "id": "number",
+    },
+}
+
+STATUS_MARKS = {"met": "✅", "pending": "⏳", "missed": "❌", "excused": "➖"}
+STATUS_WORDS = {
+    ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "已说明免开"},
+    EN: {"met": "done", "pending": "to do", "missed": "missed", "excused": "excused"},
+}
+COMMITMENT_STATUS = {
+    ZH: {
+        "in_progress": "进行中",
+        "fulfilled": "已兑现",
+        "explained": "未兑现-已说明",
+        "withdrawn": "已撤销",
+        "overdue": "已逾期",
+    },
+    EN: {
+        "in_progress": "in progress",
+        "fulfilled": "fulfilled",
+        "explained": "explained",
+        "withdrawn": "withdrawn",
+        "overdue": "overdue",
+    },
+}
+
+_CATALOGUE: dict[str, dict[str, str]] = {
+    # --- refusals and failures
+    "unknown_user": {
+        ZH: "抱歉，我还不认识你。请联系管理员为你开通后再使用。",
+        EN: "Sorry, I don't know you yet. Please ask your administrator to register you.",
+    },
+    "forbidden": {
+        ZH: "抱歉，你没有权限进行这项操作。",
+        EN: "Sorry, you are not allowed to do that.",
+    },
+    "internal_error": {
+        ZH: "抱歉，处理时出了点问题，已记录（错误编号 {error_id}）。请稍后再试，或把编号告诉管理员。",
+        EN: "Sorry, something went wrong (error id {error_id}). Please try again later.",
+    },
+    # --- input problems, each with the right form
+    "unknown_type": {
+        ZH: "没认出活动类型“{text}”。可用的类型：{choices}。\n例如：/log 支委会 3月5日 出席7人",
+        EN: "Unknown activity type “{text}”. Known types: {choices}.\n"
+        "Example: /log 支委会 3月5日 出席7人",
+    },
+    "not_study_type": {
+        ZH: "“{text}”不是学习活动，请用 /log 记录。学习类型：{choices}。",
+        EN: "“{text}” is not a study session; use /log. Study types: {choices}.",
+    },
+    "missing_field": {
+        ZH: "还缺少{field}。{hint}",
+        EN: "The {field} is missing. {hint}",
+    },
+    "future_date": {
+        ZH: "日期 {day} 还没到，无法记录尚未召开的会议。请核对日期后重发，例如：/log 支委会 昨天 出席7人",
+        EN: "{day} is in the future: only meetings already held can be logged. "
+        "Check the date, e.g. /log 支委会 昨天 出席7人",
+    },
+    "too_old": {
+        ZH: "日期 {day} 距今超过一年，可能写错了年份。请核对后重发，例如：/log 支委会 2026-03-05 出席7人",
+        EN: "{day} is more than a year ago; is the year right? e.g. /log 支委会 2026-03-05 出席7人",
+    },
+    "invalid_date": {
+        ZH: "日期“{text}”不存在，请检查月份和日子，例如 3月5日、2026-03-05、昨天。",
+        EN: "“{text}” is not a valid date. Try 3月5日, 2026-03-05 or 昨天.",
+    },
+    "invalid_time": {
+        ZH: "时间“{text}”不对，请写成 14:00-16:00 的形式。",
+        EN: "“{text}” is not a valid time; write it like 14:00-16:00.",
+    },
+    "present_exceeds_expected": {
+        ZH: "实到 {present} 人多于应到 {expected} 人，请核对人数，例如：应到25 实到22。",
+        EN: "{present} present is more than the {expected} expected; please check, "
+        "e.g. 应到25 实到22.",
+    },
+    "attendance_sum": {
+        ZH: "实到 {present} 人加缺席 {absent} 人超过了应到 {expected} 人，请核对人数。",
+        EN: "{present} present plus {absent} absent exceeds the {expected} expected.",
+    },
+    "bad_hours": {
+        ZH: "时长 {hours} 小时不合理，请写 0.5 到 24 之间的小时数，例如：2小时。",
+        EN: "{hours} hours makes no sense; give 0.5 to 24 hours, e.g. 2小时.",
+    },
+    "bad_time_range": {
+        ZH: "结束时间要晚于开始时间，例如 14:00-16:00。",
+        EN: "The end time must be after the start, e.g. 14:00-16:00.",
+    },
+    "unknown_group": {
+        ZH: "本支部没有“{text}”这个党小组。现有党小组：{choices}。",
+        EN: "There is no party group “{text}” in this branch. Groups: {choices}.",
+    },
+    "nothing_to_undo": {
+        ZH: "你还没有可撤销的记录。",
+        EN: "You have no record to undo.",
+    },
+    "no_such_record": {
+        ZH: "找不到编号为 {id} 的记录。可用 /list 查看最近的记录及编号。",
+        EN: "No record number {id}. Use /list to see recent records and their numbers.",
+    },
+    "no_such_commitment": {
+        ZH: "找不到编号为 {id} 的承诺事项。可用 /commitments 查看编号。",
+        EN: "No commitment number {id}. Use /commitments to see their numbers.",
+    },
+    "commitment_closed": {
+        ZH: "承诺事项 #{id} 已经是“{status}”状态，无需再次操作。",
+        EN: "Commitment #{id} is already {status}.",
+    },
+    "due_in_past": {
+        ZH: "截止日期 {day} 已经过去，请填写今后的日期，例如：截止6月30日。",
+        EN: "The due date {day} has passed; give a future date, e.g. 截止6月30日.",
+    },
+    "too_long": {
+        ZH: "{field}太长了（最多 {limit} 字），请精简后重发。",
+        EN: "The {field} is too long (at most {limit} characters).",
+    },
+    "unknown_branch": {
+        ZH: "没有找到名为“{text}”的支部。请写支部全称或简称，例如：一村。",
+        EN: "No branch called “{text}”. Give its name or short name, e.g. 一村.",
+    },
+    "ambiguous_branch": {
+        ZH: "“{text}”能对应多个支部：{choices}。请写得更具体一些。",
+        EN: "“{text}” matches several branches: {choices}. Please be more specific.",
+    },
+    "no_org": {
+        ZH: "数据库里还没有党委。请先运行 zhibu demo 或 zhibu admin create-org。",
+        EN: "No organisation yet. Run zhibu demo or zhibu admin create-org first.",
+    },
+    "bad_status_args": {
+        ZH: "没看懂“{text}”。可以写支部、时间段或活动类型，例如：/status 一村 2026Q1、/status 本季度、/status 党课。",
+        EN: "I don't understand “{text}”. Try /status 一村 2026Q1, /status 本季度 or /status 党课.",
+    },
+    "bad_edit": {
+        ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",
+        EN: "Usage: /edit NUMBER field:value, e.g. /edit 12 地点:村委会 or /edit 12 实到20人.",
+    },
+    "bad_id": {
+        ZH: "请在命令后写编号，例如：{example}",
+        EN: "Put the number after the command, e.g. {example}",
+    },
+    "bad_excuse": {
+        ZH: "用法：/excuse 支部 活动类型 时间段 原因，例如：/excuse 一村 党课 2026Q3 防汛抢险。",
+        EN: "Usage: /excuse BRANCH TYPE PERIOD REASON, e.g. /excuse 一村 党课 2026Q3 防汛抢险.",
+    },
+    "unknown_command": {
+        ZH: "没有“{text}”这个命令。发送 /help 查看全部命令和示例。",
+        EN: "There is no command “{text}”. Send /help for all commands with examples.",
+    },
+    "not_a_command": {
+        ZH: "请用命令告诉我要做什么，例如：/log 支委会 昨天 出席7人。发送 /help 查看全部命令。",
+        EN: "Tell me what to do with a command, e.g. /log 支委会 昨天 出席7人. Send /help for all.",
+    },
+    # --- guided questions
+    "ask_type": {
+        ZH: "请问是什么活动？回复名称或序号：",
+        EN: "Which activity? Reply with a name or number:",
+    },
+    "ask_study_type": {
+        ZH: "请问是哪类学习？回复名称或序号：",
+        EN: "Which kind of study? Reply with a name or number:",
+    },
+    "ask_date": {
+        ZH: "哪天召开的？例如：今天、昨天、3月5日",
+        EN: "When was it held? e.g. 今天, 昨天, 3月5日",
+    },
+    "ask_present": {
+        ZH: "出席多少人？例如：8 或 应到10 实到8",
+        EN: "How many attended? e.g. 8 or 应到10 实到8",
+    },
+    "ask_hours": {ZH: "学习了多长时间？例如：2小时", EN: "How long was it? e.g. 2小时"},
+    "ask_group": {
+        ZH: "是哪个党小组？回复名称或序号：",
+        EN: "Which party group? Reply with a name or number:",
+    },
+    "ask_content": {ZH: "承诺的内容是什么？", EN: "What is the commitment?"},
+    "ask_due": {ZH: "什么时候之前完成？例如：6月30日", EN: "Due by when? e.g. 6月30日"},
+    "ask_again": {ZH: "没看懂“{text}”。{question}", EN: "I didn't understand “{text}”. {question}"},
+    "dialog_footer": {ZH: "（发送 /cancel 可取消）", EN: "(send /cancel to stop)"},
+    "cancelled": {ZH: "已取消，没有保存任何内容。", EN: "Cancelled; nothing was saved."},
+    "nothing_to_cancel": {ZH: "当前没有进行中的操作。", EN: "Nothing to cancel."},
+    # --- confirmations
+    "logged": {ZH: "✅ 已记录 #{id}：{summary}", EN: "✅ Logged #{id}: {summary}"},
+    "logged_dup": {
+        ZH: "这条消息已经记录过了（#{id}），没有重复保存。",
+        EN: "Already logged as #{id}; not saved twice.",
+    },
+    "quorum_short": {
+        ZH: "⚠️ 实到 {present} 人未超过应到 {expected} 人的半数，按规定会议须过半数党员（委员）到会方能召开。",
+        EN: "⚠️ {present} of {expected} is not more than half: this meeting needs a majority present.",
+    },
+    "progress": {
+        ZH: "{window}{name}：已开 {held} 次 / 要求 {required} 次 {mark}",
+        EN: "{name} in {window}: {held} of {required} {mark}",
+    },
+    "undone": {ZH: "↩️ 已撤销 #{id}：{summary}", EN: "↩️ Undone #{id}: {summary}"},
+    "edited": {ZH: "✏️ 已修改 #{id}：{summary}", EN: "✏️ Updated #{id}: {summary}"},
+    "committed": {
+        ZH: "📌 已登记承诺 #{id}（{owner}）：{content}，截止 {due}",
+        EN: "📌 Commitment #{id} ({owner}): {content}, due {due}",
+    },
+    "committed_dup": {ZH: "这条承诺已经登记过了（#{id}）。", EN: "Already registered as #{id}."},
+    "fulfilled": {
+        ZH: "🎉 承诺 #{id} 已兑现：{content}",
+        EN: "🎉 Commitment #{id} fulfilled: {content}",
+    },
+    "withdrawn": {
+        ZH: "承诺 #{id} 已撤销：{content}（原因：{reason}）",
+        EN: "Commitment #{id} withdrawn: {content} (reason: {reason})",
+    },
+    "excused": {
+        ZH: "已将{branch}{period}的{name}登记为免开（原因：{reason}），不计入未完成。",
+        EN: "{name} for {branch} in {period} excused ({reason}).",
+    },
+    "owner_branch": {ZH: "支部承诺", EN: "branch"},
+    "owner_personal": {ZH: "个人承诺·{name}", EN: "personal · {name}"},
+    "list_header": {ZH: "最近的记录：", EN: "Recent records:"},
+    "list_empty": {
+        ZH: "还没有任何记录。用 /log 记录第一次会议吧。",
+        EN: "No records yet. Use /log to add one.",
+    },
+    "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
+    "commitments_empty": {
+        ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
+        EN: "No open commitments. Use /commit to add one.",
+    },
+}
+
+
+def t(key: str, locale: str = ZH, **params: Any) -> str:
+    entry = _CATALOGUE[key]
+    text = entry.get(locale) or entry[ZH]
+    return text.format(**params) if params else text
+
+
+def field_name(name: str, locale: str = ZH) -> str:
+    return FIELD_NAMES.get(locale, FIELD_NAMES[ZH]).get(name, name)
+
+
+def fmt_date(day: date, locale: str = ZH) -> str:
+    return day.isoformat() if locale == EN else f"{day.year}年{day.month}月{day.day}日"
+
+
+def fmt_rate(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.1f}%"

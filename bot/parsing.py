@@ -1,0 +1,375 @@
+"""Turning forgiving Chinese one-liners into drafts: dates, counts, keyed fields, periods.
+
+Everything is normalised first (NFKC: full-width digits, letters and colons become ASCII),
+then recognised piece by piece; what is left over becomes the topic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, time, timedelta
+
+from core.activities import ActivityDraft
+from core.errors import DomainError
+from core.periods import Period, parse_period_key
+from core.rules import Registry
+
+CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+    "日": 7,
+    "天": 7,
+}
+_SEPARATORS = re.compile(r"[,，、;；。!！?？\s]+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# keyed fields: "主题:…" runs until the next key or the end of the line
+KEYS: dict[str, str] = {
+    "主题": "topic",
+    "议题": "topic",
+    "内容": "topic",
+    "主持人": "host",
+    "主持": "host",
+    "记录人": "recorder",
+    "记录员": "recorder",
+    "记录": "recorder",
+    "地点": "place",
+    "地址": "place",
+    "备注": "notes",
+    "说明": "notes",
+    "小组": "group",
+    "党小组": "group",
+    "截止": "due",
+    "截至": "due",
+    "期限": "due",
+}
+_KEY_RE = re.compile(r"(" + "|".join(sorted(KEYS, key=len, reverse=True)) + r")\s*:")
+
+
+def normalise(text: str) -> str:
+    """NFKC (全角 -> 半角), drop control characters, fold runs of spaces."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text))
+    return " ".join(text.split())
+
+
+def split_keyed(text: str) -> tuple[str, dict[str, str]]:
+    """Separate ``key:value`` fields from the free text before them."""
+    matches = list(_KEY_RE.finditer(text))
+    if not matches:
+        return text, {}
+    fields: dict[str, str] = {}
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        value = text[m.end() : end].strip(" ,;，；、。")
+        if value:
+            fields[KEYS[m.group(1)]] = value
+    return text[: matches[0].start()], fields
+
+
+def cn_number(text: str) -> int | None:
+    """'12', '十二', '二十三' -> int; None if it is not a number."""
+    if text.isdigit():
+        return int(text)
+    if not text or any(c not in CN_DIGITS for c in text):
+        return None
+    if "十" not in text:
+        return CN_DIGITS[text] if len(text) == 1 else None
+    tens, _, ones = text.partition("十")
+    return (CN_DIGITS.get(tens, 0) if tens else 1) * 10 + (CN_DIGITS.get(ones, 0) if ones else 0)
+
+
+# ---------------------------------------------------------------- dates
+
+_ISO = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+_MONTH_DAY = re.compile(
+    r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?|(?<![\d.:])(\d{1,2})[./](\d{1,2})(?![\d.])"
+)
+_RELATIVE = {
+    "今天": 0,
+    "今日": 0,
+    "昨天": 1,
+    "昨日": 1,
+    "前天": 2,
+    "大前天": 3,
+    "明天": -1,
+    "后天": -2,
+}
+_RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
+_DAYS_AGO = re.compile(r"(\d{1,3}|[一二三四五六七八九十]+)天前")
+_WEEKDAY = re.compile(r"(上上|上|本|这)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+
+
+def _make_date(year: int, month: int, day: int, raw: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise DomainError("invalid_date", text=raw) from exc
+
+
+def _infer_year(month: int, day: int, today: date, raw: str, future: bool) -> date:
+    """A date written without a year: this year's, unless that reads wrong.
+
+    A past event written in January about December means last December; a deadline
+    written in November about June means next June.
+    """
+    this_year = _make_date(today.year, month, day, raw) if (month, day) != (2, 29) else None
+    if this_year is None:  # 2月29日: the nearest leap year in the right direction
+        step = 1 if future else -1
+        year = today.year
+        while True:
+            try:
+                candidate = date(year, 2, 29)
+            except ValueError:
+                year += step
+                continue
+            if (candidate >= today) if future else (candidate <= today):
+                return candidate
+            year += step
+    if future:
+        return this_year if this_year >= today else this_year.replace(year=today.year + 1)
+    if this_year > today and (today - this_year.replace(year=today.year - 1)).days <= 92:
+        return this_year.replace(year=today.year - 1)
+    return this_year
+
+
+@dataclass
+class DateMatch:
+    day: date
+    span: tuple[int, int]
+
+
+def find_date(text: str, today: date, future: bool = False) -> DateMatch | None:
+    """The first date written in ``text`` (ISO, 2026年3月5日, 3月5日, 3.5, 3/5, 昨天, 上周五…)."""
+    if m := _ISO.search(text):
+        return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
+    if m := _MONTH_DAY.search(text):
+        month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
+        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if m := _RELATIVE_RE.search(text):
+        return DateMatch(today - timedelta(days=_RELATIVE[m[0]]), m.span())
+    if m := _DAYS_AGO.search(text):
+        n = cn_number(m[1])
+        if n is not None:
+            return DateMatch(today - timedelta(days=n), m.span())
+    if m := _WEEKDAY.search(text):
+        return DateMatch(_weekday(m[1], m[2], today), m.span())
+    return None
+
+
+def _weekday(which: str | None, name: str, today: date) -> date:
+    target = (int(name) if name.isdigit() else CN_DIGITS[name]) - 1  # Monday = 0
+    monday = today - timedelta(days=today.weekday())
+    if which in ("上", "上上"):
+        weeks_back = 1 if which == "上" else 2
+        return monday - timedelta(weeks=weeks_back) + timedelta(days=target)
+    if which in ("本", "这"):
+        return monday + timedelta(days=target)
+    # bare 周五: the most recent Friday, today included
+    return today - timedelta(days=(today.weekday() - target) % 7)
+
+
+def parse_date(text: str, today: date, future: bool = False) -> date | None:
+    found = find_date(normalise(text), today, future)
+    return found.day if found else None
+
+
+# ---------------------------------------------------------------- counts, hours, times
+
+_COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("expected", re.compile(r"应到(?:会)?\s*(\d{1,4})\s*(?:人|名)?")),
+    ("present", re.compile(r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*(\d{1,4})\s*(?:人|名)?")),
+    ("present", re.compile(r"(\d{1,4})\s*(?:人|名)(?:出席|参加|参会|到会|到场)")),
+    ("absent", re.compile(r"(?:缺席|请假|未到)\s*(\d{1,4})\s*(?:人|名)?")),
+    ("absent", re.compile(r"(\d{1,4})\s*(?:人|名)(?:缺席|请假|未到)")),
+    ("present", re.compile(r"(?<![\d.])(\d{1,4})\s*(?:人|名)(?!员)")),
+)
+_HOURS = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(?:小时|钟头|h|H)(?![a-zA-Z])")
+_HALF_HOUR = re.compile(r"半(?:个)?小时")
+_MINUTES = re.compile(r"(?<![\d.])(\d{1,4})\s*分钟")
+_TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-~到至]\s*(\d{1,2}):(\d{2})")
+
+
+def _take(text: str, span: tuple[int, int]) -> str:
+    return text[: span[0]] + " " + text[span[1] :]
+
+
+def take_counts(text: str) -> tuple[str, dict[str, int]]:
+    counts: dict[str, int] = {}
+    for name, pattern in _COUNT_PATTERNS:
+        while (m := pattern.search(text)) is not None:
+            counts.setdefault(name, int(m[1]))
+            text = _take(text, m.span())
+    return text, counts
+
+
+def take_hours(text: str) -> tuple[str, float | None]:
+    if m := _HOURS.search(text):
+        return _take(text, m.span()), float(m[1])
+    if m := _HALF_HOUR.search(text):
+        return _take(text, m.span()), 0.5
+    if m := _MINUTES.search(text):
+        return _take(text, m.span()), round(int(m[1]) / 60, 2)
+    return text, None
+
+
+def take_time_range(text: str) -> tuple[str, tuple[time, time] | None]:
+    if m := _TIME_RANGE.search(text):
+        try:
+            start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+        except ValueError as exc:
+            raise DomainError("invalid_time", text=m[0]) from exc
+        return _take(text, m.span()), (start, end)
+    return text, None
+
+
+# ---------------------------------------------------------------- activity lines
+
+
+@dataclass
+class ParsedActivity:
+    draft: ActivityDraft
+    unknown_type: str | None = None  # the word that stood where a type should be
+    leftover: str = ""  # free text that was not recognised (the topic, unless kept apart)
+
+
+def parse_activity(
+    text: str, registry: Registry, today: date, leftover_as_topic: bool = True
+) -> ParsedActivity:
+    """Parse the arguments of /log, /study or /edit into a (possibly incomplete) draft."""
+    free, keyed = split_keyed(normalise(text))
+    values: dict[str, object] = {
+        k: v
+        for k, v in keyed.items()
+        if k in ("topic", "host", "recorder", "place", "notes", "group")
+    }
+    free, span = take_time_range(free)
+    if span:
+        values["start_time"], values["end_time"] = span
+    free, hours = take_hours(free)
+    if hours is not None:
+        values["hours"] = hours
+    free, counts = take_counts(free)
+    values.update(counts)
+    if found := find_date(free, today):
+        values["held_on"] = found.day
+        free = _take(free, found.span)
+    free, type_code, unknown = _take_type(free, registry)
+    if type_code:
+        values["type_code"] = type_code
+    if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
+        values.setdefault("group", m[0])
+        free = _take(free, m.span())
+    leftover = " ".join(t for t in _SEPARATORS.split(free) if t)
+    if leftover and unknown is None and leftover_as_topic:
+        if "topic" not in values:
+            values["topic"] = leftover
+        else:
+            values["notes"] = f"{values.get('notes') or ''} {leftover}".strip()
+        leftover = ""
+    return ParsedActivity(ActivityDraft(**values), unknown, leftover)  # type: ignore[arg-type]
+
+
+def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | None]:
+    """Find an activity type anywhere in the text (longest name wins)."""
+    tokens = [t for t in _SEPARATORS.split(free) if t]
+    for i, token in enumerate(tokens):
+        hit = registry.longest_prefix(token)
+        if hit is not None:
+            t, rest = hit
+            tokens[i] = rest
+            return " ".join(tokens), t.code, None
+    if tokens:
+        return "", None, tokens[0]
+    return free, None, None
+
+
+# ---------------------------------------------------------------- periods
+
+_CN_QUARTER = re.compile(r"^(?:(\d{4})年)?(?:第)?([一二三四1-4])季度$")
+_YEAR_MONTH = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(?:份)?$")
+_HALF = re.compile(r"^(?:(\d{4})年)?([上下])半年$")
+_YEAR_Q = re.compile(r"^(?:(\d{4})年?)?[qQ]([1-4])$")
+_RELATIVE_PERIOD: dict[str, tuple[str, int]] = {
+    "本月": ("month", 0),
+    "这个月": ("month", 0),
+    "当月": ("month", 0),
+    "上月": ("month", -1),
+    "上个月": ("month", -1),
+    "本季度": ("quarter", 0),
+    "本季": ("quarter", 0),
+    "这季度": ("quarter", 0),
+    "这个季度": ("quarter", 0),
+    "上季度": ("quarter", -1),
+    "上个季度": ("quarter", -1),
+    "上季": ("quarter", -1),
+    "今年": ("year", 0),
+    "本年": ("year", 0),
+    "本年度": ("year", 0),
+    "全年": ("year", 0),
+    "去年": ("year", -1),
+    "上年": ("year", -1),
+    "上一年": ("year", -1),
+}
+
+
+def parse_period(text: str, today: date) -> Period | None:
+    """本月, 上月, 本季度, 今年, 2026Q1, 2026-03, 2026年3月, 2026年第一季度, 2025, 上半年 …"""
+    s = normalise(text).replace(" ", "")
+    if s in _RELATIVE_PERIOD:
+        kind, shift = _RELATIVE_PERIOD[s]
+        return Period.containing(kind, today).shift(shift)  # type: ignore[arg-type]
+    if found := parse_period_key(s.removesuffix("年")):
+        return found
+    if m := _YEAR_Q.match(s):
+        return Period.quarter(int(m[1]) if m[1] else today.year, int(m[2]))
+    if m := _CN_QUARTER.match(s):
+        return Period.quarter(int(m[1]) if m[1] else today.year, cn_number(m[2]) or int(m[2]))
+    if m := _YEAR_MONTH.match(s):
+        month = int(m[2])
+        return Period.month(int(m[1]) if m[1] else today.year, month) if 1 <= month <= 12 else None
+    if m := _HALF.match(s):
+        return Period(int(m[1]) if m[1] else today.year, "half", 1 if m[2] == "上" else 2)
+    if m := re.match(r"^(\d{4})[./](\d{1,2})$", s):
+        month = int(m[2])
+        return Period.month(int(m[1]), month) if 1 <= month <= 12 else None
+    return None
+
+
+# ---------------------------------------------------------------- commitments
+
+_DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
+
+
+def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
+    """'/commit 完成村道硬化2公里 截止6月30日' -> (content, due date, personal?)."""
+    free, keyed = split_keyed(normalise(text))
+    personal = False
+    for prefix in ("个人承诺", "个人", "书记承诺"):
+        if free.startswith(prefix):
+            free, personal = free[len(prefix) :].lstrip(" :"), True
+            break
+    due = None
+    if "due" in keyed:
+        due = parse_date(keyed["due"], today, future=True)
+        if due is None:
+            raise DomainError("invalid_date", text=keyed["due"])
+    elif (found := find_date(free, today, future=True)) is not None:
+        due = found.day
+        after = free[found.span[1] :]
+        tail = _DUE_SUFFIX.match(after)
+        free = free[: found.span[0]] + (after[tail.end() :] if tail else after)
+    content = re.sub(r"\s+", " ", free).strip(" ,，;；")
+    content = re.sub(r"(?:截止|截至|期限)\s*$", "", content).strip()
+    return content, due, personal

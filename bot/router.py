@@ -1,0 +1,585 @@
+"""The platform-free router: an ``Incoming`` message in, ``Reply`` values out.
+
+One database transaction per message: a DomainError (bad input, refusal) rolls it back and
+becomes a reply with a hint; any other exception is logged with an error id and answered with
+a short apology. Adapters only translate to and from their platform.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import dialogs, render
+from bot.commands import BY_NAME, BY_WORD, Command
+from bot.messages import ZH, field_name, fmt_date, t
+from bot.parsing import (
+    normalise,
+    parse_activity,
+    parse_commitment,
+    parse_date,
+    parse_period,
+    take_counts,
+    take_hours,
+)
+from core import activities, commitments
+from core.activities import ActivityDraft, SourceKey
+from core.auth import Actor, chat_binding, resolve_actor
+from core.compliance import evaluate
+from core.errors import DomainError, Refused
+from core.periods import KIND_OF_MONTHS, Clock, Period, local_today, parse_period_key
+from core.rules import ActivityType, Registry
+from core.status import find_branch, status
+from storage.db import session_scope
+from storage.models import Branch, Org
+
+log = logging.getLogger(__name__)
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+|$)")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    platform: str
+    chat_id: str
+    user_id: str
+    text: str
+    message_id: str | None = None
+    is_group: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    choices: tuple[Choice, ...] = ()
+    files: tuple[Path, ...] = ()
+
+
+@dataclass
+class Turn:
+    """Everything a handler needs about the message being handled."""
+
+    session: Session
+    incoming: Incoming
+    actor: Actor | None
+    today: date
+    args: str = ""
+    command: Command | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def source(self) -> SourceKey | None:
+        m = self.incoming
+        return SourceKey(m.platform, m.chat_id, m.message_id) if m.message_id else None
+
+
+def split_command(text: str) -> tuple[Command | None, str, str | None]:
+    """(command, arguments, unknown command name). Accepts /log, /log@Bot and 记录."""
+    if m := _COMMAND.match(text):
+        name = m.group(1).lower()
+        return BY_NAME.get(name), text[m.end() :], None if name in BY_NAME else name
+    first, _, rest = text.partition(" ")
+    if first in BY_WORD:
+        return BY_WORD[first], rest, None
+    return None, text, None
+
+
+class Router:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        tz,
+        clock: Clock,
+        locale: str = ZH,
+        dialog_minutes: int = 30,
+    ):
+        self.engine, self.registry, self.tz, self.clock = engine, registry, tz, clock
+        self.locale, self.dialog_minutes = locale, dialog_minutes
+
+    # ------------------------------------------------------------------ entry point
+
+    def handle(self, incoming: Incoming) -> list[Reply]:
+        try:
+            with session_scope(self.engine) as session:
+                return self._dispatch(session, incoming)
+        except DomainError as exc:
+            return [self.error_reply(exc)]
+        except Exception:
+            error_id = uuid.uuid4().hex[:8]
+            log.exception(
+                "error %s handling message %s in %s:%s",
+                error_id,
+                incoming.message_id,
+                incoming.platform,
+                incoming.chat_id,
+            )
+            return [Reply(t("internal_error", self.locale, error_id=error_id))]
+
+    def error_reply(self, exc: DomainError) -> Reply:
+        params = dict(exc.params)
+        if "day" in params and isinstance(params["day"], date):
+            params["day"] = fmt_date(params["day"], self.locale)
+        if exc.key == "missing_field":
+            name = params["field"]
+            choices = params.pop("choices", None)
+            params["field"] = field_name(name, self.locale)
+            params["hint"] = render.missing_hint(name, self.locale)
+            if choices:
+                params["hint"] = "、".join(choices)
+        if exc.key == "unknown_type" and "choices" not in params:
+            params["choices"] = "、".join(tp.name for tp in self.registry)
+        return Reply(t(exc.key, self.locale, **params))
+
+    def _dispatch(self, session: Session, incoming: Incoming) -> list[Reply]:
+        text = normalise(incoming.text)
+        if not text:
+            return []
+        actor = resolve_actor(session, incoming.platform, incoming.user_id)
+        turn = Turn(session, incoming, actor, local_today(self.clock, self.tz))
+        command, args, unknown = split_command(text)
+        if command is None:
+            if unknown is not None:
+                return [Reply(t("unknown_command", self.locale, text="/" + unknown))]
+            return self._no_command(turn, text)
+        turn.command, turn.args = command, args.strip()
+        if command.name == "help":
+            return [Reply(render.help_text(self.locale, leader=bool(actor and actor.is_leader)))]
+        if actor is None:
+            raise Refused("unknown_user")
+        if command.name != "cancel":
+            dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
+        self._check_chat(turn)
+        return getattr(self, f"_cmd_{command.name}")(turn)
+
+    def _no_command(self, turn: Turn, text: str) -> list[Reply]:
+        m = turn.incoming
+        state = dialogs.load(turn.session, m.platform, m.chat_id, m.user_id, self.clock())
+        if state is not None and turn.actor is not None:
+            return self._answer(turn, state, text)
+        if m.is_group:
+            return []  # ordinary group chatter is not for us
+        if turn.actor is None:
+            raise Refused("unknown_user")
+        return [Reply(t("not_a_command", self.locale))]
+
+    def _check_chat(self, turn: Turn) -> None:
+        """In a chat bound to a branch, only that branch's members (and leaders) act."""
+        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
+        actor = turn.actor
+        foreign = binding and binding.branch_id and actor and actor.branch_id != binding.branch_id
+        if foreign and not actor.reads_org:  # type: ignore[union-attr]
+            raise Refused("forbidden")
+
+    # ------------------------------------------------------------------ logging records
+
+    def _cmd_log(self, turn: Turn) -> list[Reply]:
+        return self._log(turn, study=False)
+
+    def _cmd_study(self, turn: Turn) -> list[Reply]:
+        return self._log(turn, study=True)
+
+    def _log(self, turn: Turn, study: bool) -> list[Reply]:
+        parsed = parse_activity(turn.args, self.registry, turn.today)
+        draft = parsed.draft
+        if parsed.unknown_type is not None:
+            choices = self._type_choices(turn.actor, study)
+            raise DomainError(
+                "unknown_type",
+                text=parsed.unknown_type,
+                choices="、".join(c.label for c in choices),
+            )
+        t_ = self.registry.get(draft.type_code) if draft.type_code else None
+        if study and t_ is not None and t_.category != "study":
+            choices = "、".join(tp.name for tp in self.registry.of_category("study"))
+            raise DomainError("not_study_type", text=t_.name, choices=choices)
+        activities.check_can_log(turn.actor, t_)
+        activities.check_values(draft, self.registry, turn.today)
+        data = {"draft": dialogs.draft_to_json(draft), "study": study}
+        if turn.source:
+            data["source"] = [turn.source.platform, turn.source.chat, turn.source.message]
+        return self._continue_log(turn, draft, data)
+
+    def _continue_log(self, turn: Turn, draft: ActivityDraft, data: dict) -> list[Reply]:
+        """Ask for the next missing field, or save the record once nothing is missing."""
+        assert turn.actor is not None
+        missing = draft.missing(self.registry)
+        t_ = self.registry.get(draft.type_code) if draft.type_code else None
+        groups = activities.group_choices(turn.session, turn.actor, t_)
+        if groups and not draft.group:
+            missing.append("group")
+        if missing:
+            return [self._ask(turn, "log", data, draft, missing[0], groups)]
+        m = turn.incoming
+        dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
+        source = SourceKey(*data["source"]) if data.get("source") else None
+        logged = activities.log_activity(
+            turn.session, self.registry, self.clock, turn.today, turn.actor, draft, source
+        )
+        return [self._logged_reply(turn, logged)]
+
+    def _logged_reply(self, turn: Turn, logged: activities.Logged) -> Reply:
+        a = logged.activity
+        summary = render.activity_summary(a, self.registry, self.locale)
+        if not logged.created:
+            return Reply(t("logged_dup", self.locale, id=a.id))
+        lines = [t("logged", self.locale, id=a.id, summary=summary)]
+        if logged.quorum_short:
+            lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
+        if logged.type.is_required and a.branch_id is not None:
+            lines.append(self._progress(turn, logged.type, a.branch_id, a.held_on))
+        return Reply("\n".join(lines))
+
+    def _progress(self, turn: Turn, t_: ActivityType, branch_id: int, day: date) -> str:
+        """How the rule this record counts for stands now, e.g. 本季度党员大会 1/1 ✅."""
+        unit = Period.containing(KIND_OF_MONTHS[t_.every_months], day)
+        branch = turn.session.get(Branch, branch_id)
+        assert branch is not None
+        result = evaluate(
+            turn.session, self.registry, branch.org_id, [(branch_id, branch.name)], unit, turn.today
+        )
+        rule = next(r for r in result.branches[0].rules if r.type.code == t_.code)
+        mark = "✅" if rule.status == "met" else "⏳"
+        return t(
+            "progress",
+            self.locale,
+            window=unit.label(self.locale),
+            name=t_.name,
+            held=rule.held,
+            required=rule.required,
+            mark=mark,
+        )
+
+    # ------------------------------------------------------------------ guided questions
+
+    def _type_choices(self, actor: Actor | None, study: bool) -> list[Choice]:
+        if study:
+            types = self.registry.of_category("study")
+        elif actor is not None and actor.is_leader and actor.branch_id is None:
+            types = self.registry.of_category("town")
+        else:
+            types = [tp for tp in self.registry if tp.category != "town"]
+        return [Choice(tp.name, tp.code) for tp in types]
+
+    def _ask(
+        self,
+        turn: Turn,
+        kind: str,
+        data: dict,
+        draft: ActivityDraft | None,
+        field_: str,
+        groups: list[str] | None = None,
+        prefix: str = "",
+    ) -> Reply:
+        choices: list[Choice] = []
+        if field_ == "type":
+            choices = self._type_choices(turn.actor, data.get("study", False))
+        elif field_ == "group":
+            choices = [Choice(g, g) for g in groups or []]
+        data = {**data, "awaiting": field_, "choices": [c.value for c in choices]}
+        if draft is not None:
+            data["draft"] = dialogs.draft_to_json(draft)
+        m = turn.incoming
+        dialogs.save(
+            turn.session,
+            m.platform,
+            m.chat_id,
+            m.user_id,
+            kind,
+            data,
+            self.clock(),
+            self.dialog_minutes,
+        )
+        question = self._question(field_, data)
+        text = f"{prefix}{question}\n{t('dialog_footer', self.locale)}"
+        return Reply(text, tuple(choices))
+
+    def _question(self, field_: str, data: dict) -> str:
+        key = {
+            "type": "ask_study_type" if data.get("study") else "ask_type",
+            "held_on": "ask_date",
+            "present": "ask_present",
+            "hours": "ask_hours",
+            "group": "ask_group",
+            "content": "ask_content",
+            "due": "ask_due",
+        }[field_]
+        return t(key, self.locale)
+
+    def _answer(self, turn: Turn, state, text: str) -> list[Reply]:
+        data = dict(state.data)
+        field_ = data.get("awaiting", "")
+        try:
+            value = self._parse_answer(turn, field_, text, data.get("choices", []))
+        except DomainError as exc:
+            return [self._reask(turn, state.kind, data, field_, self.error_reply(exc).text + "\n")]
+        if value is None:
+            prefix = t("ask_again", self.locale, text=text[:40], question="").strip() + "\n"
+            return [self._reask(turn, state.kind, data, field_, prefix)]
+        if state.kind == "commit":
+            return self._continue_commit(turn, {**data, field_: value})
+        draft = dialogs.draft_from_json(data.get("draft", {}))
+        key = "type_code" if field_ == "type" else field_
+        draft = draft.merged(**(value if isinstance(value, dict) else {key: value}))
+        try:
+            activities.check_values(draft, self.registry, turn.today)
+            return self._continue_log(turn, draft, data)
+        except DomainError as exc:
+            if exc.key in ("forbidden", "unknown_user"):
+                raise
+            return [self._reask(turn, state.kind, data, field_, self.error_reply(exc).text + "\n")]
+
+    def _reask(self, turn: Turn, kind: str, data: dict, field_: str, prefix: str) -> Reply:
+        draft = dialogs.draft_from_json(data["draft"]) if "draft" in data else None
+        groups = data.get("choices") if field_ == "group" else None
+        return self._ask(turn, kind, data, draft, field_, groups, prefix)
+
+    def _parse_answer(self, turn: Turn, field_: str, text: str, choices: list[str]):
+        """The value of one answered question, or None if it could not be understood."""
+        picked = _pick(text, choices)
+        if field_ == "type":
+            found = self.registry.get(picked) if picked else self.registry.find(text)
+            allowed = {c.value for c in self._type_choices(turn.actor, False)} | set(choices)
+            return found.code if found and found.code in allowed else None
+        if field_ == "group":
+            return picked
+        if field_ in ("held_on", "due"):
+            day = parse_date(text, turn.today, future=field_ == "due")
+            if day is not None and field_ == "due" and day < turn.today:
+                raise DomainError("due_in_past", day=day)
+            return day.isoformat() if field_ == "due" and day else day
+        if field_ == "present":
+            rest, counts = take_counts(text)
+            if not counts and rest.strip().isdigit():
+                counts = {"present": int(rest.strip())}
+            return counts if "present" in counts else None
+        if field_ == "hours":
+            rest, hours = take_hours(text)
+            if hours is None:
+                try:
+                    hours = float(rest.strip())
+                except ValueError:
+                    return None
+            return hours
+        if field_ == "content":
+            return text.strip() or None
+        return None
+
+    # ------------------------------------------------------------------ commitments
+
+    def _cmd_commit(self, turn: Turn) -> list[Reply]:
+        content, due, personal = parse_commitment(turn.args, turn.today)
+        commitments.check_can_add(turn.actor)
+        data: dict[str, Any] = {
+            "content": content or None,
+            "personal": personal,
+            "due": due.isoformat() if due else None,
+        }
+        if turn.source:
+            data["source"] = [turn.source.platform, turn.source.chat, turn.source.message]
+        return self._continue_commit(turn, data)
+
+    def _continue_commit(self, turn: Turn, data: dict) -> list[Reply]:
+        for field_ in ("content", "due"):
+            if not data.get(field_):
+                return [self._ask(turn, "commit", data, None, field_)]
+        m = turn.incoming
+        dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
+        source = SourceKey(*data["source"]) if data.get("source") else None
+        row, created = commitments.add(
+            turn.session,
+            self.clock,
+            turn.today,
+            turn.actor,
+            data["content"],
+            date.fromisoformat(data["due"]),
+            data.get("personal", False),
+            source,
+        )
+        if not created:
+            return [Reply(t("committed_dup", self.locale, id=row.id))]
+        assert turn.actor is not None
+        owner = (
+            t("owner_personal", self.locale, name=turn.actor.name)
+            if row.owner_member_id
+            else t("owner_branch", self.locale)
+        )
+        return [
+            Reply(
+                t(
+                    "committed",
+                    self.locale,
+                    id=row.id,
+                    owner=owner,
+                    content=row.content,
+                    due=fmt_date(row.due_on, self.locale),
+                )
+            )
+        ]
+
+    def _id_and_rest(self, turn: Turn, example: str) -> tuple[int, str]:
+        m = re.match(r"#?(\d{1,9})\s*(.*)$", turn.args)
+        if not m:
+            raise DomainError("bad_id", example=example)
+        return int(m.group(1)), m.group(2).strip()
+
+    def _cmd_done(self, turn: Turn) -> list[Reply]:
+        cid, evidence = self._id_and_rest(turn, "/done 3 已验收")
+        row = commitments.fulfil(turn.session, self.clock, turn.today, turn.actor, cid, evidence)
+        return [Reply(t("fulfilled", self.locale, id=row.id, content=row.content))]
+
+    def _cmd_withdraw(self, turn: Turn) -> list[Reply]:
+        cid, reason = self._id_and_rest(turn, "/withdraw 3 项目取消")
+        row = commitments.withdraw(turn.session, self.clock, turn.actor, cid, reason)
+        return [Reply(t("withdrawn", self.locale, id=row.id, content=row.content, reason=reason))]
+
+    def _cmd_commitments(self, turn: Turn) -> list[Reply]:
+        views = commitments.listing(turn.session, turn.today, turn.actor)
+        names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
+        return [Reply(render.commitment_list(views, names, turn.today, self.locale))]
+
+    def _branch_names(self, turn: Turn) -> dict[int, str]:
+        from core.status import branches_of
+
+        assert turn.actor is not None
+        return {b.id: b.name for b in branches_of(turn.session, turn.actor.org_id) if b.id}
+
+    # ------------------------------------------------------------------ reading
+
+    def _cmd_status(self, turn: Turn) -> list[Reply]:
+        period, branch_query, rule = self._status_args(turn)
+        assert turn.actor is not None
+        result = status(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
+        if rule is not None:
+            return [Reply(self._rule_report(result, rule))]
+        if len(result.branches) == 1 and (branch_query or not turn.actor.reads_org):
+            b = result.branches[0]
+            return [Reply(render.branch_status(b, result, self.registry, self.locale))]
+        org = turn.session.get(Org, turn.actor.org_id)
+        return [
+            Reply(render.org_status(result, org.name if org else "", self.registry, self.locale))
+        ]
+
+    def _status_args(self, turn: Turn) -> tuple[Period, str | None, ActivityType | None]:
+        period: Period | None = None
+        branch: str | None = None
+        rule: ActivityType | None = None
+        for token in turn.args.split():
+            if period is None and (p := parse_period(token, turn.today)) is not None:
+                period = p
+            elif rule is None and (found := self.registry.find(token)) and found.is_required:
+                rule = found
+            elif branch is None:
+                branch = token
+            else:
+                raise DomainError("bad_status_args", text=token)
+        return period or Period.containing("month", turn.today), branch, rule
+
+    def _rule_report(self, result, rule: ActivityType) -> str:
+        lines = [f"{rule.name} · {result.period.label(self.locale)}"]
+        for b in result.branches:
+            for r in b.rules:
+                if r.type.code == rule.code:
+                    lines.append(f"{b.name}：{render.rule_line(r, self.locale)}")
+        return "\n".join(lines)
+
+    def _cmd_list(self, turn: Turn) -> list[Reply]:
+        rows = activities.recent(turn.session, turn.actor)
+        show_branch = bool(turn.actor and turn.actor.reads_org)
+        return [Reply(render.activity_list(rows, self.registry, show_branch, self.locale))]
+
+    # ------------------------------------------------------------------ corrections
+
+    def _cmd_undo(self, turn: Turn) -> list[Reply]:
+        a = activities.undo_last(turn.session, self.clock, turn.actor)
+        return [
+            Reply(
+                t(
+                    "undone",
+                    self.locale,
+                    id=a.id,
+                    summary=render.activity_summary(a, self.registry, self.locale),
+                )
+            )
+        ]
+
+    def _cmd_edit(self, turn: Turn) -> list[Reply]:
+        try:
+            record_id, rest = self._id_and_rest(turn, "/edit 12 地点:村委会")
+        except DomainError as exc:
+            raise DomainError("bad_edit") from exc
+        parsed = parse_activity(rest, self.registry, turn.today, leftover_as_topic=False)
+        if parsed.unknown_type is not None or parsed.leftover:
+            raise DomainError("bad_edit")
+        changes = {k: v for k, v in asdict(parsed.draft).items() if v is not None and k != "group"}
+        if not changes:
+            raise DomainError("bad_edit")
+        a = activities.edit(
+            turn.session, self.registry, self.clock, turn.today, turn.actor, record_id, changes
+        )
+        return [
+            Reply(
+                t(
+                    "edited",
+                    self.locale,
+                    id=a.id,
+                    summary=render.activity_summary(a, self.registry, self.locale),
+                )
+            )
+        ]
+
+    def _cmd_excuse(self, turn: Turn) -> list[Reply]:
+        parts = turn.args.split(maxsplit=3)
+        if len(parts) < 4:
+            raise DomainError("bad_excuse")
+        branch_q, type_q, period_q, reason = parts
+        t_ = self.registry.find(type_q)
+        period = parse_period(period_q, turn.today) or parse_period_key(period_q)
+        if t_ is None or not t_.is_required or period is None:
+            raise DomainError("bad_excuse")
+        assert turn.actor is not None
+        activities.check_can_excuse(turn.actor)
+        branch = find_branch(turn.session, turn.actor.org_id, branch_q)
+        unit = Period.containing(KIND_OF_MONTHS[t_.every_months], period.start)
+        activities.excuse(turn.session, self.clock, turn.actor, branch, t_, unit.key, reason)
+        return [
+            Reply(
+                t(
+                    "excused",
+                    self.locale,
+                    branch=branch.name,
+                    period=unit.label(self.locale),
+                    name=t_.name,
+                    reason=reason,
+                )
+            )
+        ]
+
+    # ------------------------------------------------------------------ misc
+
+    def _cmd_cancel(self, turn: Turn) -> list[Reply]:
+        m = turn.incoming
+        if dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id):
+            return [Reply(t("cancelled", self.locale))]
+        return [Reply(t("nothing_to_cancel", self.locale))]
+
+
+def _pick(text: str, choices: list[str]) -> str | None:
+    """A reply naming one of the offered choices, by number (1, 2 …) or by its value/name."""
+    s = text.strip()
+    if s.isdigit() and 1 <= int(s) <= len(choices):
+        return choices[int(s) - 1]
+    return s if s in choices else None

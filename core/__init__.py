@@ -1,0 +1,1 @@
+"""Zhibu's domain core: rules, periods, compliance, services. No chat platform code lives here."""

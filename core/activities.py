@@ -1,0 +1,333 @@
+"""Use cases for activity records: log, list, undo, edit, excuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from datetime import date, time, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from core import audit
+from core.auth import Action, Actor, require
+from core.errors import DomainError, Refused
+from core.periods import Clock
+from core.rules import ActivityType, Registry
+from storage.models import Activity, Branch, Excusal, Member, PartyGroup
+
+MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
+QUORUM_TYPES = frozenset({"general_meeting", "committee_meeting"})
+
+
+@dataclass(frozen=True)
+class SourceKey:
+    """Where a record came from; the same chat message delivered twice makes one record."""
+
+    platform: str
+    chat: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ActivityDraft:
+    type_code: str | None = None
+    held_on: date | None = None
+    start_time: time | None = None
+    end_time: time | None = None
+    place: str | None = None
+    host: str | None = None
+    recorder: str | None = None
+    topic: str | None = None
+    notes: str | None = None
+    expected: int | None = None
+    present: int | None = None
+    absent: int | None = None
+    hours: float | None = None
+    group: str | None = None
+
+    def missing(self, registry: Registry) -> list[str]:
+        """Fields a guided question should still ask for, in asking order."""
+        out = []
+        if self.type_code is None:
+            out.append("type")
+        if self.held_on is None:
+            out.append("held_on")
+        if self.present is None:
+            out.append("present")
+        t = registry.get(self.type_code) if self.type_code else None
+        if t is not None and t.category == "study" and self.hours is None:
+            out.append("hours")
+        return out
+
+    def merged(self, **changes) -> ActivityDraft:
+        return replace(self, **changes)
+
+
+DRAFT_FIELDS = tuple(f.name for f in fields(ActivityDraft))
+
+
+@dataclass(frozen=True)
+class Logged:
+    activity: Activity
+    type: ActivityType
+    created: bool  # False when the same message was already recorded
+    quorum_short: bool = False
+
+
+def check_values(draft: ActivityDraft, registry: Registry, today: date) -> None:
+    """Check the fields a draft already has; missing ones are for a guided question."""
+    if draft.type_code is not None:
+        t = registry.get(draft.type_code)
+        if t is None or not t.enabled:
+            raise DomainError("unknown_type", text=draft.type_code)
+    if draft.held_on is not None:
+        if draft.held_on > today:
+            raise DomainError("future_date", day=draft.held_on)
+        if draft.held_on < today - timedelta(days=MAX_AGE_DAYS):
+            raise DomainError("too_old", day=draft.held_on)
+    p, e, a = draft.present, draft.expected, draft.absent
+    if p is not None and e is not None and p > e:
+        raise DomainError("present_exceeds_expected", present=p, expected=e)
+    if p is not None and e is not None and a is not None and p + a > e:
+        raise DomainError("attendance_sum", present=p, absent=a, expected=e)
+    if draft.hours is not None and not 0 < draft.hours <= 24:
+        raise DomainError("bad_hours", hours=draft.hours)
+    if draft.start_time and draft.end_time and draft.end_time <= draft.start_time:
+        raise DomainError("bad_time_range")
+
+
+def validate(draft: ActivityDraft, registry: Registry, today: date) -> ActivityType:
+    """Check a draft that is meant to be complete; raise DomainError naming the first problem."""
+    check_values(draft, registry, today)
+    missing = [f for f in draft.missing(registry) if f != "type"]
+    if draft.type_code is None:
+        raise DomainError("missing_field", field="type")
+    if missing:
+        raise DomainError("missing_field", field=missing[0])
+    return registry.get(draft.type_code)  # type: ignore[return-value]
+
+
+def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
+    """Refuse early, before any question is asked, when the actor may not log this type."""
+    if t is not None and t.category == "town":
+        return require(actor, Action.WRITE_TOWN)
+    return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
+
+
+def group_choices(session: Session, actor: Actor, t: ActivityType | None) -> list[str]:
+    """Party groups to choose from when a group meeting does not say which (two or more)."""
+    if t is None or t.scope != "group" or actor.branch_id is None:
+        return []
+    names = session.exec(
+        select(PartyGroup.name)
+        .where(PartyGroup.branch_id == actor.branch_id)
+        .order_by(col(PartyGroup.id))
+    ).all()
+    return list(names) if len(names) > 1 else []
+
+
+def _complete_attendance(draft: ActivityDraft) -> ActivityDraft:
+    """Derive the third attendance number from the other two (应到 = 实到 + 缺席)."""
+    e, p, a = draft.expected, draft.present, draft.absent
+    if e is None and p is not None and a is not None:
+        return replace(draft, expected=p + a)
+    if a is None and e is not None and p is not None:
+        return replace(draft, absent=e - p)
+    return draft
+
+
+def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str | None):
+    if t.scope != "group":
+        return None
+    groups = session.exec(select(PartyGroup).where(PartyGroup.branch_id == branch_id)).all()
+    if not groups:
+        return None
+    if name:
+        for g in groups:
+            if name in g.name or g.name in name:
+                return g.id
+        raise DomainError("unknown_group", text=name, choices="、".join(g.name for g in groups))
+    if len(groups) == 1:
+        return groups[0].id
+    raise DomainError("missing_field", field="group", choices=[g.name for g in groups])
+
+
+def _existing(session: Session, source: SourceKey | None) -> Activity | None:
+    if source is None:
+        return None
+    return session.exec(
+        select(Activity).where(
+            Activity.source_platform == source.platform,
+            Activity.source_chat == source.chat,
+            Activity.source_message == source.message,
+        )
+    ).first()
+
+
+def log_activity(
+    session: Session,
+    registry: Registry,
+    clock: Clock,
+    today: date,
+    actor: Actor | None,
+    draft: ActivityDraft,
+    source: SourceKey | None = None,
+) -> Logged:
+    t = registry.get(draft.type_code or "")
+    actor = check_can_log(actor, t)
+    town = t is not None and t.category == "town"
+    if (found := _existing(session, source)) is not None:
+        return Logged(found, registry.get(found.type_code) or t, created=False)  # type: ignore[arg-type]
+    draft = _complete_attendance(draft)
+    t = validate(draft, registry, today)
+    branch_id = None if town else actor.branch_id
+    group_id = _resolve_group(session, branch_id, t, draft.group) if branch_id else None
+    activity = Activity(
+        org_id=actor.org_id,
+        branch_id=branch_id,
+        party_group_id=group_id,
+        type_code=t.code,
+        **{k: getattr(draft, k) for k in DRAFT_FIELDS if k not in ("type_code", "group")},
+        created_by=actor.member_id,
+        created_at=clock(),
+        source_platform=source.platform if source else None,
+        source_chat=source.chat if source else None,
+        source_message=source.message if source else None,
+    )
+    session.add(activity)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent delivery of the same message won the race: keep theirs.
+        session.rollback()
+        found = _existing(session, source)
+        if found is None:
+            raise
+        return Logged(found, t, created=False)
+    audit.record(session, clock, actor.member_id, "create", activity)
+    return Logged(activity, t, True, _quorum_short(session, t, activity))
+
+
+def _quorum_short(session: Session, t: ActivityType, activity: Activity) -> bool:
+    """党员大会 and 支委会 need more than half of those expected present."""
+    if t.code not in QUORUM_TYPES or activity.expected is None or activity.present is None:
+        return False
+    return activity.present * 2 <= activity.expected
+
+
+def recent(session: Session, actor: Actor | None, limit: int = 10) -> list[tuple[Activity, str]]:
+    """The latest records the actor may read (their branch's, or the org's for leaders),
+    newest first, with the branch name."""
+    require(actor, Action.READ_BRANCH, actor.branch_id if actor else None)
+    assert actor is not None
+    stmt = (
+        select(Activity, Branch.name)
+        .outerjoin(Branch, col(Branch.id) == Activity.branch_id)
+        .where(Activity.org_id == actor.org_id, col(Activity.deleted_at).is_(None))
+    )
+    if not actor.reads_org:
+        stmt = stmt.where(Activity.branch_id == actor.branch_id)
+    stmt = stmt.order_by(col(Activity.held_on).desc(), col(Activity.id).desc()).limit(limit)
+    return [(a, name or "") for a, name in session.exec(stmt)]
+
+
+def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
+    """Soft-delete the actor's own most recent record."""
+    if actor is None:
+        raise Refused("unknown_user")
+    last = session.exec(
+        select(Activity)
+        .where(Activity.created_by == actor.member_id, col(Activity.deleted_at).is_(None))
+        .order_by(col(Activity.id).desc())
+    ).first()
+    if last is None:
+        raise DomainError("nothing_to_undo")
+    before = audit.snapshot(last)
+    last.deleted_at, last.deleted_by = clock(), actor.member_id
+    session.add(last)
+    audit.record(session, clock, actor.member_id, "delete", last, before)
+    return last
+
+
+def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Activity:
+    activity = session.get(Activity, activity_id)
+    if activity is None or activity.deleted_at is not None:
+        raise DomainError("no_such_record", id=activity_id)
+    if activity.branch_id is None:
+        require(actor, Action.WRITE_TOWN)
+    else:
+        require(actor, Action.WRITE_BRANCH, activity.branch_id)
+    return activity
+
+
+def edit(
+    session: Session,
+    registry: Registry,
+    clock: Clock,
+    today: date,
+    actor: Actor | None,
+    activity_id: int,
+    changes: dict[str, object],
+) -> Activity:
+    """Change fields of a record; the whole record must stay valid."""
+    if actor is None:
+        raise Refused("unknown_user")
+    try:
+        activity = get_for_write(session, actor, activity_id)
+    except DomainError as exc:
+        # Someone else's record looks exactly like a missing one.
+        raise DomainError("no_such_record", id=activity_id) from exc
+    current = {k: getattr(activity, k) for k in DRAFT_FIELDS if k != "group"}
+    draft = ActivityDraft(**{**current, **changes})
+    validate(draft, registry, today)
+    before = audit.snapshot(activity)
+    for key, value in changes.items():
+        setattr(activity, key, value)
+    session.add(activity)
+    audit.record(session, clock, actor.member_id, "update", activity, before)
+    return activity
+
+
+def check_can_excuse(actor: Actor | None) -> Actor:
+    return require(actor, Action.EXCUSE)
+
+
+def excuse(
+    session: Session,
+    clock: Clock,
+    actor: Actor | None,
+    branch: Branch,
+    t: ActivityType,
+    unit_key: str,
+    reason: str,
+) -> Excusal:
+    actor = check_can_excuse(actor)
+    assert branch.id is not None
+    if branch.org_id != actor.org_id:
+        raise DomainError("unknown_branch", text=branch.name)
+    existing = session.exec(
+        select(Excusal).where(
+            Excusal.branch_id == branch.id,
+            Excusal.type_code == t.code,
+            Excusal.unit_key == unit_key,
+        )
+    ).first()
+    row = existing or Excusal(
+        branch_id=branch.id,
+        type_code=t.code,
+        unit_key=unit_key,
+        reason="",
+        created_by=actor.member_id,
+        created_at=clock(),
+    )
+    before = audit.snapshot(row) if existing else None
+    row.reason = reason
+    session.add(row)
+    session.flush()
+    audit.record(session, clock, actor.member_id, "excuse", row, before)
+    return row
+
+
+def member_name(session: Session, member_id: int) -> str:
+    member = session.get(Member, member_id)
+    return member.name if member else ""

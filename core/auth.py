@@ -1,0 +1,96 @@
+"""Who is speaking, and what they may do.
+
+Roles: a member's role in their branch (secretary / deputy / committee / member) and in the org
+(leader / admin). Secretaries, deputies and committee members write for their own branch;
+members read their own branch; leaders read everything and write town-level records and
+excusals; admins read everything. Anybody else may do nothing, and is told nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from core.errors import Refused
+from storage.models import ChatBinding, Identity, Member
+
+WRITER_ROLES = frozenset({"secretary", "deputy", "committee"})
+
+
+class Action(StrEnum):
+    READ_BRANCH = "read_branch"
+    WRITE_BRANCH = "write_branch"
+    READ_ORG = "read_org"
+    WRITE_TOWN = "write_town"
+    EXCUSE = "excuse"
+
+
+@dataclass(frozen=True)
+class Actor:
+    member_id: int
+    name: str
+    org_id: int
+    branch_id: int | None
+    branch_role: str | None
+    org_role: str | None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.org_role == "leader"
+
+    @property
+    def reads_org(self) -> bool:
+        return self.org_role in ("leader", "admin")
+
+
+def can(actor: Actor | None, action: Action, branch_id: int | None = None) -> bool:
+    if actor is None:
+        return False
+    own = branch_id is not None and branch_id == actor.branch_id
+    match action:
+        case Action.READ_BRANCH:
+            return actor.reads_org or (own and actor.branch_role is not None)
+        case Action.WRITE_BRANCH:
+            return own and actor.branch_role in WRITER_ROLES
+        case Action.READ_ORG:
+            return actor.reads_org
+        case Action.WRITE_TOWN | Action.EXCUSE:
+            return actor.is_leader
+    return False
+
+
+def require(actor: Actor | None, action: Action, branch_id: int | None = None) -> Actor:
+    if actor is None:
+        raise Refused("unknown_user")
+    if not can(actor, action, branch_id):
+        raise Refused("forbidden")
+    return actor
+
+
+def actor_from_member(member: Member) -> Actor:
+    assert member.id is not None
+    return Actor(
+        member.id, member.name, member.org_id, member.branch_id, member.branch_role, member.org_role
+    )
+
+
+def resolve_actor(session: Session, platform: str, external_id: str) -> Actor | None:
+    """The active member bound to this platform user, or None for strangers."""
+    member = session.exec(
+        select(Member)
+        .join(Identity, Identity.member_id == Member.id)
+        .where(
+            Identity.platform == platform,
+            Identity.external_id == external_id,
+            Member.active == True,  # noqa: E712  (SQL comparison)
+        )
+    ).first()
+    return actor_from_member(member) if member else None
+
+
+def chat_binding(session: Session, platform: str, chat_id: str) -> ChatBinding | None:
+    return session.exec(
+        select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
+    ).first()

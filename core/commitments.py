@@ -1,0 +1,139 @@
+"""Use cases for commitments (承诺事项): make, fulfil, withdraw, list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from core import audit
+from core.activities import SourceKey
+from core.auth import Action, Actor, require
+from core.errors import DomainError
+from core.periods import Clock
+from storage.models import Commitment
+
+MAX_CONTENT = 500
+
+
+@dataclass(frozen=True)
+class CommitmentView:
+    commitment: Commitment
+    overdue: bool
+
+
+def check_can_add(actor: Actor | None) -> Actor:
+    return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
+
+
+def add(
+    session: Session,
+    clock: Clock,
+    today: date,
+    actor: Actor | None,
+    content: str,
+    due_on: date | None,
+    personal: bool = False,
+    source: SourceKey | None = None,
+) -> tuple[Commitment, bool]:
+    """Make a commitment for the actor's branch (or, ``personal``, for the actor)."""
+    actor = check_can_add(actor)
+    assert actor.branch_id is not None
+    if source is not None and (found := _by_source(session, source)) is not None:
+        return found, False
+    content = content.strip()
+    if not content:
+        raise DomainError("missing_field", field="content")
+    if len(content) > MAX_CONTENT:
+        raise DomainError("too_long", field="content", limit=MAX_CONTENT)
+    if due_on is None:
+        raise DomainError("missing_field", field="due")
+    if due_on < today:
+        raise DomainError("due_in_past", day=due_on)
+    row = Commitment(
+        org_id=actor.org_id,
+        branch_id=actor.branch_id,
+        owner_member_id=actor.member_id if personal else None,
+        content=content,
+        made_on=today,
+        due_on=due_on,
+        created_by=actor.member_id,
+        created_at=clock(),
+        source_platform=source.platform if source else None,
+        source_chat=source.chat if source else None,
+        source_message=source.message if source else None,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, clock, actor.member_id, "create", row)
+    return row, True
+
+
+def _by_source(session: Session, source: SourceKey) -> Commitment | None:
+    return session.exec(
+        select(Commitment).where(
+            Commitment.source_platform == source.platform,
+            Commitment.source_chat == source.chat,
+            Commitment.source_message == source.message,
+        )
+    ).first()
+
+
+def _writable(session: Session, actor: Actor | None, commitment_id: int) -> Commitment:
+    row = session.get(Commitment, commitment_id)
+    if row is None or row.deleted_at is not None:
+        raise DomainError("no_such_commitment", id=commitment_id)
+    try:
+        require(actor, Action.WRITE_BRANCH, row.branch_id)
+    except DomainError as exc:
+        raise DomainError("no_such_commitment", id=commitment_id) from exc
+    return row
+
+
+def _change_status(
+    session: Session,
+    clock: Clock,
+    actor: Actor | None,
+    commitment_id: int,
+    status: str,
+    note: str,
+    fulfilled_on: date | None,
+) -> Commitment:
+    row = _writable(session, actor, commitment_id)
+    assert actor is not None
+    if row.status != "in_progress":
+        raise DomainError("commitment_closed", id=commitment_id, status=row.status)
+    before = audit.snapshot(row)
+    row.status, row.fulfilled_on = status, fulfilled_on
+    row.evidence = note.strip()[:1000] or None
+    session.add(row)
+    audit.record(session, clock, actor.member_id, status, row, before)
+    return row
+
+
+def fulfil(session, clock, today, actor, commitment_id: int, evidence: str = "") -> Commitment:
+    return _change_status(session, clock, actor, commitment_id, "fulfilled", evidence, today)
+
+
+def withdraw(session, clock, actor, commitment_id: int, reason: str = "") -> Commitment:
+    if not reason.strip():
+        raise DomainError("missing_field", field="reason")
+    return _change_status(session, clock, actor, commitment_id, "withdrawn", reason, None)
+
+
+def listing(
+    session: Session, today: date, actor: Actor | None, include_closed: bool = False
+) -> list[CommitmentView]:
+    """The branch's commitments (the org's for leaders), open ones first by due date."""
+    require(actor, Action.READ_BRANCH, actor.branch_id if actor else None)
+    assert actor is not None
+    stmt = select(Commitment).where(
+        Commitment.org_id == actor.org_id, col(Commitment.deleted_at).is_(None)
+    )
+    if not actor.reads_org:
+        stmt = stmt.where(Commitment.branch_id == actor.branch_id)
+    if not include_closed:
+        stmt = stmt.where(Commitment.status == "in_progress")
+    rows = session.exec(stmt.order_by(col(Commitment.due_on), col(Commitment.id)).limit(50)).all()
+    return [CommitmentView(r, r.status == "in_progress" and r.due_on < today) for r in rows]

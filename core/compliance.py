@@ -1,0 +1,367 @@
+"""The compliance engine: for branches and a period, per rule how many meetings were required,
+how many held, and whether the rule is met, pending, missed or excused.
+
+A rule is checked in *units* of its own length (a monthly rule over a quarter has three
+units; a quarterly rule seen from one month is checked over its whole quarter). A unit is
+met when it holds ``min_count`` records (per party group for group rules; for coverage rules
+every member must be reached); an unmet unit is pending while open and missed once closed,
+unless a leader excused it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from sqlmodel import Session
+
+from core.periods import KIND_OF_MONTHS, Period
+from core.rules import ActivityType, Registry
+from storage import queries
+from storage.queries import CommitmentCounts, MonthCount
+
+Status = Literal["met", "pending", "missed", "excused"]
+
+
+def percent(numerator: int | float, denominator: int | float) -> float | None:
+    """A percentage with one decimal, rounded half up (22/23 -> 95.7); None when nothing is due."""
+    if not denominator:
+        return None
+    value = Decimal(str(numerator)) * 100 / Decimal(str(denominator))
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One unit of a rule that is not met: which period, which party group, and how."""
+
+    unit: Period
+    group: str | None
+    status: Status
+    held: int
+    need: int
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    type: ActivityType
+    window: Period  # the span the rule was checked over (first unit start .. last unit end)
+    required: int
+    held: int
+    status: Status
+    units_met: int
+    units_due: int  # units that count toward the rate (excused ones do not)
+    gaps: tuple[Gap, ...] = ()
+
+
+@dataclass(frozen=True)
+class CommitmentStats:
+    made: int = 0
+    due: int = 0
+    fulfilled: int = 0
+    overdue: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return percent(self.fulfilled, self.due)
+
+    def __add__(self, other: CommitmentStats) -> CommitmentStats:
+        return CommitmentStats(
+            self.made + other.made,
+            self.due + other.due,
+            self.fulfilled + other.fulfilled,
+            self.overdue + other.overdue,
+        )
+
+
+@dataclass(frozen=True)
+class TypeTotals:
+    sessions: int = 0
+    hours: float = 0.0
+    person_hours: float = 0.0
+
+
+@dataclass
+class BranchResult:
+    branch_id: int
+    name: str
+    rules: list[RuleResult]
+    commitments_org: CommitmentStats
+    commitments_personal: CommitmentStats
+    counts: dict[str, TypeTotals]  # every activity type held in the period, required or not
+    last_activity: date | None
+
+    @property
+    def commitments(self) -> CommitmentStats:
+        return self.commitments_org + self.commitments_personal
+
+    @property
+    def compliance_rate(self) -> float | None:
+        return percent(sum(r.units_met for r in self.rules), sum(r.units_due for r in self.rules))
+
+    @property
+    def missing(self) -> list[RuleResult]:
+        return [r for r in self.rules if r.status in ("missed", "pending")]
+
+
+@dataclass
+class OrgResult:
+    period: Period
+    today: date
+    branches: list[BranchResult]
+    town_counts: dict[str, TypeTotals] = field(default_factory=dict)
+
+    @property
+    def compliance_rate(self) -> float | None:
+        rules = [r for b in self.branches for r in b.rules]
+        return percent(sum(r.units_met for r in rules), sum(r.units_due for r in rules))
+
+    def commitments(self, personal: bool | None = None) -> CommitmentStats:
+        total = CommitmentStats()
+        for b in self.branches:
+            if personal is not True:
+                total += b.commitments_org
+            if personal is not False:
+                total += b.commitments_personal
+        return total
+
+    def counts(self) -> dict[str, TypeTotals]:
+        out: dict[str, TypeTotals] = defaultdict(TypeTotals)
+        for source in [b.counts for b in self.branches] + [self.town_counts]:
+            for code, t in source.items():
+                o = out[code]
+                out[code] = TypeTotals(
+                    o.sessions + t.sessions, o.hours + t.hours, o.person_hours + t.person_hours
+                )
+        return dict(out)
+
+
+class _Facts:
+    """The SQL aggregates for one evaluation, indexed for the per-rule arithmetic."""
+
+    def __init__(self, months: list[MonthCount], groups, members, excused, commitments, last_days):
+        self.by_key: dict[tuple, int] = defaultdict(int)
+        self.present: dict[tuple, int] = defaultdict(int)
+        self.rows_by_branch: dict[int | None, list[MonthCount]] = defaultdict(list)
+        for m in months:
+            self.rows_by_branch[m.branch_id].append(m)
+            self.by_key[(m.branch_id, m.type_code, m.year, m.month)] += m.count
+            self.by_key[(m.branch_id, m.group_id, m.type_code, m.year, m.month)] += m.count
+            self.present[(m.branch_id, m.type_code, m.year, m.month)] += m.present
+        self.groups: dict[int, list[tuple[int, str]]] = groups
+        self.members: dict[int, int] = members
+        self.excused: set[tuple[int, str, str]] = excused
+        self.commitments: dict[int, list[CommitmentCounts]] = defaultdict(list)
+        for c in commitments:
+            self.commitments[c.branch_id].append(c)
+        self.last_days: dict[int, date] = last_days
+
+
+def _months_of(unit: Period) -> list[tuple[int, int]]:
+    return [(m.year, m.index) for m in unit.units("month")]
+
+
+def evaluate(
+    session: Session,
+    registry: Registry,
+    org_id: int,
+    branches: list[tuple[int, str]],
+    period: Period,
+    today: date,
+) -> OrgResult:
+    """Compliance of ``branches`` (id, name) in ``period`` as of ``today``."""
+    ids = [b for b, _ in branches]
+    years = period.units("year")
+    span_start, span_end = years[0].start, years[-1].end
+    every_unit_key = {
+        u.key for t in registry.required() for u in period.units(KIND_OF_MONTHS[t.every_months])
+    }
+    all_branches = None if len(ids) > 50 else ids  # a long IN list costs more than it filters
+    facts = _Facts(
+        queries.activity_month_counts(session, org_id, span_start, span_end, all_branches),
+        queries.groups_by_branch(session, org_id, all_branches),
+        queries.member_counts(session, org_id, all_branches),
+        queries.excused_units(session, ids, every_unit_key) if ids else set(),
+        queries.commitment_counts(session, org_id, period.start, period.end, today, all_branches),
+        queries.last_activity_days(session, org_id, all_branches),
+    )
+    results = [
+        _branch_result(facts, registry, branch_id, name, period, today)
+        for branch_id, name in branches
+    ]
+    return OrgResult(period, today, results, _type_totals(facts.rows_by_branch[None], period))
+
+
+def _branch_result(
+    facts: _Facts, registry: Registry, branch_id: int, name: str, period: Period, today: date
+) -> BranchResult:
+    rules = [
+        result
+        for t in registry.required()
+        if (result := _rule_result(facts, t, branch_id, period, today)) is not None
+    ]
+    org, personal = CommitmentStats(), CommitmentStats()
+    for c in facts.commitments.get(branch_id, []):
+        stats = CommitmentStats(c.made, c.due, c.fulfilled, c.overdue)
+        if c.personal:
+            personal += stats
+        else:
+            org += stats
+    return BranchResult(
+        branch_id,
+        name,
+        rules,
+        org,
+        personal,
+        _type_totals(facts.rows_by_branch.get(branch_id, []), period),
+        facts.last_days.get(branch_id),
+    )
+
+
+def _rule_result(
+    facts: _Facts, t: ActivityType, branch_id: int, period: Period, today: date
+) -> RuleResult | None:
+    units = period.units(KIND_OF_MONTHS[t.every_months])
+    slots = _slots(facts, t, branch_id, units)
+    if not slots:
+        return None  # e.g. a group rule in a branch without party groups
+    gaps: list[Gap] = []
+    required = held = met = due = 0
+    for unit, group, count, need in slots:
+        required += need
+        held += count
+        if count >= need:
+            met += 1
+            due += 1
+            continue
+        if (branch_id, t.code, unit.key) in facts.excused:
+            gaps.append(Gap(unit, group, "excused", count, need))
+            continue
+        due += 1
+        gaps.append(Gap(unit, group, "missed" if unit.is_closed(today) else "pending", count, need))
+    window = units[0] if len(units) == 1 else period
+    return RuleResult(t, window, required, held, _rule_status(gaps), met, due, tuple(gaps))
+
+
+def _slots(facts: _Facts, t: ActivityType, branch_id: int, units: list[Period]):
+    """(unit, party group name, held, needed) for every place the rule must be satisfied."""
+    if t.scope == "group":
+        return [
+            (
+                u,
+                gname,
+                sum(facts.by_key[(branch_id, gid, t.code, y, m)] for y, m in _months_of(u)),
+                t.min_count,
+            )
+            for u in units
+            for gid, gname in facts.groups.get(branch_id, [])
+        ]
+    if t.scope == "member":
+        members = facts.members.get(branch_id, 0)
+        if not members:
+            return []
+        return [
+            (
+                u,
+                None,
+                min(
+                    sum(facts.present[(branch_id, t.code, y, m)] for y, m in _months_of(u)), members
+                ),
+                members,
+            )
+            for u in units
+        ]
+    return [
+        (
+            u,
+            None,
+            sum(facts.by_key[(branch_id, t.code, y, m)] for y, m in _months_of(u)),
+            t.min_count,
+        )
+        for u in units
+    ]
+
+
+def _rule_status(gaps: list[Gap]) -> Status:
+    states = {g.status for g in gaps}
+    for status in ("missed", "pending", "excused"):
+        if status in states:
+            return status  # type: ignore[return-value]
+    return "met"
+
+
+def _type_totals(rows: list[MonthCount], period: Period) -> dict[str, TypeTotals]:
+    totals: dict[str, TypeTotals] = {}
+    for m in rows:
+        if not period.contains(date(m.year, m.month, 1)):
+            continue
+        t = totals.get(m.type_code, TypeTotals())
+        totals[m.type_code] = TypeTotals(
+            t.sessions + m.count, t.hours + m.hours, t.person_hours + m.person_hours
+        )
+    return totals
+
+
+def _stats_dict(s: CommitmentStats) -> dict:
+    return {
+        "made": s.made,
+        "due": s.due,
+        "fulfilled": s.fulfilled,
+        "overdue": s.overdue,
+        "rate": s.rate,
+    }
+
+
+def _study_dict(counts: dict[str, TypeTotals], registry: Registry) -> dict:
+    study = {t.code: counts[t.code] for t in registry.of_category("study") if t.code in counts}
+    return {
+        "sessions": sum(c.sessions for c in study.values()),
+        "hours": round(sum(c.hours for c in study.values()), 2),
+        "person_hours": round(sum(c.person_hours for c in study.values()), 2),
+        "by_type": {
+            code: {"sessions": c.sessions, "hours": round(c.hours, 2)} for code, c in study.items()
+        },
+    }
+
+
+def as_dict(result: OrgResult, registry: Registry) -> dict:
+    """The JSON shape of ``zhibu status --json``: the numbers /status shows, nothing more."""
+    return {
+        "period": result.period.key,
+        "as_of": result.today.isoformat(),
+        "compliance_rate": result.compliance_rate,
+        "commitments": _stats_dict(result.commitments()),
+        "town": {code: c.sessions for code, c in result.town_counts.items()},
+        "branches": [
+            {
+                "name": b.name,
+                "rules": [
+                    {
+                        "code": r.type.code,
+                        "name": r.type.name,
+                        "window": r.window.key,
+                        "required": r.required,
+                        "held": r.held,
+                        "status": r.status,
+                        "gaps": [
+                            {"unit": g.unit.key, "group": g.group, "status": g.status}
+                            for g in r.gaps
+                        ],
+                    }
+                    for r in b.rules
+                ],
+                "compliance_rate": b.compliance_rate,
+                "commitments": {
+                    **_stats_dict(b.commitments),
+                    "branch": _stats_dict(b.commitments_org),
+                    "personal": _stats_dict(b.commitments_personal),
+                },
+                "study": _study_dict(b.counts, registry),
+                "last_activity": b.last_activity.isoformat() if b.last_activity else None,
+            }
+            for b in result.branches
+        ],
+    }

@@ -1,0 +1,161 @@
+"""One Settings object: config.toml, overridden by ZHIBU_* environment variables (``__`` nests)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = "config.toml"
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded for the admin who must fix it: file, key, problem."""
+
+    def __init__(self, file: str, key: str, problem: str):
+        self.file, self.key, self.problem = file, key, problem
+        super().__init__(f"配置错误 {file}: {key}: {problem}")
+
+
+class DatabaseSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    url: str = "sqlite:///./data/zhibu.db"
+    echo: bool = False
+
+
+class TelegramSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    bot_username: str | None = None
+
+
+class ActivityTypeSettings(BaseModel):
+    """Overrides one activity type's defaults; a new code must give at least ``name``."""
+
+    model_config = {"extra": "forbid"}
+    name: str | None = None
+    aliases: list[str] | None = None
+    category: Literal["required", "study", "town"] | None = None
+    every_months: Literal[1, 3, 6, 12] | None = None
+    min_count: int | None = Field(default=None, ge=1, le=31)
+    scope: Literal["branch", "group", "member"] | None = None
+    enabled: bool | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ZHIBU_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    database: DatabaseSettings = DatabaseSettings()
+    timezone: str = "Asia/Shanghai"
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+    dialog_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    activities: dict[str, ActivityTypeSettings] = {}
+    telegram: TelegramSettings = TelegramSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"未知的时区 {value!r}，例如 Asia/Shanghai") from exc
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = _CURRENT_TOML.get("path")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=toml_file))
+        return tuple(sources)
+
+
+# pydantic-settings resolves sources inside the constructor; this carries the chosen path there.
+_CURRENT_TOML: dict[str, Path | None] = {"path": None}
+
+
+def resolve_config_path(explicit: str | None) -> Path | None:
+    """--config wins, then ZHIBU_CONFIG, then ./config.toml if it exists."""
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get("ZHIBU_CONFIG"):
+        return Path(env)
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+def load_settings(config_path: str | None = None, **overrides: Any) -> Settings:
+    """Load and validate settings; every problem becomes one ConfigError naming file and key."""
+    path = resolve_config_path(config_path)
+    label = str(path) if path else "环境变量"
+    if path is not None:
+        _check_toml(path)
+    _CURRENT_TOML["path"] = path
+    try:
+        settings = Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(根)"
+        raise ConfigError(label, key, _problem_text(err)) from exc
+    finally:
+        _CURRENT_TOML["path"] = None
+    _check_activity_codes(settings, label)
+    return settings
+
+
+def _check_toml(path: Path) -> None:
+    if not path.exists():
+        raise ConfigError(
+            str(path), "(文件)", "找不到配置文件；可复制 config.example.toml 作为起点"
+        )
+    try:
+        tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), "(语法)", f"不是合法的 TOML：{exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), "(编码)", "文件不是 UTF-8 编码") from exc
+
+
+def _problem_text(err: dict[str, Any]) -> str:
+    if err["type"] == "extra_forbidden":
+        return "未知的配置项，请检查拼写（参见 config.example.toml）"
+    return str(err["msg"]).removeprefix("Value error, ")
+
+
+def _check_activity_codes(settings: Settings, label: str) -> None:
+    from core.rules import DEFAULT_TYPES  # local import: rules imports nothing from config
+
+    known = {t.code for t in DEFAULT_TYPES}
+    for code, override in settings.activities.items():
+        if code not in known and not (override.name and override.category):
+            raise ConfigError(
+                label,
+                f"activities.{code}",
+                f"未知的活动类型代码 {code!r}（已有：{', '.join(sorted(known))}）；"
+                "新增类型须同时填写 name 和 category",
+            )

@@ -1,0 +1,197 @@
+"""The activity-type registry: codes, Chinese names, aliases and how often each must be held.
+
+Defaults follow ../shared/domain.md; every one of them can be changed in config.toml
+(``[activities.<code>]``), because localities differ.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from core.config import ActivityTypeSettings
+
+Category = Literal["required", "study", "town"]
+Scope = Literal["branch", "group", "member"]
+
+
+@dataclass(frozen=True)
+class ActivityType:
+    code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    category: Category = "required"
+    every_months: int = 1  # length of one rule unit: 1 month, 3 quarter, 6 half-year, 12 year
+    min_count: int = 1  # records needed in each unit (per party group when scope == "group")
+    scope: Scope = "branch"  # "member": coverage, every member at least once per unit
+    enabled: bool = True
+    en_name: str = ""
+
+    @property
+    def is_required(self) -> bool:
+        return self.category == "required" and self.enabled
+
+
+DEFAULT_TYPES: tuple[ActivityType, ...] = (
+    ActivityType(
+        "general_meeting",
+        "支部党员大会",
+        ("党员大会", "支部大会", "党员会"),
+        every_months=3,
+        en_name="General meeting",
+    ),
+    ActivityType(
+        "committee_meeting",
+        "支委会",
+        ("支部委员会会议", "支委会议", "支委会"),
+        en_name="Committee meeting",
+    ),
+    ActivityType(
+        "group_meeting",
+        "党小组会",
+        ("小组会", "党小组会议"),
+        scope="group",
+        en_name="Party group meeting",
+    ),
+    ActivityType(
+        "party_lecture",
+        "党课",
+        ("上党课", "讲党课", "专题党课"),
+        every_months=3,
+        en_name="Party lecture",
+    ),
+    ActivityType(
+        "theme_day", "主题党日", ("党日活动", "主题党日活动", "党日"), en_name="Theme day"
+    ),
+    ActivityType(
+        "org_life_meeting",
+        "组织生活会",
+        ("专题组织生活会",),
+        every_months=12,
+        en_name="Organisational life meeting",
+    ),
+    ActivityType(
+        "democratic_review",
+        "民主评议党员",
+        ("民主评议", "评议党员"),
+        every_months=12,
+        en_name="Democratic review",
+    ),
+    ActivityType(
+        "heart_talk",
+        "谈心谈话",
+        ("谈心", "谈话"),
+        every_months=12,
+        scope="member",
+        en_name="Heart-to-heart talks",
+    ),
+    ActivityType(
+        "study_session", "集中学习", ("学习", "集体学习"), category="study", en_name="Group study"
+    ),
+    ActivityType(
+        "seminar", "交流研讨", ("研讨", "研讨交流", "交流"), category="study", en_name="Seminar"
+    ),
+    ActivityType(
+        "tutorial_report",
+        "辅导报告",
+        ("专题辅导", "报告会"),
+        category="study",
+        en_name="Tutorial report",
+    ),
+    ActivityType(
+        "field_study",
+        "外出观摩学习",
+        ("观摩学习", "外出学习"),
+        category="study",
+        en_name="Field study",
+    ),
+    ActivityType(
+        "town_meeting",
+        "党建工作专题会议",
+        ("党建专题会", "党建会议"),
+        category="town",
+        en_name="Party-building meeting",
+    ),
+    ActivityType("town_training", "专题培训", ("培训",), category="town", en_name="Training"),
+    ActivityType("town_research", "党建调研", ("调研",), category="town", en_name="Field research"),
+    ActivityType(
+        "town_showcase",
+        "观摩推进会",
+        ("党建观摩推进会", "推进会"),
+        category="town",
+        en_name="Showcase meeting",
+    ),
+    ActivityType(
+        "town_lecture",
+        "为基层上党课",
+        ("镇级党课", "书记党课"),
+        category="town",
+        en_name="Lecture for branches",
+    ),
+    ActivityType(
+        "town_interview",
+        "约谈",
+        ("约谈书记", "约谈党组织书记"),
+        category="town",
+        en_name="Accountability talk",
+    ),
+)
+
+
+def normalise_name(text: str) -> str:
+    """Compare names ignoring width, case and spaces (全角/半角, 'ＡＢ' == 'ab')."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+class Registry:
+    """Activity types by code, findable by Chinese name or alias."""
+
+    def __init__(self, types: tuple[ActivityType, ...]):
+        self._by_code = {t.code: t for t in types}
+        self._by_name: dict[str, ActivityType] = {}
+        for t in types:
+            for label in (t.code, t.name, *t.aliases):
+                self._by_name.setdefault(normalise_name(label), t)
+
+    @classmethod
+    def from_settings(cls, overrides: dict[str, ActivityTypeSettings]) -> Registry:
+        types = {t.code: t for t in DEFAULT_TYPES}
+        for code, override in overrides.items():
+            changes = {k: v for k, v in override.model_dump().items() if v is not None}
+            if "aliases" in changes:
+                changes["aliases"] = tuple(changes["aliases"])
+            base = types.get(code) or ActivityType(code, changes["name"])
+            types[code] = replace(base, **changes)
+        return cls(tuple(types.values()))
+
+    def __iter__(self):
+        return iter(t for t in self._by_code.values() if t.enabled)
+
+    def get(self, code: str) -> ActivityType | None:
+        return self._by_code.get(code)
+
+    def find(self, label: str) -> ActivityType | None:
+        found = self._by_name.get(normalise_name(label))
+        return found if found and found.enabled else None
+
+    def longest_prefix(self, text: str) -> tuple[ActivityType, str] | None:
+        """The type whose name starts ``text`` (longest match wins) and the rest of the text."""
+        norm = normalise_name(text)
+        best: tuple[int, ActivityType] | None = None
+        for label, t in self._by_name.items():
+            if t.enabled and norm.startswith(label) and (best is None or len(label) > best[0]):
+                best = (len(label), t)
+        if best is None:
+            return None
+        return best[1], norm[best[0] :]
+
+    def required(self) -> list[ActivityType]:
+        return [t for t in self if t.is_required]
+
+    def of_category(self, category: Category) -> list[ActivityType]:
+        return [t for t in self if t.category == category]
+
+
+DEFAULT_REGISTRY = Registry(DEFAULT_TYPES)

@@ -1,0 +1,171 @@
+"""SQLModel tables. Created only through Alembic migrations (storage/migrations)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+BRANCH_ROLES = ("secretary", "deputy", "committee", "member")
+ORG_ROLES = ("leader", "admin")
+COMMITMENT_STATUSES = ("in_progress", "fulfilled", "explained", "withdrawn")
+
+
+def _utc_column(nullable: bool = False) -> Any:
+    return Field(sa_type=UTCDateTime, nullable=nullable, default=None)
+
+
+class Org(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    created_at: datetime = _utc_column()
+
+
+class Branch(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("org_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    name: str = Field(max_length=100)
+    short_name: str | None = Field(default=None, max_length=50)
+    created_at: datetime = _utc_column()
+
+
+class PartyGroup(SQLModel, table=True):
+    __tablename__ = "party_group"
+    __table_args__ = (UniqueConstraint("branch_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    name: str = Field(max_length=100)
+
+
+class Member(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    branch_id: int | None = Field(default=None, foreign_key="branch.id", index=True)
+    party_group_id: int | None = Field(default=None, foreign_key="party_group.id")
+    name: str = Field(max_length=100)
+    branch_role: str | None = Field(default=None, max_length=20)
+    org_role: str | None = Field(default=None, max_length=20)
+    active: bool = True
+    created_at: datetime = _utc_column()
+
+
+class Identity(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    external_id: str = Field(max_length=100)
+    member_id: int = Field(foreign_key="member.id", index=True)
+
+
+class ChatBinding(SQLModel, table=True):
+    __tablename__ = "chat_binding"
+    __table_args__ = (UniqueConstraint("platform", "chat_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    org_id: int = Field(foreign_key="org.id", index=True)
+    branch_id: int | None = Field(default=None, foreign_key="branch.id", index=True)
+
+
+class Activity(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint(
+            "source_platform", "source_chat", "source_message", name="uq_activity_source"
+        ),
+        Index("ix_activity_branch_type_day", "branch_id", "type_code", "held_on"),
+        Index("ix_activity_org_day", "org_id", "held_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id")
+    branch_id: int | None = Field(default=None, foreign_key="branch.id")
+    party_group_id: int | None = Field(default=None, foreign_key="party_group.id")
+    type_code: str = Field(max_length=40)
+    held_on: date
+    start_time: time | None = None
+    end_time: time | None = None
+    place: str | None = Field(default=None, max_length=200)
+    host: str | None = Field(default=None, max_length=100)
+    recorder: str | None = Field(default=None, max_length=100)
+    topic: str | None = Field(default=None, max_length=500)
+    notes: str | None = Field(default=None, max_length=2000)
+    expected: int | None = None
+    present: int | None = None
+    absent: int | None = None
+    hours: float | None = None
+    created_by: int = Field(foreign_key="member.id")
+    created_at: datetime = _utc_column()
+    source_platform: str | None = Field(default=None, max_length=20)
+    source_chat: str | None = Field(default=None, max_length=100)
+    source_message: str | None = Field(default=None, max_length=100)
+    deleted_at: datetime | None = _utc_column(nullable=True)
+    deleted_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Commitment(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint(
+            "source_platform", "source_chat", "source_message", name="uq_commitment_source"
+        ),
+        Index("ix_commitment_branch_due", "branch_id", "due_on"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    org_id: int = Field(foreign_key="org.id")
+    branch_id: int = Field(foreign_key="branch.id")
+    owner_member_id: int | None = Field(default=None, foreign_key="member.id")
+    content: str = Field(max_length=500)
+    made_on: date
+    due_on: date
+    status: str = Field(default="in_progress", max_length=20)
+    fulfilled_on: date | None = None
+    evidence: str | None = Field(default=None, max_length=1000)
+    created_by: int = Field(foreign_key="member.id")
+    created_at: datetime = _utc_column()
+    source_platform: str | None = Field(default=None, max_length=20)
+    source_chat: str | None = Field(default=None, max_length=100)
+    source_message: str | None = Field(default=None, max_length=100)
+    deleted_at: datetime | None = _utc_column(nullable=True)
+    deleted_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Excusal(SQLModel, table=True):
+    """A rule unit a leader excused (e.g. 防汛): counts neither as met nor as missed."""
+
+    __table_args__ = (UniqueConstraint("branch_id", "type_code", "unit_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    type_code: str = Field(max_length=40)
+    unit_key: str = Field(max_length=10)
+    reason: str = Field(max_length=500)
+    created_by: int = Field(foreign_key="member.id")
+    created_at: datetime = _utc_column()
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _utc_column()
+    actor_member_id: int | None = Field(default=None, foreign_key="member.id")
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class DialogState(SQLModel, table=True):
+    """A guided conversation in progress; kept in the database so a restart loses nothing."""
+
+    __tablename__ = "dialog_state"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "user_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    user_id: str = Field(max_length=100)
+    kind: str = Field(max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    expires_at: datetime = _utc_column()
