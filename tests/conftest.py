@@ -1,0 +1,125 @@
+"""Shared fixtures: a fresh, migrated database per test (SQLite always; PostgreSQL too when
+ZHIBU_TEST_POSTGRES_URL is set), a small town, a fixed clock and a router to talk to."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from bot.router import Incoming, Router
+from core import admin
+from core.periods import fixed_clock
+from core.rules import DEFAULT_REGISTRY
+from storage import migrate
+from storage.db import make_engine, session_scope
+
+TZ = ZoneInfo("Asia/Shanghai")
+PG_URL = os.environ.get("ZHIBU_TEST_POSTGRES_URL")
+NO_PG = "PostgreSQL tests need ZHIBU_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test); .ci/run sets it"
+
+
+def local(*args: int) -> datetime:
+    """An aware datetime in Asia/Shanghai, e.g. local(2026, 3, 20, 10)."""
+    return datetime(*args, tzinfo=TZ)  # type: ignore[misc]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'zhibu.db'}")
+        migrate.upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    if not PG_URL:
+        pytest.skip(NO_PG)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin_engine = make_engine(PG_URL)
+    with admin_engine.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    eng = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+    migrate.upgrade(eng)
+    yield eng
+    eng.dispose()
+    with admin_engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin_engine.dispose()
+
+
+@pytest.fixture
+def clock():
+    return fixed_clock(local(2026, 3, 20, 10))
+
+
+@dataclass
+class Town:
+    org_id: int
+    branch1: int  # 一村党支部: two party groups
+    branch2: int  # 二村党支部: no party groups
+
+
+@pytest.fixture
+def town(engine, clock) -> Town:
+    """示范镇党委 with 一村 (secretary sec1, committee com1, member mem1, two party groups)
+    and 二村 (secretary sec2, member mem2), a leader and an admin; console users bound."""
+    with session_scope(engine) as s:
+        org = admin.create_org(s, clock, "示范镇党委")
+        b1 = admin.add_branch(s, clock, org, "一村党支部", "一村")
+        b2 = admin.add_branch(s, clock, org, "二村党支部", "二村")
+        people = [
+            ("sec1", "张书记", b1.name, "secretary", None, "第一党小组"),
+            ("com1", "李委员", b1.name, "committee", None, "第一党小组"),
+            ("mem1", "王党员", b1.name, "member", None, "第二党小组"),
+            ("sec2", "刘书记", b2.name, "secretary", None, None),
+            ("mem2", "陈党员", b2.name, "member", None, None),
+            ("leader", "赵镇长", None, None, "leader", None),
+            ("admin", "孙管理", None, None, "admin", None),
+        ]
+        for user, name, branch, role, org_role, group in people:
+            m = admin.add_member(s, clock, org, name, branch, role, org_role, group)
+            admin.bind_identity(s, m, "console", user)
+        admin.bind_chat(s, org, "console", "branch1", b1)
+        admin.bind_chat(s, org, "console", "branch2", b2)
+        admin.bind_chat(s, org, "console", "town", None)
+        return Town(org.id, b1.id, b2.id)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def router(engine, clock) -> Router:
+    return Router(engine, DEFAULT_REGISTRY, TZ, clock)
+
+
+class Chat:
+    """Talk to the router as one console user in one chat; returns the reply text."""
+
+    def __init__(self, router: Router, user: str, chat: str):
+        self.router, self.user, self.chat, self.n = router, user, chat, 0
+
+    def __call__(self, text: str, message_id: str | None = None) -> str:
+        self.n += 1
+        msg = Incoming("console", self.chat, self.user, text, message_id or f"m{self.n}")
+        return "\n".join(r.text for r in self.router.handle(msg))
+
+
+@pytest.fixture
+def chat(router, town):
+    """chat('sec1', 'branch1') -> a callable that sends lines as that user."""
+
+    def make(user: str = "sec1", chat_id: str = "branch1") -> Chat:
+        return Chat(router, user, chat_id)
+
+    return make
+
+
+@pytest.fixture
+def session(engine):
+    with Session(engine) as s:
+        yield s
