@@ -64,18 +64,30 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+_LONG_FIELDS = frozenset({"topic", "notes"})  # free prose; names and places are one word
+
+
 def split_keyed(text: str) -> tuple[str, dict[str, str]]:
-    """Separate ``key:value`` fields from the free text before them."""
+    """Separate ``key:value`` fields from the free text around them.
+
+    A topic or a note runs until the next key; a name, place or date is one word, and what
+    follows it goes back to the free text (``地点:村委会 14:00-16:00``).
+    """
     matches = list(_KEY_RE.finditer(text))
     if not matches:
         return text, {}
     fields: dict[str, str] = {}
+    free = [text[: matches[0].start()]]
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[m.end() : end].strip(" ,;，；、。")
+        name = KEYS[m.group(1)]
+        if name not in _LONG_FIELDS and name != "due":
+            value, _, rest = value.partition(" ")
+            free.append(rest)
         if value:
-            fields[KEYS[m.group(1)]] = value
-    return text[: matches[0].start()], fields
+            fields[name] = value
+    return " ".join(free), fields
 
 
 def cn_number(text: str) -> int | None:
@@ -93,6 +105,7 @@ def cn_number(text: str) -> int | None:
 # ---------------------------------------------------------------- dates
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+_MONTH_DAY_WORDS = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?")
 _MONTH_DAY = re.compile(
     r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?|(?<![\d.:])(\d{1,2})[./](\d{1,2})(?![\d.])"
 )
@@ -150,11 +163,17 @@ class DateMatch:
     span: tuple[int, int]
 
 
-def find_date(text: str, today: date, future: bool = False) -> DateMatch | None:
-    """The first date written in ``text`` (ISO, 2026年3月5日, 3月5日, 3.5, 3/5, 昨天, 上周五…)."""
+def find_date(
+    text: str, today: date, future: bool = False, short_forms: bool = True
+) -> DateMatch | None:
+    """The first date written in ``text`` (ISO, 2026年3月5日, 3月5日, 3.5, 3/5, 昨天, 上周五…).
+
+    ``short_forms=False`` skips 3.5 and 3/5, which in prose are more often numbers (2.5公里).
+    """
     if m := _ISO.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
-    if m := _MONTH_DAY.search(text):
+    month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
+    if m := month_day.search(text):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
         return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
     if m := _RELATIVE_RE.search(text):
@@ -187,15 +206,20 @@ def parse_date(text: str, today: date, future: bool = False) -> date | None:
 
 # ---------------------------------------------------------------- counts, hours, times
 
+_N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start of a date or time
 _COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("expected", re.compile(r"应到(?:会)?\s*(\d{1,4})\s*(?:人|名)?")),
-    ("present", re.compile(r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*(\d{1,4})\s*(?:人|名)?")),
+    ("expected", re.compile(rf"应到(?:会)?\s*{_N}\s*(?:人|名)?")),
+    ("present", re.compile(rf"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*{_N}\s*(?:人|名)?")),
     ("present", re.compile(r"(\d{1,4})\s*(?:人|名)(?:出席|参加|参会|到会|到场)")),
-    ("absent", re.compile(r"(?:缺席|请假|未到)\s*(\d{1,4})\s*(?:人|名)?")),
+    ("absent", re.compile(rf"(?:缺席|请假|未到)\s*{_N}\s*(?:人|名)?")),
     ("absent", re.compile(r"(\d{1,4})\s*(?:人|名)(?:缺席|请假|未到)")),
     ("present", re.compile(r"(?<![\d.])(\d{1,4})\s*(?:人|名)(?!员)")),
 )
-_HOURS = re.compile(r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(?:小时|钟头|h|H)(?![a-zA-Z])")
+# 2小时, 1.5h, 1个半小时, 1小时30分钟; then 半小时 and 90分钟 on their own
+_HOURS = re.compile(
+    r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|h|H)(?![a-zA-Z])"
+    r"(?:\s*(\d{1,2})\s*分(?:钟)?)?"
+)
 _HALF_HOUR = re.compile(r"半(?:个)?小时")
 _MINUTES = re.compile(r"(?<![\d.])(\d{1,4})\s*分钟")
 _TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-~到至]\s*(\d{1,2}):(\d{2})")
@@ -216,7 +240,8 @@ def take_counts(text: str) -> tuple[str, dict[str, int]]:
 
 def take_hours(text: str) -> tuple[str, float | None]:
     if m := _HOURS.search(text):
-        return _take(text, m.span()), float(m[1])
+        hours = float(m[1]) + (0.5 if m[2] else 0) + (int(m[3]) / 60 if m[3] else 0)
+        return _take(text, m.span()), round(hours, 2)
     if m := _HALF_HOUR.search(text):
         return _take(text, m.span()), 0.5
     if m := _MINUTES.search(text):
@@ -350,6 +375,18 @@ def parse_period(text: str, today: date) -> Period | None:
 # ---------------------------------------------------------------- commitments
 
 _DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
+_DUE_MARK = re.compile(r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*")
+
+
+def _find_due(free: str, today: date) -> DateMatch | None:
+    """The deadline: a date right after 截止/截至/期限, else the first date written out in words
+    (6月30日, 2026-06-30), never a bare 2.5 that is more likely a quantity."""
+    for mark in _DUE_MARK.finditer(free):
+        found = find_date(free[mark.end() :], today, future=True)
+        if found is not None and found.span[0] == 0:
+            offset = mark.end()
+            return DateMatch(found.day, (mark.start(), offset + found.span[1]))
+    return find_date(free, today, future=True, short_forms=False)
 
 
 def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
@@ -365,11 +402,10 @@ def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
         due = parse_date(keyed["due"], today, future=True)
         if due is None:
             raise DomainError("invalid_date", text=keyed["due"])
-    elif (found := find_date(free, today, future=True)) is not None:
+    elif (found := _find_due(free, today)) is not None:
         due = found.day
         after = free[found.span[1] :]
         tail = _DUE_SUFFIX.match(after)
         free = free[: found.span[0]] + (after[tail.end() :] if tail else after)
-    content = re.sub(r"\s+", " ", free).strip(" ,，;；")
-    content = re.sub(r"(?:截止|截至|期限)\s*$", "", content).strip()
+    content = re.sub(r"\s+", " ", free).strip(" ,，;；。")
     return content, due, personal

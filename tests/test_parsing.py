@@ -1,0 +1,660 @@
+"""Table-driven tests of bot/parsing.py: the forgiving Chinese one-liners a secretary types.
+
+Every test uses a fixed ``today`` (never the wall clock): TODAY is Friday 2026-03-20.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from bot.parsing import (
+    cn_number,
+    find_date,
+    normalise,
+    parse_activity,
+    parse_commitment,
+    parse_date,
+    parse_period,
+    split_keyed,
+    take_counts,
+    take_hours,
+    take_time_range,
+)
+from core.activities import ActivityDraft
+from core.errors import DomainError
+from core.periods import Period
+from core.rules import DEFAULT_REGISTRY
+
+TODAY = date(2026, 3, 20)  # a Friday
+JANUARY = date(2026, 1, 5)  # a Monday early in the year, for year inference
+NOVEMBER = date(2026, 11, 10)  # late in the year, for deadlines
+
+
+def test_today_is_a_friday():
+    assert TODAY.weekday() == 4
+
+
+# ---------------------------------------------------------------- normalise
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("３月５日", "3月5日"),  # full-width digits
+        ("主题：学习", "主题:学习"),  # full-width colon
+        ("支委会，出席７人", "支委会,出席7人"),  # full-width comma
+        ("ＡＢＣ１２３", "ABC123"),  # full-width letters
+        ("支委会\u3000\u30003月5日", "支委会 3月5日"),  # ideographic spaces fold to one
+        ("  支委会 \t 3月5日\n ", "支委会 3月5日"),  # runs of whitespace, trimmed
+        ("支委会\x003月5日", "支委会 3月5日"),  # control characters dropped
+        ("支委会、党课", "支委会、党课"),  # 、 is not a width variant: kept
+        ("", ""),
+    ],
+)
+def test_normalise(raw, expected):
+    assert normalise(raw) == expected
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12", 12),
+        ("一", 1),
+        ("两", 2),
+        ("十", 10),
+        ("十二", 12),
+        ("二十", 20),
+        ("二十三", 23),
+        ("", None),
+        ("几", None),
+        ("一二", None),
+    ],
+)
+def test_cn_number(text, expected):
+    assert cn_number(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "free_words", "fields"),
+    [
+        ("支委会 3月5日", ["支委会", "3月5日"], {}),
+        ("支委会 主题:学习", ["支委会"], {"topic": "学习"}),
+        (
+            "党员大会 主持:张三 记录:李四 地点:村委会",
+            ["党员大会"],
+            {"host": "张三", "recorder": "李四", "place": "村委会"},
+        ),
+        # the longest key wins: 主持人 is not 主持 + "人:…"
+        ("主持人:张三 记录人:李四", [], {"host": "张三", "recorder": "李四"}),
+        ("议题 : 换届, 备注:补记。", [], {"topic": "换届", "notes": "补记"}),
+        ("主题: 地点:村委会", [], {"place": "村委会"}),  # an empty value is dropped
+    ],
+)
+def test_split_keyed(text, free_words, fields):
+    free, found = split_keyed(text)
+    assert free.split() == free_words
+    assert found == fields
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # explicit years
+        ("2026-03-05", date(2026, 3, 5)),
+        ("2026/3/5", date(2026, 3, 5)),
+        ("2026.3.5", date(2026, 3, 5)),
+        ("2026年3月5日", date(2026, 3, 5)),
+        ("2025年12月31日", date(2025, 12, 31)),
+        ("2026年3月5号", date(2026, 3, 5)),
+        # month and day
+        ("3月5日", date(2026, 3, 5)),
+        ("3月5号", date(2026, 3, 5)),
+        ("3月5", date(2026, 3, 5)),
+        ("3.5", date(2026, 3, 5)),
+        ("3/5", date(2026, 3, 5)),
+        ("12月25日", date(2025, 12, 25)),  # 85 days ago last year, not 9 months ahead
+        ("３月５日", date(2026, 3, 5)),  # full-width digits
+        ("２０２６年３月５日", date(2026, 3, 5)),
+        # relative days
+        ("今天", date(2026, 3, 20)),
+        ("今日", date(2026, 3, 20)),
+        ("昨天", date(2026, 3, 19)),
+        ("昨日", date(2026, 3, 19)),
+        ("前天", date(2026, 3, 18)),
+        ("大前天", date(2026, 3, 17)),
+        ("明天", date(2026, 3, 21)),
+        ("后天", date(2026, 3, 22)),
+        ("3天前", date(2026, 3, 17)),
+        ("三天前", date(2026, 3, 17)),
+        ("十天前", date(2026, 3, 10)),
+        ("20天前", date(2026, 2, 28)),
+        # weekdays (weeks start on Monday; TODAY is Friday 2026-03-20)
+        ("上周五", date(2026, 3, 13)),
+        ("上周一", date(2026, 3, 9)),
+        ("上周日", date(2026, 3, 15)),
+        ("上上周五", date(2026, 3, 6)),
+        ("本周一", date(2026, 3, 16)),
+        ("这周三", date(2026, 3, 18)),
+        ("本周日", date(2026, 3, 22)),
+        ("周五", date(2026, 3, 20)),  # bare weekday: the most recent one, today included
+        ("周四", date(2026, 3, 19)),
+        ("周六", date(2026, 3, 14)),
+        ("星期一", date(2026, 3, 16)),
+        ("礼拜天", date(2026, 3, 15)),
+        ("周1", date(2026, 3, 16)),
+        # embedded in a sentence
+        ("支委会 3月5日 出席7人", date(2026, 3, 5)),
+        ("昨天下午开了支委会", date(2026, 3, 19)),
+        # nothing that reads as a date
+        ("支委会 出席7人", None),
+        ("", None),
+    ],
+)
+def test_parse_date(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "future", "expected"),
+    [
+        # a past event written in January about December means last December
+        ("12月28日", JANUARY, False, date(2025, 12, 28)),
+        ("12.28", JANUARY, False, date(2025, 12, 28)),
+        ("11月20日", JANUARY, False, date(2025, 11, 20)),
+        ("1月3日", JANUARY, False, date(2026, 1, 3)),
+        # …but the same words as a deadline mean the coming December
+        ("12月28日", JANUARY, True, date(2026, 12, 28)),
+        # a deadline already past this year means next year
+        ("3月1日", TODAY, True, date(2027, 3, 1)),
+        ("6月30日", NOVEMBER, True, date(2027, 6, 30)),
+        ("12月31日", NOVEMBER, True, date(2026, 12, 31)),
+        ("6月30日", TODAY, True, date(2026, 6, 30)),
+        ("3月20日", TODAY, True, date(2026, 3, 20)),  # due today is still this year
+        ("3月20日", TODAY, False, date(2026, 3, 20)),
+        # an explicit year is never moved
+        ("2026年3月1日", TODAY, True, date(2026, 3, 1)),
+        ("2025-12-28", JANUARY, True, date(2025, 12, 28)),
+        # 2月29日: the nearest leap year in the right direction
+        ("2月29日", TODAY, False, date(2024, 2, 29)),
+        ("2月29日", TODAY, True, date(2028, 2, 29)),
+        # relative words ignore ``future``
+        ("昨天", TODAY, True, date(2026, 3, 19)),
+    ],
+)
+def test_year_inference(text, today, future, expected):
+    assert parse_date(text, today, future=future) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "raw"),
+    [
+        ("2月30日", "2月30日"),
+        ("2026-02-30", "2026-02-30"),
+        ("2026年2月29日", "2026年2月29日"),  # 2026 is not a leap year
+        ("4月31日", "4月31日"),
+        ("13月5日", "13月5日"),
+        ("2026-00-10", "2026-00-10"),
+        ("支委会 2月30日 7人", "2月30日"),
+    ],
+)
+def test_invalid_dates_raise(text, raw):
+    with pytest.raises(DomainError) as info:
+        parse_date(text, TODAY)
+    assert info.value.key == "invalid_date"
+    assert info.value.params == {"text": raw}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_day", "matched"),
+    [
+        ("支委会 3月5日 出席7人", date(2026, 3, 5), "3月5日"),
+        ("党员大会 2026-03-28 应到25", date(2026, 3, 28), "2026-03-28"),
+        ("党小组会 昨天 8人参加", date(2026, 3, 19), "昨天"),
+        ("党课 上周五", date(2026, 3, 13), "上周五"),
+        ("学习 3天前", date(2026, 3, 17), "3天前"),
+    ],
+)
+def test_find_date_reports_the_span(text, expected_day, matched):
+    found = find_date(text, TODAY)
+    assert found is not None
+    assert found.day == expected_day
+    assert text[found.span[0] : found.span[1]] == matched
+
+
+def test_find_date_none():
+    assert find_date("支委会 出席7人", TODAY) is None
+
+
+def test_iso_date_wins_over_a_relative_word():
+    assert parse_date("昨天补记 2026-03-05 的会", TODAY) == date(2026, 3, 5)
+
+
+# ---------------------------------------------------------------- counts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("应到25 实到22", {"expected": 25, "present": 22}),
+        ("应到25人，实到22人，缺席3人", {"expected": 25, "present": 22, "absent": 3}),
+        ("应到会25人 到会22人", {"expected": 25, "present": 22}),
+        ("出席7人 缺席1人", {"present": 7, "absent": 1}),
+        ("出席7人", {"present": 7}),
+        ("实到22名", {"present": 22}),
+        ("参会人数 12", {"present": 12}),
+        ("8人参加", {"present": 8}),
+        ("8名参会", {"present": 8}),
+        ("18人", {"present": 18}),
+        ("缺席1人", {"absent": 1}),
+        ("请假2人", {"absent": 2}),
+        ("2人请假", {"absent": 2}),
+        ("1人未到", {"absent": 1}),
+        ("出席7人 请假2人", {"present": 7, "absent": 2}),
+        ("支委会 3月5日", {}),
+        ("", {}),
+    ],
+)
+def test_take_counts(text, expected):
+    rest, counts = take_counts(text)
+    assert counts == expected
+    if expected:
+        assert not any(ch.isdigit() for ch in rest)
+
+
+def test_take_counts_keeps_other_text():
+    rest, counts = take_counts("支委会 3月5日 出席7人 研究发展")
+    assert counts == {"present": 7}
+    assert rest.split() == ["支委会", "3月5日", "研究发展"]
+
+
+def test_take_counts_leaves_a_following_date_alone():
+    # "8人参加" followed by a date: 8 present, and the date is still there to be read
+    rest, counts = take_counts("8人参加 3月10日")
+    assert counts == {"present": 8}
+    assert "3月10日" in rest
+
+
+# ---------------------------------------------------------------- hours and times
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2小时", 2.0),
+        ("2个小时", 2.0),
+        ("1.5h", 1.5),
+        ("1.5H", 1.5),
+        ("3 h", 3.0),
+        ("2钟头", 2.0),
+        ("半小时", 0.5),
+        ("半个小时", 0.5),
+        ("90分钟", 1.5),
+        ("45分钟", 0.75),
+        ("100分钟", 1.67),
+        ("1个半小时", 1.5),  # "one and a half hours", not half an hour
+        ("1小时30分钟", 1.5),
+        ("18人", None),
+        ("", None),
+    ],
+)
+def test_take_hours(text, expected):
+    _, hours = take_hours(text)
+    assert hours == expected
+
+
+def test_take_hours_removes_what_it_read():
+    rest, hours = take_hours("集中学习 2小时 18人")
+    assert hours == 2.0
+    assert rest.split() == ["集中学习", "18人"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("14:00-16:00", (time(14, 0), time(16, 0))),
+        ("9:30~11:00", (time(9, 30), time(11, 0))),
+        ("14:00到16:30", (time(14, 0), time(16, 30))),
+        ("14:00 - 16:00", (time(14, 0), time(16, 0))),
+        ("14:00", None),
+    ],
+)
+def test_take_time_range(text, expected):
+    _, span = take_time_range(text)
+    assert span == expected
+
+
+def test_take_time_range_invalid_time():
+    with pytest.raises(DomainError) as info:
+        take_time_range("25:00-26:00")
+    assert info.value.key == "invalid_time"
+
+
+# ---------------------------------------------------------------- activity lines
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "支委会 3月5日 出席7人 缺席1人 主题:学习贯彻全会精神",
+            ActivityDraft(
+                type_code="committee_meeting",
+                held_on=date(2026, 3, 5),
+                present=7,
+                absent=1,
+                topic="学习贯彻全会精神",
+            ),
+        ),
+        (
+            "党员大会 2026-03-28 应到25 实到22 主持:张三 记录:李四 地点:村委会",
+            ActivityDraft(
+                type_code="general_meeting",
+                held_on=date(2026, 3, 28),
+                expected=25,
+                present=22,
+                host="张三",
+                recorder="李四",
+                place="村委会",
+            ),
+        ),
+        (
+            "党小组会 昨天 8人参加",
+            ActivityDraft(type_code="group_meeting", held_on=date(2026, 3, 19), present=8),
+        ),
+        (
+            "集中学习 3月10日 2小时 18人 主题:学习二十届四中全会精神",
+            ActivityDraft(
+                type_code="study_session",
+                held_on=date(2026, 3, 10),
+                hours=2.0,
+                present=18,
+                topic="学习二十届四中全会精神",
+            ),
+        ),
+        # Chinese punctuation: full-width colon and commas
+        (
+            "支委会，3月5日，出席7人，主题：研究村集体经济发展",
+            ActivityDraft(
+                type_code="committee_meeting",
+                held_on=date(2026, 3, 5),
+                present=7,
+                topic="研究村集体经济发展",
+            ),
+        ),
+        (
+            "党课、3月5日、20人",
+            ActivityDraft(type_code="party_lecture", held_on=date(2026, 3, 5), present=20),
+        ),
+        # full-width spaces and digits
+        (
+            "支委会\u3000３月５日\u3000出席７人",
+            ActivityDraft(type_code="committee_meeting", held_on=date(2026, 3, 5), present=7),
+        ),
+        # leftover text becomes the topic
+        (
+            "支委会 3月5日 7人 研究村集体经济发展",
+            ActivityDraft(
+                type_code="committee_meeting",
+                held_on=date(2026, 3, 5),
+                present=7,
+                topic="研究村集体经济发展",
+            ),
+        ),
+        # …or the notes, when a topic was given
+        (
+            "支委会 3月5日 7人 补记 主题:换届",
+            ActivityDraft(
+                type_code="committee_meeting",
+                held_on=date(2026, 3, 5),
+                present=7,
+                topic="换届",
+                notes="补记",
+            ),
+        ),
+        # order does not matter; the type may come later
+        (
+            "3月5日 出席7人 支委会",
+            ActivityDraft(type_code="committee_meeting", held_on=date(2026, 3, 5), present=7),
+        ),
+        # aliases and the longest name
+        (
+            "支部委员会会议 3.5 7人",
+            ActivityDraft(type_code="committee_meeting", held_on=date(2026, 3, 5), present=7),
+        ),
+        (
+            "主题党日 本周一 15人",
+            ActivityDraft(type_code="theme_day", held_on=date(2026, 3, 16), present=15),
+        ),
+        (
+            "专题组织生活会 上周五 应到20 实到19",
+            ActivityDraft(
+                type_code="org_life_meeting",
+                held_on=date(2026, 3, 13),
+                expected=20,
+                present=19,
+            ),
+        ),
+        # time ranges
+        (
+            "党课 3月5日 14:00-16:00 20人",
+            ActivityDraft(
+                type_code="party_lecture",
+                held_on=date(2026, 3, 5),
+                start_time=time(14, 0),
+                end_time=time(16, 0),
+                present=20,
+            ),
+        ),
+        # a party group
+        (
+            "党小组会 第一党小组 3月5日 6人",
+            ActivityDraft(
+                type_code="group_meeting",
+                held_on=date(2026, 3, 5),
+                present=6,
+                group="第一党小组",
+            ),
+        ),
+        (
+            "党小组会 3月5日 6人 小组:第二党小组",
+            ActivityDraft(
+                type_code="group_meeting",
+                held_on=date(2026, 3, 5),
+                present=6,
+                group="第二党小组",
+            ),
+        ),
+        # a study session in hours and a half
+        (
+            "集中学习 3.10 1.5h 18人",
+            ActivityDraft(
+                type_code="study_session",
+                held_on=date(2026, 3, 10),
+                hours=1.5,
+                present=18,
+            ),
+        ),
+        # year inference applies to activity dates too
+        (
+            "支委会 12月25日 7人",
+            ActivityDraft(type_code="committee_meeting", held_on=date(2025, 12, 25), present=7),
+        ),
+        # only the type: the rest is for a guided question
+        ("党课", ActivityDraft(type_code="party_lecture")),
+        ("", ActivityDraft()),
+        # counts written before a date must not swallow the date
+        (
+            "党小组会 8人参加 3月10日",
+            ActivityDraft(type_code="group_meeting", held_on=date(2026, 3, 10), present=8),
+        ),
+        (
+            "党员大会 20人出席 2026-03-28",
+            ActivityDraft(type_code="general_meeting", held_on=date(2026, 3, 28), present=20),
+        ),
+        # "1个半小时" is one and a half hours
+        (
+            "集中学习 3月10日 1个半小时 18人",
+            ActivityDraft(
+                type_code="study_session",
+                held_on=date(2026, 3, 10),
+                hours=1.5,
+                present=18,
+            ),
+        ),
+    ],
+)
+def test_parse_activity(text, expected):
+    parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
+    assert parsed.unknown_type is None
+    assert parsed.leftover == ""
+    assert parsed.draft == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "unknown", "draft"),
+    [
+        (
+            "座谈会 3月5日 8人",
+            "座谈会",
+            ActivityDraft(held_on=date(2026, 3, 5), present=8),
+        ),
+        (
+            "开会 昨天 出席7人 主题:学习",
+            "开会",
+            ActivityDraft(held_on=date(2026, 3, 19), present=7, topic="学习"),
+        ),
+    ],
+)
+def test_parse_activity_unknown_type(text, unknown, draft):
+    parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
+    assert parsed.unknown_type == unknown
+    assert parsed.draft.type_code is None
+    assert parsed.draft == draft
+
+
+@pytest.mark.parametrize(
+    ("text", "draft", "leftover"),
+    [
+        ("地点:村委会", ActivityDraft(place="村委会"), ""),
+        ("出席8人 缺席0人", ActivityDraft(present=8, absent=0), ""),
+        ("3月6日", ActivityDraft(held_on=date(2026, 3, 6)), ""),
+        ("支委会 研究发展", ActivityDraft(type_code="committee_meeting"), "研究发展"),
+    ],
+)
+def test_parse_activity_for_edit_keeps_leftover_apart(text, draft, leftover):
+    parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY, leftover_as_topic=False)
+    assert parsed.unknown_type is None
+    assert parsed.draft == draft
+    assert parsed.leftover == leftover
+
+
+def test_parse_activity_invalid_date():
+    with pytest.raises(DomainError) as info:
+        parse_activity("支委会 2月30日 7人", DEFAULT_REGISTRY, TODAY)
+    assert info.value.key == "invalid_date"
+
+
+# ---------------------------------------------------------------- commitments
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("完成村道硬化2公里 截止6月30日", ("完成村道硬化2公里", date(2026, 6, 30), False)),
+        ("个人 6月30日前完成走访100户", ("走访100户", date(2026, 6, 30), True)),
+        ("个人承诺：走访100户 截止：6月30日", ("走访100户", date(2026, 6, 30), True)),
+        ("书记承诺 建设党员活动室", ("建设党员活动室", None, True)),
+        ("新建文化广场 12月31日之前", ("新建文化广场", date(2026, 12, 31), False)),
+        # a deadline already past this year is next year's
+        ("整治河道 截止3月1日", ("整治河道", date(2027, 3, 1), False)),
+        ("整治河道 截止:2026-03-01", ("整治河道", date(2026, 3, 1), False)),
+        ("发展党员2名", ("发展党员2名", None, False)),
+        ("完成村道硬化２公里，截止６月３０日", ("完成村道硬化2公里", date(2026, 6, 30), False)),
+        # a decimal in the content is not a date
+        ("完成村道硬化2.5公里 截止6月30日", ("完成村道硬化2.5公里", date(2026, 6, 30), False)),
+    ],
+)
+def test_parse_commitment(text, expected):
+    assert parse_commitment(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["修路 截止:年底", "修路 期限:6月31日"])
+def test_parse_commitment_bad_due_date(text):
+    with pytest.raises(DomainError) as info:
+        parse_commitment(text, TODAY)
+    assert info.value.key == "invalid_date"
+
+
+# ---------------------------------------------------------------- periods
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("本月", Period.month(2026, 3)),
+        ("这个月", Period.month(2026, 3)),
+        ("上月", Period.month(2026, 2)),
+        ("上个月", Period.month(2026, 2)),
+        ("本季度", Period.quarter(2026, 1)),
+        ("上季度", Period.quarter(2025, 4)),
+        ("今年", Period.of_year(2026)),
+        ("全年", Period.of_year(2026)),
+        ("去年", Period.of_year(2025)),
+        ("2026Q1", Period.quarter(2026, 1)),
+        ("2026q4", Period.quarter(2026, 4)),
+        ("2026年Q2", Period.quarter(2026, 2)),
+        ("Q2", Period.quarter(2026, 2)),
+        ("2026-03", Period.month(2026, 3)),
+        ("2026-3", Period.month(2026, 3)),
+        ("2026.03", Period.month(2026, 3)),
+        ("2026/3", Period.month(2026, 3)),
+        ("2026年3月", Period.month(2026, 3)),
+        ("２０２６年３月", Period.month(2026, 3)),
+        ("3月", Period.month(2026, 3)),
+        ("12月份", Period.month(2026, 12)),
+        ("2026年第一季度", Period.quarter(2026, 1)),
+        ("2025年第四季度", Period.quarter(2025, 4)),
+        ("一季度", Period.quarter(2026, 1)),
+        ("第三季度", Period.quarter(2026, 3)),
+        ("上半年", Period(2026, "half", 1)),
+        ("下半年", Period(2026, "half", 2)),
+        ("2025年下半年", Period(2025, "half", 2)),
+        ("2026H2", Period(2026, "half", 2)),
+        ("2025", Period.of_year(2025)),
+        ("2025年", Period.of_year(2025)),
+        (" 本 月 ", Period.month(2026, 3)),
+        # bad ones
+        ("2026-13", None),
+        ("2026-00", None),
+        ("2026年13月", None),
+        ("13月", None),
+        ("2026Q5", None),
+        ("第五季度", None),
+        ("1999", None),
+        ("abc", None),
+        ("", None),
+    ],
+)
+def test_parse_period(text, expected):
+    assert parse_period(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("上月", Period.month(2025, 12)),
+        ("上季度", Period.quarter(2025, 4)),
+        ("本季度", Period.quarter(2026, 1)),
+        ("去年", Period.of_year(2025)),
+    ],
+)
+def test_parse_period_in_january_crosses_the_year(text, expected):
+    assert parse_period(text, JANUARY) == expected
