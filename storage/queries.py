@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, extract, func, select
+from sqlalchemy import Integer, and_, case, extract, func, or_, select
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
@@ -34,7 +34,8 @@ def _branch_filter(column, branch_ids: Iterable[int] | None) -> ColumnElement[bo
 def activity_month_counts(
     session: Session, org_id: int, start: date, end: date, branch_ids: Iterable[int] | None = None
 ) -> list[MonthCount]:
-    """Live (not deleted) activities per branch, party group, type and calendar month."""
+    """Live (not deleted) activities per branch, party group, type and calendar month, plus the
+    org's town-level records (branch None)."""
     year = extract("year", Activity.held_on).cast(Integer)
     month = extract("month", Activity.held_on).cast(Integer)
     stmt = (
@@ -53,7 +54,8 @@ def activity_month_counts(
             Activity.org_id == org_id,
             col(Activity.held_on).between(start, end),
             col(Activity.deleted_at).is_(None),
-            _branch_filter(Activity.branch_id, branch_ids),
+            # town-level records (no branch) always come along: the org view counts them
+            or_(_branch_filter(Activity.branch_id, branch_ids), col(Activity.branch_id).is_(None)),
         )
         .group_by(Activity.branch_id, Activity.party_group_id, Activity.type_code, year, month)
     )

@@ -1,0 +1,201 @@
+"""The compliance engine: required vs held, met / pending / missed / excused, rates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.compliance import percent
+from core.periods import Period, fixed_clock, local_today
+from core.rules import Registry
+from storage.db import session_scope
+from tests.conftest import TZ, local
+from tests.helpers import CLOCK, add_activity, add_commitment, evaluate_branches, rule
+
+MARCH = Period.month(2026, 3)
+Q1 = Period.quarter(2026, 1)
+TODAY = date(2026, 3, 20)
+
+
+@pytest.mark.parametrize(
+    ("num", "den", "expected"),
+    [
+        (22, 23, 95.7),
+        (1, 8, 12.5),
+        (1, 3, 33.3),
+        (2, 3, 66.7),
+        (35, 36, 97.2),
+        (5, 5, 100.0),
+        (0, 4, 0.0),
+        (3, 0, None),
+    ],
+)
+def test_percent_has_one_decimal_rounded_half_up(num, den, expected):
+    assert percent(num, den) == expected
+
+
+def test_monthly_rule_is_pending_in_its_month_and_missed_after(engine, town):
+    open_month = evaluate_branches(engine, [town.branch2], MARCH, TODAY)
+    assert rule(open_month, "committee_meeting").status == "pending"
+    closed = evaluate_branches(engine, [town.branch2], MARCH, date(2026, 4, 1))
+    r = rule(closed, "committee_meeting")
+    assert (r.status, r.required, r.held) == ("missed", 1, 0)
+
+
+def test_held_meeting_meets_the_monthly_rule(engine, town):
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 5))
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, TODAY), "committee_meeting")
+    assert (r.status, r.required, r.held, r.gaps) == ("met", 1, 1, ())
+
+
+def test_quarter_view_checks_each_month_separately(engine, town):
+    # two meetings in January do not make up for none in February
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 1, 5))
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 1, 25))
+    r = rule(evaluate_branches(engine, [town.branch2], Q1, TODAY), "committee_meeting")
+    assert (r.required, r.held, r.status) == (3, 2, "missed")
+    assert [(g.unit.key, g.status) for g in r.gaps] == [
+        ("2026-02", "missed"),
+        ("2026-03", "pending"),
+    ]
+    assert (r.units_met, r.units_due) == (1, 3)
+
+
+def test_quarter_rule_seen_from_a_month_is_checked_over_its_quarter(engine, town):
+    add_activity(engine, town.branch2, "general_meeting", date(2026, 1, 15))
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, TODAY), "general_meeting")
+    assert r.window == Q1
+    assert (r.status, r.held) == ("met", 1)
+
+
+def test_records_on_period_edges_count_in_their_own_month(engine, town):
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 2, 28))
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 4, 1))
+    r = rule(
+        evaluate_branches(engine, [town.branch2], MARCH, date(2026, 4, 2)), "committee_meeting"
+    )
+    assert (r.held, r.status) == (0, "missed")
+
+
+def test_group_rule_needs_every_party_group(engine, town):
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 3, 3), group="第一党小组")
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "group_meeting")
+    assert (r.required, r.held, r.status) == (2, 1, "pending")
+    assert [(g.group, g.status) for g in r.gaps] == [("第二党小组", "pending")]
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 3, 4), group="第二党小组")
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "group_meeting")
+    assert r.status == "met"
+
+
+def test_group_rule_does_not_apply_to_a_branch_without_groups(engine, town):
+    result = evaluate_branches(engine, [town.branch2], MARCH, TODAY)
+    assert "group_meeting" not in {r.type.code for r in result.branches[0].rules}
+
+
+def test_heart_talk_coverage_counts_members_reached(engine, town):
+    # 一村 has three members; talks reaching 2 then 5 people (capped at the member count)
+    add_activity(engine, town.branch1, "heart_talk", date(2026, 2, 1), present=2)
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "heart_talk")
+    assert (r.required, r.held, r.status) == (3, 2, "pending")
+    add_activity(engine, town.branch1, "heart_talk", date(2026, 3, 1), present=3)
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "heart_talk")
+    assert (r.required, r.held, r.status) == (3, 3, "met")
+
+
+def test_deleted_records_do_not_count(engine, town):
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 5), deleted=True)
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, TODAY), "committee_meeting")
+    assert (r.held, r.status) == (0, "pending")
+
+
+def test_excused_unit_is_neither_met_nor_missed(engine, town, chat):
+    Q4 = Period.quarter(2025, 4)
+    for month in (10, 11, 12):
+        add_activity(engine, town.branch2, "committee_meeting", date(2025, month, 5))
+    before = evaluate_branches(engine, [town.branch2], Q4, TODAY)
+    assert rule(before, "party_lecture").status == "missed"
+    rate_before = before.branches[0].compliance_rate
+    assert "登记为免开" in chat("leader", "town")("/excuse 二村 党课 2025Q4 防汛抢险")
+    after = evaluate_branches(engine, [town.branch2], Q4, TODAY)
+    r = rule(after, "party_lecture")
+    assert (r.status, r.units_due) == ("excused", 0)
+    assert after.branches[0].compliance_rate > rate_before
+
+
+def test_compliance_rate_counts_units_met_over_units_due(engine, town):
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 5))
+    add_activity(engine, town.branch2, "theme_day", date(2026, 3, 10))
+    b = evaluate_branches(engine, [town.branch2], MARCH, TODAY).branches[0]
+    met = sum(r.units_met for r in b.rules)
+    due = sum(r.units_due for r in b.rules)
+    assert met == 2
+    assert b.compliance_rate == percent(met, due)
+
+
+def test_month_boundary_follows_the_org_time_zone(engine, town):
+    # 17:00 UTC on 31 March is already 1 April in Shanghai: March has closed.
+    today = local_today(fixed_clock(local(2026, 3, 31, 17).replace(tzinfo=None)), TZ)
+    assert today == date(2026, 4, 1)
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, today), "committee_meeting")
+    assert r.status == "missed"
+
+
+def test_configured_rule_changes_the_requirement(engine, town):
+    from core.config import ActivityTypeSettings
+
+    twice = Registry.from_settings({"committee_meeting": ActivityTypeSettings(min_count=2)})
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 5))
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, TODAY, twice), "committee_meeting")
+    assert (r.required, r.held, r.status) == (2, 1, "pending")
+    half_year = Registry.from_settings({"party_lecture": ActivityTypeSettings(every_months=6)})
+    r = rule(evaluate_branches(engine, [town.branch2], MARCH, TODAY, half_year), "party_lecture")
+    assert r.window == Period(2026, "half", 1)
+
+
+def test_commitment_rate_excludes_withdrawn_and_separates_personal(engine, town):
+    due = date(2026, 2, 28)
+    for _ in range(22):
+        add_commitment(engine, town.branch1, due, "fulfilled")
+    add_commitment(engine, town.branch1, due, "in_progress")  # overdue by 20 March
+    add_commitment(engine, town.branch1, due, "withdrawn")
+    add_commitment(engine, town.branch1, due, "fulfilled", personal=True)
+    add_commitment(engine, town.branch1, date(2026, 9, 30))  # due later: not in Q1
+    b = evaluate_branches(engine, [town.branch1], Q1, TODAY).branches[0]
+    org = b.commitments_org
+    assert (org.made, org.due, org.fulfilled, org.overdue, org.rate) == (25, 23, 22, 1, 95.7)
+    assert (b.commitments_personal.due, b.commitments_personal.rate) == (1, 100.0)
+    assert b.commitments.due == 24
+
+
+def test_study_counts_hours_and_person_hours(engine, town):
+    add_activity(engine, town.branch1, "study_session", date(2026, 3, 2), present=10, hours=2)
+    add_activity(engine, town.branch1, "study_session", date(2026, 3, 9), present=5, hours=1.5)
+    add_activity(engine, town.branch1, "seminar", date(2026, 3, 11), present=4, hours=1)
+    b = evaluate_branches(engine, [town.branch1], MARCH, TODAY).branches[0]
+    assert b.counts["study_session"].sessions == 2
+    assert b.counts["study_session"].hours == pytest.approx(3.5)
+    assert b.counts["study_session"].person_hours == pytest.approx(27.5)
+    assert b.counts["seminar"].sessions == 1
+    assert {r.type.category for r in b.rules} == {"required"}  # study is counted, not required
+
+
+def test_town_level_records_count_for_the_org_not_a_branch(engine, town):
+    add_activity(engine, None, "town_research", date(2026, 3, 3), org_id=town.org_id)
+    result = evaluate_branches(engine, [town.branch1, town.branch2], MARCH, TODAY)
+    assert result.town_counts["town_research"].sessions == 1
+    assert all("town_research" not in b.counts for b in result.branches)
+    assert result.counts()["town_research"].sessions == 1
+
+
+def test_org_status_through_the_service_matches_the_engine(engine, town):
+    from core.rules import DEFAULT_REGISTRY
+    from core.status import org_status
+
+    add_activity(engine, town.branch1, "committee_meeting", date(2026, 3, 5))
+    with session_scope(engine) as s:
+        result = org_status(s, DEFAULT_REGISTRY, TODAY, None, MARCH)
+    assert [b.name for b in result.branches] == ["一村党支部", "二村党支部"]
+    assert rule(result, "committee_meeting", 0).status == "met"
+    assert rule(result, "committee_meeting", 1).status == "pending"
+    assert CLOCK() == local(2026, 3, 20, 10)
