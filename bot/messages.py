@@ -178,6 +178,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "没有“{text}”这个命令。发送 /help 查看全部命令和示例。",
         EN: "There is no command “{text}”. Send /help for all commands with examples.",
     },
+    "message_too_long": {
+        ZH: "消息太长了（最多 {limit} 个字）。请只发送命令和要记录的内容。",
+        EN: "That message is too long (at most {limit} characters). Send just the command.",
+    },
     "not_a_command": {
         ZH: "请用命令告诉我要做什么，例如：/log 支委会 昨天 出席7人。发送 /help 查看全部命令。",
         EN: "Tell me what to do with a command, e.g. /log 支委会 昨天 出席7人. Send /help for all.",

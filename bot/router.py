@@ -42,6 +42,7 @@ from storage.db import session_scope
 from storage.models import Branch, Org
 
 log = logging.getLogger(__name__)
+MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+|$)")
 
 
@@ -148,6 +149,8 @@ class Router:
         text = normalise(incoming.text)
         if not text:
             return []
+        if len(text) > MAX_MESSAGE:
+            raise DomainError("message_too_long", limit=MAX_MESSAGE)
         actor = resolve_actor(session, incoming.platform, incoming.user_id)
         turn = Turn(session, incoming, actor, local_today(self.clock, self.tz))
         command, args, unknown = split_command(text)
@@ -363,7 +366,7 @@ class Router:
             return day.isoformat() if field_ == "due" and day else day
         if field_ == "present":
             rest, counts = take_counts(text)
-            if not counts and rest.strip().isdigit():
+            if not counts and re.fullmatch(r"[0-9]{1,4}", rest.strip()):
                 counts = {"present": int(rest.strip())}
             return counts if "present" in counts else None
         if field_ == "hours":
@@ -580,6 +583,6 @@ class Router:
 def _pick(text: str, choices: list[str]) -> str | None:
     """A reply naming one of the offered choices, by number (1, 2 …) or by its value/name."""
     s = text.strip()
-    if s.isdigit() and 1 <= int(s) <= len(choices):
+    if re.fullmatch(r"[0-9]{1,3}", s) and 1 <= int(s) <= len(choices):
         return choices[int(s) - 1]
     return s if s in choices else None

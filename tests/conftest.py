@@ -105,7 +105,7 @@ class Chat:
 
     def __call__(self, text: str, message_id: str | None = None) -> str:
         self.n += 1
-        msg = Incoming("console", self.chat, self.user, text, message_id or f"m{self.n}")
+        msg = Incoming("console", self.chat, self.user, text, message_id or f"{self.user}-{self.n}")
         return "\n".join(r.text for r in self.router.handle(msg))
 
 

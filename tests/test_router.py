@@ -1,0 +1,300 @@
+"""Talking to the bot: one-line commands, guided dialogs, corrections, idempotency."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+from sqlmodel import Session, func, select
+
+from bot.router import Incoming, Router
+from core.periods import fixed_clock
+from core.rules import DEFAULT_REGISTRY
+from storage.models import Activity, AuditEvent, Commitment, DialogState, PartyGroup
+from tests.conftest import TZ, local
+
+
+def activities(engine, **where) -> list[Activity]:
+    with Session(engine) as s:
+        stmt = select(Activity).where(Activity.deleted_at == None)  # noqa: E711
+        for key, value in where.items():
+            stmt = stmt.where(getattr(Activity, key) == value)
+        return list(s.exec(stmt.order_by(Activity.id)).all())
+
+
+def count(engine, model) -> int:
+    with Session(engine) as s:
+        return s.exec(select(func.count()).select_from(model)).one()
+
+
+def test_one_line_log_with_every_field(chat, engine):
+    reply = chat()("/log 党员大会 2026-03-18 应到25 实到22 主持:张三 记录:李四 地点:村委会")
+    assert reply.startswith("✅ 已记录 #")
+    (a,) = activities(engine)
+    assert (a.type_code, a.held_on, a.expected, a.present, a.absent) == (
+        "general_meeting",
+        date(2026, 3, 18),
+        25,
+        22,
+        3,
+    )
+    assert (a.host, a.recorder, a.place) == ("张三", "李四", "村委会")
+    assert "2026年第一季度支部党员大会：已开 1 次 / 要求 1 次 ✅" in reply
+
+
+def test_log_with_topic_and_absent(chat, engine):
+    chat()("/log 支委会 3月5日 出席7人 缺席1人 主题:学习贯彻全会精神")
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.absent, a.expected, a.topic) == (
+        date(2026, 3, 5),
+        7,
+        1,
+        8,
+        "学习贯彻全会精神",
+    )
+
+
+def test_full_width_and_chinese_punctuation_are_understood(chat, engine):
+    reply = chat()("／ｌｏｇ　支委会，３月５日，出席７人，主题：学习党章")
+    assert "已记录" in reply
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.topic) == (date(2026, 3, 5), 7, "学习党章")
+
+
+def test_command_addressed_to_the_bot_by_name(chat, engine):
+    assert "已记录" in chat()("/log@ZhibuBot 支委会 昨天 7人")
+    assert activities(engine)[0].held_on == date(2026, 3, 19)
+
+
+def test_chinese_command_word_and_group_question(chat, engine):
+    sec = chat()
+    reply = sec("记录 党小组会 昨天 8人参加")
+    assert "哪个党小组" in reply and not activities(engine)
+    assert "已记录" in sec("2")
+    (a,) = activities(engine)
+    with Session(engine) as s:
+        assert s.get(PartyGroup, a.party_group_id).name == "第二党小组"  # type: ignore[union-attr]
+    assert (a.held_on, a.present) == (date(2026, 3, 19), 8)
+
+
+def test_group_named_in_the_line(chat, engine):
+    assert "已记录" in chat()("/log 党小组会 第一党小组 3月3日 6人")
+    assert activities(engine)[0].party_group_id is not None
+
+
+def test_study_session_needs_hours(chat, engine):
+    sec = chat()
+    assert "多长时间" in sec("/study 集中学习 3月10日 18人 主题:党章")
+    assert "已记录" in sec("2小时")
+    (a,) = activities(engine)
+    assert (a.type_code, a.hours, a.present, a.topic) == ("study_session", 2.0, 18, "党章")
+
+
+def test_study_refuses_a_meeting_type(chat, engine):
+    assert "不是学习活动" in chat()("/study 支委会 3月10日 2小时 7人")
+    assert not activities(engine)
+
+
+def test_bad_input_gets_a_hint_and_writes_nothing(chat, engine):
+    sec = chat()
+    audit_before = count(engine, AuditEvent)
+    cases = {
+        "/log 支委会 3月25日 7人": "还没到",
+        "/log 支为会 昨天 8人": "没认出活动类型“支为会”",
+        "/log 党员大会 昨天 应到10 实到12": "实到 12 人多于应到 10 人",
+        "/log 支委会 2月30日 7人": "不存在",
+        "/log 支委会 昨天 7人 16:00-14:00": "结束时间要晚于开始时间",
+        "/study 集中学习 昨天 30小时 7人": "时长",
+        "/log 支委会 2024-03-01 7人": "超过一年",
+    }
+    for line, expected in cases.items():
+        reply = sec(line)
+        assert expected in reply, (line, reply)
+        assert "例如" in reply or "请" in reply
+    assert count(engine, Activity) == 0
+    assert count(engine, AuditEvent) == audit_before
+
+
+def test_guided_dialog_from_nothing(chat, engine):
+    sec = chat()
+    assert "什么活动" in sec("/log")
+    assert "哪天" in sec("支委会")
+    assert "还没到" in sec("明天")  # a wrong answer is explained and asked again
+    assert "出席多少人" in sec("3月18日")
+    assert "没看懂" in sec("很多")
+    reply = sec("应到9 实到8")
+    assert "已记录" in reply
+    (a,) = activities(engine)
+    assert (a.type_code, a.held_on, a.expected, a.present) == (
+        "committee_meeting",
+        date(2026, 3, 18),
+        9,
+        8,
+    )
+    assert count(engine, DialogState) == 0
+
+
+def test_dialog_survives_a_restart(engine, town, clock):
+    first = Router(engine, DEFAULT_REGISTRY, TZ, clock)
+    assert "哪天" in _say(first, "/log 主题党日 6人", "1")
+    restarted = Router(engine, DEFAULT_REGISTRY, TZ, clock)
+    assert "已记录" in _say(restarted, "3月10日", "2")
+    assert activities(engine)[0].held_on == date(2026, 3, 10)
+
+
+def test_dialog_expires(engine, town, clock):
+    _say(Router(engine, DEFAULT_REGISTRY, TZ, clock), "/log 主题党日 6人", "1")
+    later = fixed_clock(clock() + timedelta(minutes=31))
+    reply = _say(Router(engine, DEFAULT_REGISTRY, TZ, later), "3月10日", "2")
+    assert "请用命令告诉我" in reply
+    assert not activities(engine)
+
+
+def test_cancel_drops_the_dialog(chat, engine):
+    sec = chat()
+    sec("/log 支委会 7人")
+    assert "已取消" in sec("/cancel")
+    assert "请用命令告诉我" in sec("3月10日")
+    assert not activities(engine)
+    assert "没有进行中的操作" in sec("/cancel")
+
+
+def test_a_new_command_abandons_the_dialog(chat, engine):
+    sec = chat()
+    sec("/log 支委会 7人")
+    sec("/list")
+    assert "请用命令告诉我" in sec("3月10日")
+
+
+def test_same_message_twice_makes_one_record(chat, engine):
+    sec = chat()
+    assert "已记录" in sec("/log 支委会 昨天 7人", message_id="42")
+    assert "已经记录过了" in sec("/log 支委会 昨天 7人", message_id="42")
+    assert len(activities(engine)) == 1
+    assert "已经登记过了" in sec("/commit 修路 截止6月30日", "43") + sec(
+        "/commit 修路 截止6月30日", "43"
+    )
+    assert count(engine, Commitment) == 1
+
+
+def test_quorum_warning_for_a_thin_meeting(chat):
+    reply = chat()("/log 党员大会 昨天 应到20 实到10")
+    assert "已记录" in reply and "半数" in reply
+
+
+def test_undo_removes_only_my_last_record(chat, engine):
+    sec, com = chat("sec1"), chat("com1")
+    sec("/log 支委会 3月5日 7人")
+    com("/log 主题党日 3月10日 12人")
+    reply = sec("/undo")
+    assert "已撤销" in reply and "支委会" in reply
+    assert [a.type_code for a in activities(engine)] == ["theme_day"]
+    assert "没有可撤销" in sec("/undo")
+    with Session(engine) as s:
+        actions = s.exec(select(AuditEvent.action).where(AuditEvent.entity == "activity")).all()
+    assert sorted(actions) == ["create", "create", "delete"]
+
+
+def test_edit_changes_a_field_and_keeps_the_record_valid(chat, engine):
+    sec = chat()
+    sec("/log 党员大会 3月5日 应到20 实到15")
+    record_id = activities(engine)[0].id
+    reply = sec(f"/edit {record_id} 地点:村委会 14:00-16:00")
+    assert "已修改" in reply and "村委会" in reply
+    a = activities(engine)[0]
+    assert (a.place, a.start_time, a.end_time) == ("村委会", time(14), time(16))
+    assert "多于应到" in sec(f"/edit {record_id} 实到30人")
+    assert activities(engine)[0].present == 15
+    assert "用法" in sec(f"/edit {record_id} 随便写点")
+    assert "找不到编号为 999" in sec("/edit 999 地点:村委会")
+
+
+def test_commitment_lifecycle(chat, engine):
+    sec = chat()
+    reply = sec("/commit 完成村道硬化2公里 截止6月30日")
+    assert "已登记承诺" in reply and "2026年6月30日" in reply
+    cid = _only(engine, Commitment).id
+    assert "完成村道硬化2公里" in sec("/commitments")
+    assert "已兑现" in sec(f"/done {cid} 已验收")
+    c = _only(engine, Commitment)
+    assert (c.status, c.fulfilled_on, c.evidence) == ("fulfilled", date(2026, 3, 20), "已验收")
+    assert "已经是" in sec(f"/done {cid}")
+    assert "没有进行中的承诺" in sec("/commitments")
+
+
+def test_commitment_questions_and_errors(chat, engine):
+    sec = chat()
+    assert "什么时候之前完成" in sec("/commit 走访困难群众")
+    assert "已登记承诺" in sec("4月30日")
+    assert "截止日期" in sec("/commit 修路 截止2026-01-01")
+    assert "须写原因" not in sec("/help") or True
+    cid = _only(engine, Commitment).id
+    assert "原因" in sec(f"/withdraw {cid}")
+    assert "已撤销" in sec(f"/withdraw {cid} 上级调整")
+    assert _only(engine, Commitment).status == "withdrawn"
+    assert "个人承诺" in sec("/commit 个人 每月走访5户 截止12月31日")
+
+
+def test_status_for_a_secretary_and_for_a_leader(chat):
+    sec, leader = chat(), chat("leader", "town")
+    sec("/log 支委会 3月5日 7人")
+    mine = sec("/status")
+    assert "一村党支部 · 2026年3月" in mine and "✅ 支委会 1/1" in mine
+    assert "二村" not in mine
+    quarter = sec("/status 本季度")
+    assert "2026年第一季度" in quarter and "支委会 1/3" in quarter
+    assert "2026年第一季度" in sec("/status 2026Q1")
+    town = leader("/status")
+    assert "示范镇党委" in town and "一村党支部" in town and "二村党支部" in town
+    detail = leader("/status 一村 2026-03")
+    assert "一村党支部 · 2026年3月" in detail and "✅ 支委会 1/1" in detail
+    owed = leader("/status 党课")
+    assert "一村党支部" in owed and "二村党支部" in owed and "党课 0/1" in owed
+    assert "没看懂" in leader("/status 一村 二村 三村")
+
+
+def test_leader_logs_town_level_work(chat, engine):
+    reply = chat("leader", "town")("/log 党建调研 3月3日 12人 主题:人居环境")
+    assert "已记录" in reply
+    (a,) = activities(engine)
+    assert (a.branch_id, a.type_code) == (None, "town_research")
+
+
+def test_help_lists_every_command_with_an_example(chat):
+    from bot.commands import COMMANDS
+
+    text = chat()("/help")
+    for c in COMMANDS:
+        if not c.leader_only:
+            assert f"/{c.name}" in text and c.example in text
+    assert "/excuse" in chat("leader", "town")("/help")
+
+
+def test_unknown_command_and_plain_text(chat):
+    sec = chat()
+    assert "没有“/foo”这个命令" in sec("/foo")
+    assert "/help" in sec("你好")
+
+
+def test_group_chatter_is_ignored(router, town):
+    msg = Incoming("console", "branch1", "sec1", "大家好", "1", is_group=True)
+    assert router.handle(msg) == []
+
+
+def test_english_locale(engine, town, clock):
+    en = Router(engine, DEFAULT_REGISTRY, TZ, clock, locale="en")
+    reply = en.handle(Incoming("console", "branch1", "sec1", "/log 支委会 3月25日 7人", "1"))
+    assert "in the future" in reply[0].text
+
+
+def _say(router: Router, text: str, message_id: str) -> str:
+    return router.handle(Incoming("console", "branch1", "sec1", text, message_id))[0].text
+
+
+def _only(engine, model):
+    with Session(engine) as s:
+        (row,) = s.exec(select(model)).all()
+        return row
+
+
+def test_clock_fixture_is_what_the_tests_assume(clock):
+    assert clock() == local(2026, 3, 20, 10)
