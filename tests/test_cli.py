@@ -1,0 +1,248 @@
+"""The zhibu command as a user runs it: console, demo, status --json, admin, config errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NOW = "2026-03-20T10:00"
+
+
+def zhibu(tmp_path: Path, *args: str, stdin: str = "", env: dict | None = None):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    full_env["ZHIBU_DATABASE__URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=full_env,
+        timeout=120,
+    )
+
+
+@pytest.fixture
+def demo_db(tmp_path):
+    done = zhibu(tmp_path, "demo", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    return tmp_path
+
+
+def test_console_session_logs_a_meeting_and_status_shows_it(demo_db):
+    script = "/log 支委会 3月19日 出席7人 缺席1人 主题:学习贯彻全会精神\n/status\n"
+    out = zhibu(
+        demo_db, "console", "--user", "sec3", "--chat", "branch3", "--now", NOW, stdin=script
+    )
+    assert out.returncode == 0, out.stderr
+    assert "✅ 已记录 #" in out.stdout
+    assert "三村党支部 · 2026年3月" in out.stdout
+    status = json.loads(zhibu(demo_db, "status", "--branch", "三村", "--now", NOW, "--json").stdout)
+    (branch,) = status["branches"]
+    committee = next(r for r in branch["rules"] if r["code"] == "committee_meeting")
+    assert committee["held"] >= 1 and committee["status"] == "met"
+
+
+def test_console_dialog_over_several_lines(demo_db):
+    out = zhibu(
+        demo_db,
+        "console",
+        "--user",
+        "sec1",
+        "--chat",
+        "branch1",
+        "--now",
+        NOW,
+        stdin="/log\n2\n昨天\n7\n",
+    )
+    assert out.returncode == 0
+    assert "[1] 支部党员大会" in out.stdout and "已记录" in out.stdout
+
+
+def test_status_json_has_the_documented_shape_and_agrees_with_text(demo_db):
+    raw = zhibu(demo_db, "status", "--period", "2026Q1", "--now", NOW, "--json")
+    assert raw.returncode == 0, raw.stderr
+    data = json.loads(raw.stdout)
+    assert data["period"] == "2026Q1" and len(data["branches"]) == 8
+    first = data["branches"][0]
+    assert first["name"] == "一村党支部"
+    assert {"code", "name", "required", "held", "status"} <= set(first["rules"][0])
+    assert {"made", "fulfilled", "overdue", "rate"} <= set(first["commitments"])
+    assert {"sessions", "hours"} <= set(first["study"])
+    text = zhibu(demo_db, "status", "--period", "2026Q1", "--now", NOW, "--branch", "一村").stdout
+    for rule in first["rules"]:
+        assert f"{rule['name']} {rule['held']}/{rule['required']}" in text
+    rate = first["compliance_rate"]
+    assert f"完成率 {rate:.1f}%" in text
+
+
+def test_status_json_equals_chat_status_numbers(demo_db):
+    data = json.loads(zhibu(demo_db, "status", "--now", NOW, "--json").stdout)
+    chat = zhibu(
+        demo_db, "console", "--user", "leader", "--chat", "town", "--now", NOW, stdin="/status\n"
+    ).stdout
+    assert f"总体完成率 {data['compliance_rate']:.1f}%" in chat
+
+
+def test_demo_is_idempotent_and_reset_rebuilds(demo_db):
+    again = zhibu(demo_db, "demo", "--now", NOW)
+    assert "已存在" in again.stdout
+    before = zhibu(demo_db, "status", "--now", NOW, "--json").stdout
+    assert zhibu(demo_db, "demo", "--reset", "--now", NOW).returncode == 0
+    assert zhibu(demo_db, "status", "--now", NOW, "--json").stdout == before
+
+
+def test_admin_builds_a_deployment_without_sql(tmp_path):
+    steps = [
+        ("create-org", "青山镇党委"),
+        ("add-branch", "东村党支部", "--short", "东村"),
+        ("add-group", "东村", "第一党小组"),
+        ("add-member", "周书记", "--branch", "东村", "--role", "书记"),
+        ("bind-user", "--member", "周书记", "--platform", "console", "--user", "zhou"),
+        ("bind-chat", "--platform", "console", "--chat", "east", "--branch", "东村"),
+    ]
+    for step in steps:
+        done = zhibu(tmp_path, "admin", *step)
+        assert done.returncode == 0, (step, done.stderr)
+    csv = tmp_path / "members.csv"
+    csv.write_text(
+        "name,branch,role,group,platform,user_id\n吴委员,东村,支委,第一党小组,console,wu\n"
+        "郑党员,东村,党员,,,\n",
+        encoding="utf-8",
+    )
+    imported = zhibu(tmp_path, "admin", "import-members", str(csv))
+    assert "已导入 2 名成员" in imported.stdout
+    assert (
+        "已导入 0 名成员，跳过已存在的 2 名"
+        in zhibu(tmp_path, "admin", "import-members", str(csv)).stdout
+    )
+    listing = zhibu(tmp_path, "admin", "list").stdout
+    assert "东村党支部（东村）：3 名成员" in listing
+    out = zhibu(
+        tmp_path,
+        "console",
+        "--user",
+        "wu",
+        "--chat",
+        "east",
+        "--now",
+        NOW,
+        stdin="/log 支委会 昨天 3人\n",
+    ).stdout
+    assert "已记录" in out
+
+
+def test_admin_errors_are_clear(tmp_path):
+    zhibu(tmp_path, "admin", "create-org", "青山镇党委")
+    dup = zhibu(tmp_path, "admin", "create-org", "青山镇党委")
+    assert dup.returncode == 1 and "已存在" in dup.stderr
+    bad = zhibu(tmp_path, "admin", "add-member", "某人", "--branch", "不存在的村")
+    assert bad.returncode == 1 and "找不到支部" in bad.stderr
+    csv = tmp_path / "bad.csv"
+    csv.write_text("name,branch,role\n甲,,\n乙,,校长\n", encoding="utf-8")
+    bad_csv = zhibu(tmp_path, "admin", "import-members", str(csv))
+    assert bad_csv.returncode == 1 and "第3行" in bad_csv.stderr and "校长" in bad_csv.stderr
+    assert "0 名成员" in zhibu(tmp_path, "admin", "list").stdout or "甲" not in bad_csv.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "problem"),
+    [
+        ("timezone = \n", "(语法)", "TOML"),
+        ('[database]\necho = "maybe"\n', "database.echo", "boolean"),
+        ("[activities.foo]\nmin_count = 2\n", "activities.foo", "未知的活动类型代码"),
+        (
+            "[activities.party_lecture]\nevery_months = 5\n",
+            "activities.party_lecture.every_months",
+            "",
+        ),
+        ('timezone = "Mars/Base"\n', "timezone", "未知的时区"),
+        ('tiemzone = "Asia/Shanghai"\n', "tiemzone", "未知的配置项"),
+    ],
+)
+def test_bad_config_names_file_key_and_problem(tmp_path, content, key, problem):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(content, encoding="utf-8")
+    done = zhibu(tmp_path, "--config", str(cfg), "status")
+    assert done.returncode == 2
+    assert str(cfg) in done.stderr and key in done.stderr and problem in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_environment_overrides_the_config_file(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('locale = "en"\n[database]\nurl = "sqlite:///nowhere/x.db"\n', encoding="utf-8")
+    done = zhibu(tmp_path, "--config", str(cfg), "demo", "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cli.db").exists() and not (tmp_path / "nowhere").exists()
+    out = zhibu(
+        tmp_path,
+        "--config",
+        str(cfg),
+        "console",
+        "--user",
+        "sec1",
+        "--chat",
+        "branch1",
+        "--now",
+        NOW,
+        stdin="/log 支委会 3月25日 7人\n",
+    ).stdout
+    assert "in the future" in out
+
+
+def test_custom_activity_type_from_config(tmp_path):
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        '[activities.volunteer]\nname = "志愿服务"\ncategory = "study"\n', encoding="utf-8"
+    )
+    zhibu(tmp_path, "--config", str(cfg), "demo", "--now", NOW)
+    out = zhibu(
+        tmp_path,
+        "--config",
+        str(cfg),
+        "console",
+        "--user",
+        "sec1",
+        "--chat",
+        "branch1",
+        "--now",
+        NOW,
+        stdin="/study 志愿服务 昨天 2小时 10人\n",
+    ).stdout
+    assert "已记录" in out and "志愿服务" in out
+
+
+def test_default_database_is_created_under_data(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo", "--now", NOW],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "data" / "zhibu.db").exists()
+
+
+def test_run_without_token_seeds_demo_and_opens_console_as_sec1(tmp_path):
+    out = zhibu(tmp_path, "run", stdin="/status\n")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert "ZHIBU_TELEGRAM__TOKEN" in lines[0]
+    assert "一村党支部" in out.stdout
+
+
+def test_db_upgrade_is_repeatable(tmp_path):
+    assert zhibu(tmp_path, "db", "upgrade").returncode == 0
+    again = zhibu(tmp_path, "db", "upgrade")
+    assert again.returncode == 0 and "最新" in again.stdout
+    assert "最新" in zhibu(tmp_path, "db", "current").stdout
