@@ -28,9 +28,12 @@ def type_name(t_: ActivityType, locale: str) -> str:
     return t_.en_name or t_.name if locale == EN else t_.name
 
 
-def activity_summary(a: Activity, registry: Registry, locale: str = ZH) -> str:
+def activity_summary(
+    a: Activity, registry: Registry, locale: str = ZH, group: str | None = None
+) -> str:
     known = registry.get(a.type_code)
-    parts = [type_name(known, locale) if known else a.type_code, fmt_date(a.held_on, locale)]
+    parts = [type_name(known, locale) if known else a.type_code]
+    parts += [group or "", fmt_date(a.held_on, locale)]
     if a.start_time and a.end_time:
         parts.append(f"{a.start_time:%H:%M}-{a.end_time:%H:%M}")
     parts.append(_attendance(a, locale))

@@ -39,7 +39,7 @@ from core.periods import KIND_OF_MONTHS, Clock, Period, local_today, parse_perio
 from core.rules import ActivityType, Registry
 from core.status import find_branch, status
 from storage.db import session_scope
-from storage.models import Branch, Org
+from storage.models import Activity, Branch, Org, PartyGroup
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
@@ -236,7 +236,7 @@ class Router:
 
     def _logged_reply(self, turn: Turn, logged: activities.Logged) -> Reply:
         a = logged.activity
-        summary = render.activity_summary(a, self.registry, self.locale)
+        summary = self._summary(turn, a)
         if not logged.created:
             return Reply(t("logged_dup", self.locale, id=a.id))
         lines = [t("logged", self.locale, id=a.id, summary=summary)]
@@ -245,6 +245,10 @@ class Router:
         if logged.type.is_required and a.branch_id is not None:
             lines.append(self._progress(turn, logged.type, a.branch_id, a.held_on))
         return Reply("\n".join(lines))
+
+    def _summary(self, turn: Turn, a: Activity) -> str:
+        group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None
+        return render.activity_summary(a, self.registry, self.locale, group.name if group else None)
 
     def _progress(self, turn: Turn, t_: ActivityType, branch_id: int, day: date) -> str:
         """How the rule this record counts for stands now, e.g. 本季度党员大会 1/1 ✅."""
@@ -514,7 +518,7 @@ class Router:
                     "undone",
                     self.locale,
                     id=a.id,
-                    summary=render.activity_summary(a, self.registry, self.locale),
+                    summary=self._summary(turn, a),
                 )
             )
         ]
@@ -539,7 +543,7 @@ class Router:
                     "edited",
                     self.locale,
                     id=a.id,
-                    summary=render.activity_summary(a, self.registry, self.locale),
+                    summary=self._summary(turn, a),
                 )
             )
         ]

@@ -69,7 +69,8 @@ def test_chinese_command_word_and_group_question(chat, engine):
     sec = chat()
     reply = sec("记录 党小组会 昨天 8人参加")
     assert "哪个党小组" in reply and not activities(engine)
-    assert "已记录" in sec("2")
+    done = sec("2")
+    assert "已记录" in done and "党小组会 · 第二党小组" in done
     (a,) = activities(engine)
     with Session(engine) as s:
         assert s.get(PartyGroup, a.party_group_id).name == "第二党小组"  # type: ignore[union-attr]
