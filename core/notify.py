@@ -1,0 +1,13 @@
+"""The one thing ``core`` and ``jobs`` need from a chat adapter: deliver a text to a chat."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Notifier(Protocol):
+    platform: str
+
+    async def send(self, chat_id: str, text: str) -> str:
+        """Send ``text`` to ``chat_id``; return the platform's message id."""
+        ...
