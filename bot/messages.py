@@ -166,6 +166,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",
         EN: "Usage: /edit NUMBER field:value, e.g. /edit 12 地点:村委会 or /edit 12 实到20人.",
     },
+    "edit_changes_level": {
+        ZH: "不能把支部的记录改成镇级活动，也不能反过来。请用 /undo 撤销后重新记录。",
+        EN: "A branch record cannot become town-level work or the other way round; /undo and log it again.",
+    },
     "bad_id": {
         ZH: "请在命令后写编号，例如：{example}",
         EN: "Put the number after the command, e.g. {example}",

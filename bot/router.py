@@ -469,6 +469,8 @@ class Router:
     def _cmd_status(self, turn: Turn) -> list[Reply]:
         period, branch_query, rule = self._status_args(turn)
         assert turn.actor is not None
+        if branch_query is None and rule is None and turn.actor.reads_org:
+            branch_query = self._bound_branch_name(turn)  # a leader in a branch's chat
         result = status(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
         if rule is not None:
             return [Reply(self._rule_report(result, rule))]
@@ -479,6 +481,13 @@ class Router:
         return [
             Reply(render.org_status(result, org.name if org else "", self.registry, self.locale))
         ]
+
+    def _bound_branch_name(self, turn: Turn) -> str | None:
+        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
+        branch = (
+            turn.session.get(Branch, binding.branch_id) if binding and binding.branch_id else None
+        )
+        return branch.name if branch else None
 
     def _status_args(self, turn: Turn) -> tuple[Period, str | None, ActivityType | None]:
         period: Period | None = None

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import audit
-from core.auth import Action, Actor, require
+from core.auth import Action, Actor, can, require
 from core.errors import DomainError, Refused
 from core.periods import Clock
 from core.rules import ActivityType, Registry
@@ -108,9 +108,12 @@ def validate(draft: ActivityDraft, registry: Registry, today: date) -> ActivityT
 
 
 def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
-    """Refuse early, before any question is asked, when the actor may not log this type."""
+    """Refuse early, before any question is asked, when the actor may not log this type.
+    With the type still unknown, either kind of writer may go on to be asked for it."""
     if t is not None and t.category == "town":
         return require(actor, Action.WRITE_TOWN)
+    if t is None and actor is not None and can(actor, Action.WRITE_TOWN):
+        return actor
     return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
 
 
@@ -242,6 +245,7 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
     ).first()
     if last is None:
         raise DomainError("nothing_to_undo")
+    _require_write(actor, last)  # a member who lost the role cannot undo what they once wrote
     before = audit.snapshot(last)
     last.deleted_at, last.deleted_by = clock(), actor.member_id
     session.add(last)
@@ -253,11 +257,15 @@ def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Ac
     activity = session.get(Activity, activity_id)
     if activity is None or activity.deleted_at is not None:
         raise DomainError("no_such_record", id=activity_id)
+    _require_write(actor, activity)
+    return activity
+
+
+def _require_write(actor: Actor | None, activity: Activity) -> None:
     if activity.branch_id is None:
         require(actor, Action.WRITE_TOWN)
     else:
         require(actor, Action.WRITE_BRANCH, activity.branch_id)
-    return activity
 
 
 def edit(
@@ -279,7 +287,9 @@ def edit(
         raise DomainError("no_such_record", id=activity_id) from exc
     current = {k: getattr(activity, k) for k in DRAFT_FIELDS if k != "group"}
     draft = ActivityDraft(**{**current, **changes})
-    validate(draft, registry, today)
+    new_type = validate(draft, registry, today)
+    if (new_type.category == "town") != (activity.branch_id is None):
+        raise DomainError("edit_changes_level")  # branch and town records are kept apart
     before = audit.snapshot(activity)
     for key, value in changes.items():
         setattr(activity, key, value)
