@@ -299,3 +299,8 @@ def _only(engine, model):
 
 def test_clock_fixture_is_what_the_tests_assume(clock):
     assert clock() == local(2026, 3, 20, 10)
+
+
+def test_leader_status_in_a_branch_chat_shows_that_branch_only(chat):
+    reply = chat("leader", "branch1")("/status")
+    assert "一村党支部 · 2026年3月" in reply and "二村" not in reply
