@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -38,20 +40,28 @@ def engine(request, tmp_path):
         yield eng
         eng.dispose()
         return
+    with pg_schema_url() as url:
+        eng = make_engine(url)
+        migrate.upgrade(eng)
+        yield eng
+        eng.dispose()
+
+
+@contextmanager
+def pg_schema_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search_path is a fresh, empty schema, dropped afterwards."""
     if not PG_URL:
         pytest.skip(NO_PG)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin_engine = make_engine(PG_URL)
     with admin_engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    eng = make_engine(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
-    migrate.upgrade(eng)
-    yield eng
-    eng.dispose()
-    with admin_engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin_engine.dispose()
+    try:
+        yield f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    finally:
+        with admin_engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin_engine.dispose()
 
 
 @pytest.fixture

@@ -28,6 +28,16 @@ def zhibu(tmp_path: Path, *args: str, stdin: str = "", env: dict | None = None):
     )
 
 
+def console(tmp_path: Path, user: str, chat: str, script: str, config: Path | None = None) -> str:
+    """Pipe ``script`` through ``zhibu console`` as ``user`` in ``chat``; return stdout."""
+    pre = ("--config", str(config)) if config else ()
+    done = zhibu(
+        tmp_path, *pre, "console", "--user", user, "--chat", chat, "--now", NOW, stdin=script
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
 @pytest.fixture
 def demo_db(tmp_path):
     done = zhibu(tmp_path, "demo", "--now", NOW)
@@ -37,12 +47,9 @@ def demo_db(tmp_path):
 
 def test_console_session_logs_a_meeting_and_status_shows_it(demo_db):
     script = "/log 支委会 3月19日 出席7人 缺席1人 主题:学习贯彻全会精神\n/status\n"
-    out = zhibu(
-        demo_db, "console", "--user", "sec3", "--chat", "branch3", "--now", NOW, stdin=script
-    )
-    assert out.returncode == 0, out.stderr
-    assert "✅ 已记录 #" in out.stdout
-    assert "三村党支部 · 2026年3月" in out.stdout
+    out = console(demo_db, "sec3", "branch3", script)
+    assert "✅ 已记录 #" in out
+    assert "三村党支部 · 2026年3月" in out
     status = json.loads(zhibu(demo_db, "status", "--branch", "三村", "--now", NOW, "--json").stdout)
     (branch,) = status["branches"]
     committee = next(r for r in branch["rules"] if r["code"] == "committee_meeting")
@@ -50,19 +57,8 @@ def test_console_session_logs_a_meeting_and_status_shows_it(demo_db):
 
 
 def test_console_dialog_over_several_lines(demo_db):
-    out = zhibu(
-        demo_db,
-        "console",
-        "--user",
-        "sec1",
-        "--chat",
-        "branch1",
-        "--now",
-        NOW,
-        stdin="/log\n2\n昨天\n7\n",
-    )
-    assert out.returncode == 0
-    assert "[1] 支部党员大会" in out.stdout and "已记录" in out.stdout
+    out = console(demo_db, "sec1", "branch1", "/log\n2\n昨天\n7\n")
+    assert "[1] 支部党员大会" in out and "已记录" in out
 
 
 def test_status_json_has_the_documented_shape_and_agrees_with_text(demo_db):
@@ -84,9 +80,7 @@ def test_status_json_has_the_documented_shape_and_agrees_with_text(demo_db):
 
 def test_status_json_equals_chat_status_numbers(demo_db):
     data = json.loads(zhibu(demo_db, "status", "--now", NOW, "--json").stdout)
-    chat = zhibu(
-        demo_db, "console", "--user", "leader", "--chat", "town", "--now", NOW, stdin="/status\n"
-    ).stdout
+    chat = console(demo_db, "leader", "town", "/status\n")
     assert f"总体完成率 {data['compliance_rate']:.1f}%" in chat
 
 
@@ -124,18 +118,7 @@ def test_admin_builds_a_deployment_without_sql(tmp_path):
     )
     listing = zhibu(tmp_path, "admin", "list").stdout
     assert "东村党支部（东村）：3 名成员" in listing
-    out = zhibu(
-        tmp_path,
-        "console",
-        "--user",
-        "wu",
-        "--chat",
-        "east",
-        "--now",
-        NOW,
-        stdin="/log 支委会 昨天 3人\n",
-    ).stdout
-    assert "已记录" in out
+    assert "已记录" in console(tmp_path, "wu", "east", "/log 支委会 昨天 3人\n")
 
 
 def test_admin_errors_are_clear(tmp_path):
@@ -181,20 +164,7 @@ def test_environment_overrides_the_config_file(tmp_path):
     done = zhibu(tmp_path, "--config", str(cfg), "demo", "--now", NOW)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "cli.db").exists() and not (tmp_path / "nowhere").exists()
-    out = zhibu(
-        tmp_path,
-        "--config",
-        str(cfg),
-        "console",
-        "--user",
-        "sec1",
-        "--chat",
-        "branch1",
-        "--now",
-        NOW,
-        stdin="/log 支委会 3月25日 7人\n",
-    ).stdout
-    assert "in the future" in out
+    assert "in the future" in console(tmp_path, "sec1", "branch1", "/log 支委会 3月25日 7人\n", cfg)
 
 
 def test_custom_activity_type_from_config(tmp_path):
@@ -203,19 +173,7 @@ def test_custom_activity_type_from_config(tmp_path):
         '[activities.volunteer]\nname = "志愿服务"\ncategory = "study"\n', encoding="utf-8"
     )
     zhibu(tmp_path, "--config", str(cfg), "demo", "--now", NOW)
-    out = zhibu(
-        tmp_path,
-        "--config",
-        str(cfg),
-        "console",
-        "--user",
-        "sec1",
-        "--chat",
-        "branch1",
-        "--now",
-        NOW,
-        stdin="/study 志愿服务 昨天 2小时 10人\n",
-    ).stdout
+    out = console(tmp_path, "sec1", "branch1", "/study 志愿服务 昨天 2小时 10人\n", cfg)
     assert "已记录" in out and "志愿服务" in out
 
 

@@ -14,7 +14,7 @@ from core.config import ConfigError, Settings
 from storage import migrate
 from storage.db import make_engine
 from storage.models import Activity
-from tests.conftest import NO_PG, PG_URL
+from tests.conftest import pg_schema_url
 from tests.helpers import CLOCK
 
 TABLES = {
@@ -87,22 +87,10 @@ def test_datetimes_come_back_aware_utc(engine, town):
 
 @pytest.mark.postgres
 def test_postgres_is_not_upgraded_behind_the_operators_back():
-    if not PG_URL:
-        pytest.skip(NO_PG)
-    import uuid
-
     from bot.app import open_engine
 
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
-    try:
+    with pg_schema_url() as url:
         with pytest.raises(ConfigError, match="zhibu db upgrade"):
             open_engine(Settings(database={"url": url}))
         migrate.upgrade(make_engine(url))
         assert migrate.is_current(open_engine(Settings(database={"url": url})))
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
