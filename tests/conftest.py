@@ -4,16 +4,18 @@ ZHIBU_TEST_POSTGRES_URL is set), a small town, a fixed clock and a router to tal
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from bot.router import Incoming, Router
 from core import admin
@@ -32,19 +34,40 @@ def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=TZ)  # type: ignore[misc]
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'zhibu.db'}")
-        migrate.upgrade(eng)
-        yield eng
-        eng.dispose()
-        return
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file per run; each test gets a copy (migrating per test is slow)."""
+    path = tmp_path_factory.mktemp("template") / "zhibu.db"
+    eng = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(eng)
+    eng.dispose()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_engine():
+    """One migrated PostgreSQL schema per run; tests empty its tables before use."""
     with pg_schema_url() as url:
         eng = make_engine(url)
         migrate.upgrade(eng)
         yield eng
         eng.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        path = tmp_path / "zhibu.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        eng = make_engine(f"sqlite:///{path}")
+        yield eng
+        eng.dispose()
+        return
+    eng = request.getfixturevalue("pg_engine")
+    tables = ", ".join(t.name for t in SQLModel.metadata.sorted_tables)
+    with eng.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield eng
 
 
 @contextmanager
