@@ -64,7 +64,13 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list"),
     Command("edit", ("修改",), "修改一条记录", "Edit a record", "/edit 12 地点:村委会"),
-    Command("undo", ("撤销",), "撤销自己最近的一条记录", "Undo your last record", "/undo"),
+    Command(
+        "undo",
+        ("撤销记录",),
+        "撤销自己24小时内登记的最近一条记录",
+        "Undo your last record",
+        "/undo",
+    ),
     Command(
         "excuse",
         ("免开",),

@@ -46,14 +46,17 @@ def _where(platform: str, chat: str, user: str):
     )
 
 
-def load(session: Session, platform: str, chat: str, user: str, now: datetime):
-    """The user's open dialog in this chat, or None (an expired one is dropped)."""
+def load(
+    session: Session, platform: str, chat: str, user: str, now: datetime
+) -> tuple[DialogState | None, bool]:
+    """(the user's open dialog in this chat or None, whether one had just expired).
+    An expired dialog is dropped, so the user is told about it once."""
     state = session.exec(_where(platform, chat, user)).first()
     if state is not None and state.expires_at <= now:
         session.delete(state)
         session.flush()
-        return None
-    return state
+        return None, True
+    return state, False
 
 
 def save(

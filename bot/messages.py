@@ -19,6 +19,12 @@ FIELD_NAMES = {
         "due": "截止日期",
         "reason": "原因",
         "id": "编号",
+        "expected": "应到人数",
+        "topic": "主题",
+        "place": "地点",
+        "host": "主持人",
+        "recorder": "记录人",
+        "notes": "备注",
     },
     EN: {
         "type": "activity type",
@@ -31,6 +37,12 @@ FIELD_NAMES = {
         "due": "due date",
         "reason": "reason",
         "id": "number",
+        "expected": "expected count",
+        "topic": "topic",
+        "place": "place",
+        "host": "host",
+        "recorder": "recorder",
+        "notes": "notes",
     },
 }
 
@@ -71,6 +83,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "Sorry, something went wrong (error id {error_id}). Please try again later.",
     },
     # --- input problems, each with the right form
+    "not_writer": {
+        ZH: "只有本支部的书记、副书记和支委可以修改这项内容。",
+        EN: "Only the branch's secretary, deputy and committee members may change this.",
+    },
+    "town_only": {
+        ZH: "“{name}”是镇党委层面的工作，由镇领导记录。支部的会议请用 /log 支委会、/log 党员大会 等。",
+        EN: "“{name}” is town-level work, logged by town leaders. Log branch meetings with /log.",
+    },
     "unknown_type": {
         ZH: "没认出活动类型“{text}”。可用的类型：{choices}。\n例如：/log 支委会 3月5日 出席7人",
         EN: "Unknown activity type “{text}”. Known types: {choices}.\n"
@@ -97,6 +117,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "日期“{text}”不存在，请检查月份和日子，例如 3月5日、2026-03-05、昨天。",
         EN: "“{text}” is not a valid date. Try 3月5日, 2026-03-05 or 昨天.",
     },
+    "no_such_day": {
+        ZH: "{year}年没有{month}月{day}日，请核对日期。",
+        EN: "There is no {month}/{day} in {year}; please check the date.",
+    },
     "invalid_time": {
         ZH: "时间“{text}”不对，请写成 14:00-16:00 的形式。",
         EN: "“{text}” is not a valid time; write it like 14:00-16:00.",
@@ -109,6 +133,18 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "attendance_sum": {
         ZH: "实到 {present} 人加缺席 {absent} 人超过了应到 {expected} 人，请核对人数。",
         EN: "{present} present plus {absent} absent exceeds the {expected} expected.",
+    },
+    "count_too_small": {
+        ZH: "{field}至少为 1 人，请核对后重发，例如：应到10 实到8。",
+        EN: "The {field} must be at least 1, e.g. 应到10 实到8.",
+    },
+    "not_group_type": {
+        ZH: "“{name}”不分党小组，不能指定小组。",
+        EN: "“{name}” is not held per party group.",
+    },
+    "undo_too_old": {
+        ZH: "你最近登记的记录 #{id} 已超过24小时，不能再撤销。如有错误请用 /edit {id} 修改。",
+        EN: "Your last record #{id} is more than 24 hours old and can no longer be undone; use /edit {id}.",
     },
     "bad_hours": {
         ZH: "时长 {hours} 小时不合理，请写 0.5 到 24 之间的小时数，例如：2小时。",
@@ -216,6 +252,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "ask_due": {ZH: "什么时候之前完成？例如：6月30日", EN: "Due by when? e.g. 6月30日"},
     "ask_again": {ZH: "没看懂“{text}”。{question}", EN: "I didn't understand “{text}”. {question}"},
     "dialog_footer": {ZH: "（发送 /cancel 可取消）", EN: "(send /cancel to stop)"},
+    "dialog_expired": {
+        ZH: "上次的问答已超时，没有保存。请重新发送命令，例如：/log 支委会 昨天 出席7人",
+        EN: "The last question timed out and nothing was saved. Please send the command again.",
+    },
     "cancelled": {ZH: "已取消，没有保存任何内容。", EN: "Cancelled; nothing was saved."},
     "nothing_to_cancel": {ZH: "当前没有进行中的操作。", EN: "Nothing to cancel."},
     # --- confirmations

@@ -6,6 +6,7 @@ then recognised piece by piece; what is left over becomes the topic.
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -137,24 +138,26 @@ def _infer_year(month: int, day: int, today: date, raw: str, future: bool) -> da
     A past event written in January about December means last December; a deadline
     written in November about June means next June.
     """
-    this_year = _make_date(today.year, month, day, raw) if (month, day) != (2, 29) else None
-    if this_year is None:  # 2月29日: the nearest leap year in the right direction
-        step = 1 if future else -1
-        year = today.year
-        while True:
-            try:
-                candidate = date(year, 2, 29)
-            except ValueError:
-                year += step
-                continue
-            if (candidate >= today) if future else (candidate <= today):
-                return candidate
-            year += step
-    if future:
-        return this_year if this_year >= today else this_year.replace(year=today.year + 1)
-    if this_year > today and (today - this_year.replace(year=today.year - 1)).days <= 92:
-        return this_year.replace(year=today.year - 1)
+    if not 1 <= month <= 12 or not 1 <= day <= calendar.monthrange(2000, month)[1]:
+        raise DomainError("invalid_date", text=raw)
+    try:
+        this_year = date(today.year, month, day)
+    except ValueError as exc:  # 2月29日 in a common year
+        raise DomainError("no_such_day", year=today.year, month=month, day=day) from exc
+    if future and this_year < today:
+        return _same_day_in(this_year, today.year + 1, raw)
+    if not future and this_year > today:
+        last_year = _same_day_in(this_year, today.year - 1, raw)
+        if (today - last_year).days <= 92:
+            return last_year
     return this_year
+
+
+def _same_day_in(day: date, year: int, raw: str) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError as exc:
+        raise DomainError("no_such_day", year=year, month=day.month, day=day.day) from exc
 
 
 @dataclass

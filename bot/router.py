@@ -43,7 +43,11 @@ from storage.models import Activity, Branch, Org, PartyGroup
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
-_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\S+)?(?:\s+|$)")
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?![A-Za-z_])(?:@[A-Za-z0-9_]+)?\s*")
+_WORD = re.compile(
+    "^(" + "|".join(sorted(map(re.escape, BY_WORD), key=len, reverse=True)) + r")(?:[\s:]+|$)"
+)
+CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
 
 
 @dataclass(frozen=True)
@@ -87,14 +91,18 @@ class Turn:
         return SourceKey(m.platform, m.chat_id, m.message_id) if m.message_id else None
 
 
-def split_command(text: str) -> tuple[Command | None, str, str | None]:
-    """(command, arguments, unknown command name). Accepts /log, /log@Bot and 记录."""
+def split_command(text: str, allow_words: bool = True) -> tuple[Command | None, str, str | None]:
+    """(command, arguments, unknown command name).
+
+    Accepts ``/log``, ``/log@Bot``, ``/log支委会`` and, where ``allow_words`` (private chats),
+    a Chinese command word: ``记录 …`` or ``记录：…``. In a group, plain words are ordinary
+    conversation (``撤销 刚才那个通知`` must not delete anything), so a slash is required.
+    """
     if m := _COMMAND.match(text):
         name = m.group(1).lower()
         return BY_NAME.get(name), text[m.end() :], None if name in BY_NAME else name
-    first, _, rest = text.partition(" ")
-    if first in BY_WORD:
-        return BY_WORD[first], rest, None
+    if allow_words and (m := _WORD.match(text)):
+        return BY_WORD[m.group(1)], text[m.end() :], None
     return None, text, None
 
 
@@ -134,13 +142,13 @@ class Router:
         params = dict(exc.params)
         if "day" in params and isinstance(params["day"], date):
             params["day"] = fmt_date(params["day"], self.locale)
-        if exc.key == "missing_field":
+        if "field" in params:
             name = params["field"]
-            choices = params.pop("choices", None)
             params["field"] = field_name(name, self.locale)
+            choices = params.pop("choices", None)
             params["hint"] = render.missing_hint(name, self.locale)
             if choices:
-                params["hint"] = "、".join(choices)
+                params["hint"] = ("可选：" if self.locale == ZH else "Choose: ") + "、".join(choices)
         if exc.key == "unknown_type" and "choices" not in params:
             params["choices"] = "、".join(tp.name for tp in self.registry)
         return Reply(t(exc.key, self.locale, **params))
@@ -153,11 +161,20 @@ class Router:
             raise DomainError("message_too_long", limit=MAX_MESSAGE)
         actor = resolve_actor(session, incoming.platform, incoming.user_id)
         turn = Turn(session, incoming, actor, local_today(self.clock, self.tz))
-        command, args, unknown = split_command(text)
+        if not text.startswith("/") and actor is not None:
+            # an open question takes plain text first: "学习 党章" answers it, "撤销" drops it
+            state, expired = dialogs.load(
+                session, incoming.platform, incoming.chat_id, incoming.user_id, self.clock()
+            )
+            if state is not None:
+                return self._answer(turn, state, text)
+            if expired:
+                return [Reply(t("dialog_expired", self.locale))]
+        command, args, unknown = split_command(text, allow_words=not incoming.is_group)
         if command is None:
             if unknown is not None:
                 return [Reply(t("unknown_command", self.locale, text="/" + unknown))]
-            return self._no_command(turn, text)
+            return self._no_command(turn)
         turn.command, turn.args = command, args.strip()
         if command.name == "help":
             return [Reply(render.help_text(self.locale, leader=bool(actor and actor.is_leader)))]
@@ -168,12 +185,8 @@ class Router:
         self._check_chat(turn)
         return getattr(self, f"_cmd_{command.name}")(turn)
 
-    def _no_command(self, turn: Turn, text: str) -> list[Reply]:
-        m = turn.incoming
-        state = dialogs.load(turn.session, m.platform, m.chat_id, m.user_id, self.clock())
-        if state is not None and turn.actor is not None:
-            return self._answer(turn, state, text)
-        if m.is_group:
+    def _no_command(self, turn: Turn) -> list[Reply]:
+        if turn.incoming.is_group:
             return []  # ordinary group chatter is not for us
         if turn.actor is None:
             raise Refused("unknown_user")
@@ -327,6 +340,8 @@ class Router:
         return t(key, self.locale)
 
     def _answer(self, turn: Turn, state, text: str) -> list[Reply]:
+        if text.strip().lower() in CANCEL_WORDS:
+            return self._cmd_cancel(turn)
         data = dict(state.data)
         field_ = data.get("awaiting", "")
         try:
@@ -540,7 +555,7 @@ class Router:
         parsed = parse_activity(rest, self.registry, turn.today, leftover_as_topic=False)
         if parsed.unknown_type is not None or parsed.leftover:
             raise DomainError("bad_edit")
-        changes = {k: v for k, v in asdict(parsed.draft).items() if v is not None and k != "group"}
+        changes = {k: v for k, v in asdict(parsed.draft).items() if v is not None}
         if not changes:
             raise DomainError("bad_edit")
         a = activities.edit(

@@ -12,10 +12,13 @@ from core import audit
 from core.auth import Action, Actor, can, require
 from core.errors import DomainError, Refused
 from core.periods import Clock
-from core.rules import ActivityType, Registry
+from core.rules import ActivityType, Registry, normalise_name
 from storage.models import Activity, Branch, Excusal, Member, PartyGroup
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
+MIN_HOURS = 0.5
+UNDO_WINDOW = timedelta(hours=24)  # older mistakes are corrected with /edit, not silently deleted
+TEXT_LIMITS = {"topic": 500, "place": 200, "host": 100, "recorder": 100, "notes": 2000}
 QUORUM_TYPES = frozenset({"general_meeting", "committee_meeting"})
 
 
@@ -90,8 +93,14 @@ def check_values(draft: ActivityDraft, registry: Registry, today: date) -> None:
         raise DomainError("present_exceeds_expected", present=p, expected=e)
     if p is not None and e is not None and a is not None and p + a > e:
         raise DomainError("attendance_sum", present=p, absent=a, expected=e)
-    if draft.hours is not None and not 0 < draft.hours <= 24:
-        raise DomainError("bad_hours", hours=draft.hours)
+    for name in ("present", "expected"):
+        if (value := getattr(draft, name)) is not None and value < 1:
+            raise DomainError("count_too_small", field=name)
+    if draft.hours is not None and not MIN_HOURS <= draft.hours <= 24:  # also rejects nan
+        raise DomainError("bad_hours", hours=f"{draft.hours:g}")
+    for name, limit in TEXT_LIMITS.items():
+        if (value := getattr(draft, name)) is not None and len(value) > limit:
+            raise DomainError("too_long", field=name, limit=limit)
     if draft.start_time and draft.end_time and draft.end_time <= draft.start_time:
         raise DomainError("bad_time_range")
 
@@ -111,6 +120,8 @@ def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
     """Refuse early, before any question is asked, when the actor may not log this type.
     With the type still unknown, either kind of writer may go on to be asked for it."""
     if t is not None and t.category == "town":
+        if actor is not None and not can(actor, Action.WRITE_TOWN):
+            raise Refused("town_only", name=t.name)
         return require(actor, Action.WRITE_TOWN)
     if t is None and actor is not None and can(actor, Action.WRITE_TOWN):
         return actor
@@ -146,13 +157,19 @@ def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str 
     if not groups:
         return None
     if name:
+        wanted = _group_key(name)
         for g in groups:
-            if name in g.name or g.name in name:
+            if wanted == _group_key(g.name) or (wanted and wanted in _group_key(g.name)):
                 return g.id
         raise DomainError("unknown_group", text=name, choices="、".join(g.name for g in groups))
     if len(groups) == 1:
         return groups[0].id
     raise DomainError("missing_field", field="group", choices=[g.name for g in groups])
+
+
+def _group_key(name: str) -> str:
+    """第二小组, 二组 and 第二党小组 name the same group."""
+    return normalise_name(name).replace("第", "").replace("党", "").replace("小组", "组")
 
 
 def _existing(session: Session, source: SourceKey | None) -> Activity | None:
@@ -246,6 +263,8 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
     if last is None:
         raise DomainError("nothing_to_undo")
     _require_write(actor, last)  # a member who lost the role cannot undo what they once wrote
+    if clock() - last.created_at > UNDO_WINDOW:
+        raise DomainError("undo_too_old", id=last.id)
     before = audit.snapshot(last)
     last.deleted_at, last.deleted_by = clock(), actor.member_id
     session.add(last)
@@ -254,10 +273,22 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
 
 
 def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Activity:
+    """A live record the actor may change. Someone who can read it is told they may not
+    change it; anyone else is told it does not exist, which is all they may learn."""
     activity = session.get(Activity, activity_id)
     if activity is None or activity.deleted_at is not None:
         raise DomainError("no_such_record", id=activity_id)
-    _require_write(actor, activity)
+    try:
+        _require_write(actor, activity)
+    except Refused as exc:
+        readable = (
+            can(actor, Action.READ_ORG)
+            if activity.branch_id is None
+            else (can(actor, Action.READ_BRANCH, activity.branch_id))
+        )
+        if readable and actor is not None and actor.org_id == activity.org_id:
+            raise Refused("not_writer") from exc
+        raise DomainError("no_such_record", id=activity_id) from exc
     return activity
 
 
@@ -280,22 +311,42 @@ def edit(
     """Change fields of a record; the whole record must stay valid."""
     if actor is None:
         raise Refused("unknown_user")
-    try:
-        activity = get_for_write(session, actor, activity_id)
-    except DomainError as exc:
-        # Someone else's record looks exactly like a missing one.
-        raise DomainError("no_such_record", id=activity_id) from exc
+    activity = get_for_write(session, actor, activity_id)
+    changes = _rebalance_attendance(activity, dict(changes))
+    group_name = changes.pop("group", None)
     current = {k: getattr(activity, k) for k in DRAFT_FIELDS if k != "group"}
-    draft = ActivityDraft(**{**current, **changes})
-    new_type = validate(draft, registry, today)
+    new_type = validate(ActivityDraft(**{**current, **changes}), registry, today)
     if (new_type.category == "town") != (activity.branch_id is None):
         raise DomainError("edit_changes_level")  # branch and town records are kept apart
+    changes["party_group_id"] = _edited_group(session, activity, new_type, group_name)
     before = audit.snapshot(activity)
     for key, value in changes.items():
         setattr(activity, key, value)
     session.add(activity)
     audit.record(session, clock, actor.member_id, "update", activity, before)
     return activity
+
+
+def _rebalance_attendance(activity: Activity, changes: dict[str, object]) -> dict[str, object]:
+    """A corrected 实到 or 应到 moves 缺席 with it, so the three numbers stay consistent."""
+    if ("present" in changes or "expected" in changes) and "absent" not in changes:
+        expected = changes.get("expected", activity.expected)
+        present = changes.get("present", activity.present)
+        if isinstance(expected, int) and isinstance(present, int) and expected >= present:
+            changes["absent"] = expected - present
+    return changes
+
+
+def _edited_group(
+    session: Session, activity: Activity, t: ActivityType, group_name: object
+) -> int | None:
+    if t.scope != "group" or activity.branch_id is None:
+        if group_name:
+            raise DomainError("not_group_type", name=t.name)
+        return None
+    if group_name or activity.party_group_id is None:
+        return _resolve_group(session, activity.branch_id, t, str(group_name or "") or None)
+    return activity.party_group_id
 
 
 def check_can_excuse(actor: Actor | None) -> Actor:

@@ -182,9 +182,8 @@ def test_parse_date(text, expected):
         # an explicit year is never moved
         ("2026年3月1日", TODAY, True, date(2026, 3, 1)),
         ("2025-12-28", JANUARY, True, date(2025, 12, 28)),
-        # 2月29日: the nearest leap year in the right direction
-        ("2月29日", TODAY, False, date(2024, 2, 29)),
-        ("2月29日", TODAY, True, date(2028, 2, 29)),
+        # 2月29日 in a leap year is an ordinary day
+        ("2月29日", date(2028, 3, 20), False, date(2028, 2, 29)),
         # relative words ignore ``future``
         ("昨天", TODAY, True, date(2026, 3, 19)),
     ],
@@ -658,3 +657,18 @@ def test_parse_period(text, expected):
 )
 def test_parse_period_in_january_crosses_the_year(text, expected):
     assert parse_period(text, JANUARY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "future", "year"),
+    [
+        ("2月29日", TODAY, False, 2026),  # 2026 has no 29 February: say so, don't guess 2024
+        ("2.29", TODAY, False, 2026),
+        ("2月29日", date(2028, 3, 1), True, 2029),  # the deadline would fall in a common year
+    ],
+)
+def test_29_february_outside_a_leap_year_is_named(text, today, future, year):
+    with pytest.raises(DomainError) as caught:
+        parse_date(text, today, future=future)
+    assert caught.value.key == "no_such_day"
+    assert caught.value.params == {"year": year, "month": 2, "day": 29}

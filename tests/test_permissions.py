@@ -287,18 +287,20 @@ WHO = "unknown"  # refused: 抱歉，我还不认识你。…
 MISS_C = "no_such_commitment"  # refused exactly as for a commitment that does not exist
 MISS_R = "no_such_record"  # refused exactly as for a record that does not exist
 NONE = "nothing_to_undo"  # the user has no record of their own to undo
+TOWN = "town_only"  # a known user told that town-level work is for the town's leaders
+WRITER = "not_writer"  # a reader of the item told only writers may change it
 
 # fmt: off
 MATRIX: dict[str, tuple[str, ...]] = {
     #                sec1    com1    mem1    sec2    mem2    leader  admin   stranger
     "log_branch":   (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
-    "log_town":     (NO,     NO,     NO,     NO,     NO,     OK,     NO,     WHO),
+    "log_town":     (TOWN,   TOWN,   TOWN,   TOWN,   TOWN,   OK,     TOWN,   WHO),
     "study":        (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
     "commit":       (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
-    "done":         (OK,     OK,     MISS_C, MISS_C, MISS_C, MISS_C, MISS_C, WHO),
-    "withdraw":     (OK,     OK,     MISS_C, MISS_C, MISS_C, MISS_C, MISS_C, WHO),
-    "edit":         (OK,     OK,     MISS_R, MISS_R, MISS_R, MISS_R, MISS_R, WHO),
-    "edit_town":    (MISS_R, MISS_R, MISS_R, MISS_R, MISS_R, OK,     MISS_R, WHO),
+    "done":         (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
+    "withdraw":     (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
+    "edit":         (OK,     OK,     WRITER, MISS_R, MISS_R, WRITER, WRITER, WHO),
+    "edit_town":    (MISS_R, MISS_R, MISS_R, MISS_R, MISS_R, OK,     WRITER, WHO),
     "undo":         (OK,     NONE,   NONE,   OK,     NONE,   OK,     NONE,   WHO),
     "list":         (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
     "commitments":  (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
@@ -320,6 +322,10 @@ def refusal_text(outcome: str, seeded: Seeded, command: str) -> str:
         return t("no_such_commitment", id=seeded.c1)
     if outcome == MISS_R:
         return t("no_such_record", id=seeded.t1 if command == "edit_town" else seeded.a1)
+    if outcome == TOWN:
+        return t("town_only", name="党建调研")
+    if outcome == WRITER:
+        return t("not_writer")
     return {NO: FORBIDDEN, WHO: UNKNOWN_USER, NONE: NOTHING_TO_UNDO}[outcome]
 
 
@@ -670,8 +676,8 @@ def test_secretary_demoted_to_member_can_no_longer_write(chat, engine, seeded):
         ("log_branch", FORBIDDEN),
         ("study", FORBIDDEN),
         ("commit", FORBIDDEN),
-        ("done", t("no_such_commitment", id=seeded.c1)),
-        ("edit", t("no_such_record", id=seeded.a1)),
+        ("done", t("not_writer")),
+        ("edit", t("not_writer")),
     ]:
         before = db_state(engine)
         reply = send(chat, "sec1", seeded.fill(COMMANDS[command]))

@@ -146,8 +146,10 @@ def test_dialog_expires(engine, town, clock):
     _say(Router(engine, DEFAULT_REGISTRY, TZ, clock), "/log 主题党日 6人", "1")
     later = fixed_clock(clock() + timedelta(minutes=31))
     reply = _say(Router(engine, DEFAULT_REGISTRY, TZ, later), "3月10日", "2")
-    assert "请用命令告诉我" in reply
+    assert "已超时" in reply and "重新发送" in reply
     assert not activities(engine)
+    # said once: the next plain message is ordinary again
+    assert "请用命令告诉我" in _say(Router(engine, DEFAULT_REGISTRY, TZ, later), "3月10日", "3")
 
 
 def test_cancel_drops_the_dialog(chat, engine):
@@ -304,3 +306,74 @@ def test_clock_fixture_is_what_the_tests_assume(clock):
 def test_leader_status_in_a_branch_chat_shows_that_branch_only(chat):
     reply = chat("leader", "branch1")("/status")
     assert "一村党支部 · 2026年3月" in reply and "二村" not in reply
+
+
+def test_plain_words_in_a_group_are_conversation_not_commands(router, town, engine):
+    def group(text: str, mid: str) -> list:
+        return router.handle(Incoming("console", "branch1", "sec1", text, mid, is_group=True))
+
+    assert "已记录" in group("/log 支委会 3月5日 7人", "g1")[0].text
+    assert group("撤销 刚才那个通知", "g2") == []
+    assert group("学习 一下这个文件", "g3") == []
+    assert len(activities(engine)) == 1
+    assert "已撤销" in group("/undo", "g4")[0].text
+
+
+def test_chinese_command_words_work_in_a_private_chat(chat, engine):
+    sec = chat()
+    assert "已记录" in sec("记录：支委会 3月5日 7人")
+    assert "已记录" in sec("/log主题党日 3月6日 12人")
+    assert len(activities(engine)) == 2
+
+
+def test_cancel_words_during_a_question_drop_it_and_delete_nothing(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人")
+    assert "哪天" in sec("/log 党课 20人")
+    assert "已取消" in sec("撤销")
+    assert [a.type_code for a in activities(engine)] == ["committee_meeting"]
+
+
+def test_answers_that_look_like_command_words_answer_the_question(chat, engine):
+    sec = chat()
+    assert "承诺的内容" in sec("/commit 截止6月30日")
+    assert "已登记承诺" in sec("学习 党章 每月一次")
+    assert _only(engine, Commitment).content == "学习 党章 每月一次"
+
+
+def test_undo_only_within_24_hours(engine, town, clock):
+    _say(Router(engine, DEFAULT_REGISTRY, TZ, clock), "/log 支委会 3月5日 7人", "1")
+    day_later = fixed_clock(clock() + timedelta(hours=25))
+    reply = _say(Router(engine, DEFAULT_REGISTRY, TZ, day_later), "/undo", "2")
+    assert "超过24小时" in reply and "/edit" in reply
+    assert len(activities(engine)) == 1
+
+
+def test_edit_keeps_attendance_consistent_and_groups_assigned(chat, engine):
+    sec = chat()
+    sec("/log 党员大会 3月5日 应到16 实到12")
+    a = activities(engine)[0]
+    assert a.absent == 4
+    sec(f"/edit {a.id} 实到14人")
+    assert (activities(engine)[0].present, activities(engine)[0].absent) == (14, 2)
+    assert "至少为 1 人" in sec(f"/edit {a.id} 实到0人")
+    assert "可选：第一党小组、第二党小组" in sec(f"/edit {a.id} 党小组会")
+    assert "已修改" in sec(f"/edit {a.id} 党小组会 小组:第二小组")
+    edited = activities(engine)[0]
+    with Session(engine) as s:
+        group = s.get(PartyGroup, edited.party_group_id)
+    assert (edited.type_code, group.name) == ("group_meeting", "第二党小组")  # type: ignore[union-attr]
+    assert "不分党小组" in sec(f"/edit {a.id} 支委会 小组:第一党小组")
+    sec(f"/edit {a.id} 支委会")
+    assert activities(engine)[0].party_group_id is None
+
+
+def test_over_long_fields_are_refused_on_every_backend(chat, engine):
+    reply = chat()("/log 支委会 3月5日 7人 主题:" + "学" * 501)
+    assert "主题太长了（最多 500 字）" in reply
+    assert not activities(engine)
+
+
+def test_zero_attendance_is_refused(chat, engine):
+    assert "至少为 1 人" in chat()("/log 支委会 3月5日 应到0 实到0")
+    assert not activities(engine)
