@@ -148,7 +148,9 @@ class Router:
             choices = params.pop("choices", None)
             params["hint"] = render.missing_hint(name, self.locale)
             if choices:
-                params["hint"] = ("可选：" if self.locale == ZH else "Choose: ") + "、".join(choices)
+                params["hint"] = ("可选：" if self.locale == ZH else "Choose: ") + "、".join(
+                    choices
+                )
         if exc.key == "unknown_type" and "choices" not in params:
             params["choices"] = "、".join(tp.name for tp in self.registry)
         return Reply(t(exc.key, self.locale, **params))
