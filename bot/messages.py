@@ -48,7 +48,7 @@ FIELD_NAMES = {
 
 STATUS_MARKS = {"met": "✅", "pending": "⏳", "missed": "❌", "excused": "➖"}
 STATUS_WORDS = {
-    ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "已说明免开"},
+    ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "免开"},
     EN: {"met": "done", "pending": "to do", "missed": "missed", "excused": "excused"},
 }
 COMMITMENT_STATUS = {
@@ -267,10 +267,6 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "quorum_short": {
         ZH: "⚠️ 实到 {present} 人未超过应到 {expected} 人的半数，按规定会议须过半数党员（委员）到会方能召开。",
         EN: "⚠️ {present} of {expected} is not more than half: this meeting needs a majority present.",
-    },
-    "progress": {
-        ZH: "{window}{name}：已开 {held} 次 / 要求 {required} 次 {mark}",
-        EN: "{name} in {window}: {held} of {required} {mark}",
     },
     "undone": {ZH: "↩️ 已撤销 #{id}：{summary}", EN: "↩️ Undone #{id}: {summary}"},
     "edited": {ZH: "✏️ 已修改 #{id}：{summary}", EN: "✏️ Updated #{id}: {summary}"},

@@ -58,47 +58,83 @@ def _attendance(a: Activity, locale: str) -> str:
     return "、".join(b for b in bits if b)
 
 
+def _w(locale: str, zh: str, en: str) -> str:
+    return en if locale == EN else zh
+
+
+def _paren(text: str, locale: str) -> str:
+    return f"({text})" if locale == EN else f"（{text}）"
+
+
 def rule_line(r: RuleResult, locale: str = ZH) -> str:
-    mark = STATUS_MARKS[r.status]
-    name = type_name(r.type, locale)
-    window = r.window.label(locale)
-    line = (
-        f"{mark} {name} {r.held}/{r.required}（{window}）"
-        if locale == ZH
-        else f"{mark} {name} {r.held}/{r.required} ({window})"
-    )
-    if r.status != "met":
-        line += " " + STATUS_WORDS[locale][r.status]
-        gaps = _gap_text(r, locale)
-        if gaps:
-            line += ("：" if locale == ZH else ": ") + gaps
-    return line
+    """One rule of a branch, e.g. ``❌ 主题党日 0/2（2026年第三季度） 未完成：7月、9月；免开：8月（防汛）``."""
+    name, window = type_name(r.type, locale), _paren(r.window.label(locale), locale)
+    if r.type.scope == "group":
+        tallies = _w(locale, "、", ", ").join(
+            f"{g} {held}/{need}{STATUS_MARKS[st]}" for g, held, need, st in r.by_group()
+        )
+        body = f"{name}{window}{_w(locale, '：', ': ')}{tallies}"
+    elif r.type.scope == "member":
+        body = _w(
+            locale,
+            f"{name} 已谈 {r.held} 人 / 共 {r.required} 人{window}",
+            f"{name} {r.held} of {r.required} members reached {window}",
+        )
+    else:
+        body = f"{name} {r.held}/{r.required}{window}"
+    line = f"{STATUS_MARKS[r.status]} {body}"
+    if r.status == "met":
+        return line
+    return f"{line} {_gap_text(r, locale)}"
 
 
 def _gap_text(r: RuleResult, locale: str) -> str:
-    """Which units (and party groups) are short, only when that says more than the line."""
-    open_gaps = [g for g in r.gaps if g.status != "excused"]
-    if all(g.unit == r.window and not g.group for g in open_gaps):
-        return ""
-    sep = "、" if locale == ZH else ", "
-    return sep.join(
-        (f"{g.group}·" if g.group else "") + _short_unit(g.unit.label(locale)) for g in open_gaps
-    )
+    """What is short, by status: 未完成：2月；待完成：3月；免开：1月（春节）."""
+    words = STATUS_WORDS[locale]
+    parts = []
+    for status in ("missed", "pending", "excused"):
+        gaps = [g for g in r.gaps if g.status == status]
+        if not gaps:
+            continue
+        labels = [
+            (f"{g.group}·" if g.group else "")
+            + (_short_unit(g.unit.label(locale)) if g.unit != r.window or g.group else "")
+            + (_paren(g.reason, locale) if g.reason else "")
+            for g in gaps
+        ]
+        labels = [x for x in labels if x]
+        sep = _w(locale, "：", ": ")
+        parts.append(words[status] + (sep + _w(locale, "、", ", ").join(labels) if labels else ""))
+    return _w(locale, "；", "; ").join(parts)
 
 
 def _short_unit(label: str) -> str:
+    """2026年3月 -> 3月 inside a line that already names the year."""
     return label.split("年", 1)[1] if "年" in label and not label.endswith("年") else label
 
 
-def commitment_line(stats: CommitmentStats, locale: str = ZH) -> str:
-    if locale == EN:
-        return (
-            f"Commitments: {stats.made} made, {stats.due} due, {stats.fulfilled} fulfilled, "
-            f"{stats.overdue} overdue; fulfilment {fmt_rate(stats.rate)}"
+def commitment_line(org: CommitmentStats, personal: CommitmentStats, locale: str = ZH) -> str:
+    """Organisation and personal commitments reported apart, as in a 述职 report."""
+
+    def one(label: str, c: CommitmentStats) -> str:
+        return _w(
+            locale,
+            f"{label}到期{c.due}件、已兑现{c.fulfilled}件，履诺率 {fmt_rate(c.rate)}",
+            f"{label} {c.fulfilled}/{c.due} fulfilled ({fmt_rate(c.rate)})",
         )
-    return (
-        f"承诺事项：新立{stats.made}件，到期{stats.due}件，已兑现{stats.fulfilled}件，"
-        f"逾期{stats.overdue}件，履诺率 {fmt_rate(stats.rate)}"
+
+    overdue = org.overdue + personal.overdue
+    made = org.made + personal.made
+    return _w(locale, "承诺事项：", "Commitments: ") + _w(locale, "；", "; ").join(
+        [
+            one(_w(locale, "支部承诺", "branch"), org),
+            one(_w(locale, "个人承诺", "personal"), personal),
+            _w(
+                locale,
+                f"本期新立{made}件，逾期未兑现{overdue}件",
+                f"{made} made, {overdue} overdue",
+            ),
+        ]
     )
 
 
@@ -109,65 +145,101 @@ def study_line(b_counts, registry: Registry, locale: str = ZH) -> str:
         if tp.code in b_counts
     ]
     if not items:
-        return "学习：本期暂无记录" if locale == ZH else "Study: none yet"
+        return _w(locale, "学习：本期暂无记录", "Study: none yet")
     hours = sum(c.hours for _, c in items)
     if locale == EN:
-        body = ", ".join(f"{n} ×{c.sessions}" for n, c in items)
-        return f"Study: {body}; {hours:g} h"
-    body = "、".join(f"{n}{c.sessions}场次" for n, c in items)
-    return f"学习：{body}，共{hours:g}小时"
+        return f"Study: {', '.join(f'{n} ×{c.sessions}' for n, c in items)}; {hours:g} h"
+    return f"学习：{'、'.join(f'{n}{c.sessions}场次' for n, c in items)}，共{hours:g}小时"
+
+
+def town_line(counts, registry: Registry, locale: str = ZH) -> str | None:
+    items = [
+        (type_name(tp, locale), counts[tp.code].sessions)
+        for tp in registry.of_category("town")
+        if tp.code in counts
+    ]
+    if not items:
+        return None
+    body = _w(locale, "、", ", ").join(
+        f"{n}{_w(locale, '', ' ×')}{k}{_w(locale, '次', '')}" for n, k in items
+    )
+    return _w(locale, f"镇党委：{body}", f"Town: {body}")
+
+
+def _as_of(result: OrgResult, locale: str) -> str:
+    return _paren(
+        _w(locale, f"截至{fmt_date(result.today, locale)}", f"as of {result.today}"), locale
+    )
 
 
 def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale=ZH) -> str:
-    head = (
-        f"📋 {b.name} · {result.period.label(locale)}（截至{fmt_date(result.today, locale)}）"
-        if locale == ZH
-        else f"📋 {b.name} · {result.period.label(locale)} (as of {result.today})"
-    )
-    rate = (
-        f"完成率 {fmt_rate(b.compliance_rate)}"
-        if locale == ZH
-        else (f"Compliance {fmt_rate(b.compliance_rate)}")
-    )
-    lines = [head, rate, *[rule_line(r, locale) for r in b.rules]]
-    lines.append(commitment_line(b.commitments, locale))
-    lines.append(study_line(b.counts, registry, locale))
+    lines = [
+        f"📋 {b.name} · {result.period.label(locale)}{_as_of(result, locale)}",
+        _w(locale, "完成率 ", "Compliance ") + fmt_rate(b.compliance_rate),
+        *[rule_line(r, locale) for r in b.rules],
+        commitment_line(b.commitments_org, b.commitments_personal, locale),
+        study_line(b.counts, registry, locale),
+    ]
+    if not b.rules:
+        lines.insert(2, _w(locale, "（该时间段尚未开始）", "(this period has not begun)"))
     return "\n".join(lines)
 
 
 def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) -> str:
-    behind = sorted(
-        (b for b in result.branches if b.missing),
-        key=lambda b: (b.compliance_rate if b.compliance_rate is not None else 101, b.name),
-    )
-    on_track = [b for b in result.branches if not b.missing]
-    c = result.commitments()
-    if locale == EN:
-        lines = [
-            f"📊 {org_name} · {result.period.label(locale)} (as of {result.today})",
-            f"Overall {fmt_rate(result.compliance_rate)}; {len(behind)} of "
-            f"{len(result.branches)} branches have open items",
-            commitment_line(c, locale),
-        ]
-    else:
-        lines = [
-            f"📊 {org_name} · {result.period.label(locale)}（截至{fmt_date(result.today, locale)}）",
-            f"总体完成率 {fmt_rate(result.compliance_rate)}，{len(result.branches)}个支部中"
-            f"{len(behind)}个有未完成事项",
-            commitment_line(c, locale),
-        ]
-    for b in behind[:MAX_BRANCH_LINES]:
-        missing = "、".join(
-            type_name(r.type, locale) + ("(逾期)" if r.status == "missed" else "")
-            for r in b.missing
+    """Worst first: branches with missed items, then those with items still open, then the
+    ones fully done in one line; silent branches and town-level work at the end."""
+    missed = [b for b in result.branches if any(r.status == "missed" for r in b.rules)]
+    open_ = [b for b in result.branches if b.missing and b not in missed]
+    done = [b for b in result.branches if not b.missing]
+    lines = [
+        f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
+        _w(
+            locale,
+            f"总体完成率 {fmt_rate(result.compliance_rate)}：{len(missed)}个支部有未完成事项，"
+            f"{len(open_)}个支部有待完成事项，{len(done)}个支部全部完成",
+            f"Overall {fmt_rate(result.compliance_rate)}: {len(missed)} branches missed items, "
+            f"{len(open_)} have open items, {len(done)} all done",
+        ),
+        commitment_line(result.commitments(False), result.commitments(True), locale),
+    ]
+    ranked = sorted(missed, key=_rate_key) + sorted(open_, key=_rate_key)
+    for b in ranked[:MAX_BRANCH_LINES]:
+        lines.append(_branch_gaps(b, locale))
+    if len(ranked) > MAX_BRANCH_LINES:
+        lines.append(
+            _w(
+                locale,
+                f"……另有{len(ranked) - MAX_BRANCH_LINES}个支部未列出",
+                f"… {len(ranked) - MAX_BRANCH_LINES} more branches",
+            )
         )
-        lines.append(f"• {b.name} {fmt_rate(b.compliance_rate)}：{missing}")
-    if len(behind) > MAX_BRANCH_LINES:
-        lines.append(f"……另有{len(behind) - MAX_BRANCH_LINES}个支部未列出")
-    if on_track:
-        names = "、".join(b.name for b in on_track)
-        lines.append(f"✅ 全部完成：{names}" if locale == ZH else f"✅ All done: {names}")
+    if done:
+        names = _w(locale, "、", ", ").join(b.name for b in done)
+        lines.append(_w(locale, f"✅ 全部完成：{names}", f"✅ All done: {names}"))
+    if silent := [b for b in result.branches if b.is_silent(result.today)]:
+        names = _w(locale, "、", ", ").join(b.name for b in silent)
+        lines.append(
+            _w(locale, f"⚠️ 30天以上没有活动记录：{names}", f"⚠️ No activity for 30+ days: {names}")
+        )
+    if town := town_line(result.town_counts, registry, locale):
+        lines.append(town)
     return "\n".join(lines)
+
+
+def _rate_key(b: BranchResult):
+    return (b.compliance_rate if b.compliance_rate is not None else 101, b.name)
+
+
+def _branch_gaps(b: BranchResult, locale: str) -> str:
+    def names(status: str) -> str:
+        return _w(locale, "、", ", ").join(
+            type_name(r.type, locale) for r in b.rules if r.status == status
+        )
+
+    parts = [f"{STATUS_WORDS[locale][st]} {names(st)}" for st in ("missed", "pending") if names(st)]
+    mark = "❌" if any(r.status == "missed" for r in b.rules) else "⏳"
+    sep = _w(locale, "：", ": ")
+    return f"{mark} {b.name} {fmt_rate(b.compliance_rate)}{sep}{_w(locale, '；', '; ').join(parts)}"
 
 
 def activity_list(

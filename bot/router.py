@@ -266,7 +266,7 @@ class Router:
         return render.activity_summary(a, self.registry, self.locale, group.name if group else None)
 
     def _progress(self, turn: Turn, t_: ActivityType, branch_id: int, day: date) -> str:
-        """How the rule this record counts for stands now, e.g. 本季度党员大会 1/1 ✅."""
+        """How the rule this record counts for stands now, e.g. ✅ 支部党员大会 1/1（2026年第一季度）."""
         unit = Period.containing(KIND_OF_MONTHS[t_.every_months], day)
         branch = turn.session.get(Branch, branch_id)
         assert branch is not None
@@ -274,16 +274,7 @@ class Router:
             turn.session, self.registry, branch.org_id, [(branch_id, branch.name)], unit, turn.today
         )
         rule = next(r for r in result.branches[0].rules if r.type.code == t_.code)
-        mark = "✅" if rule.status == "met" else "⏳"
-        return t(
-            "progress",
-            self.locale,
-            window=unit.label(self.locale),
-            name=t_.name,
-            held=rule.held,
-            required=rule.required,
-            mark=mark,
-        )
+        return render.rule_line(rule, self.locale)
 
     # ------------------------------------------------------------------ guided questions
 

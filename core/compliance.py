@@ -24,6 +24,7 @@ from storage import queries
 from storage.queries import CommitmentCounts, MonthCount
 
 Status = Literal["met", "pending", "missed", "excused"]
+SILENT_DAYS = 30
 
 
 def percent(numerator: int | float, denominator: int | float) -> float | None:
@@ -35,26 +36,67 @@ def percent(numerator: int | float, denominator: int | float) -> float | None:
 
 
 @dataclass(frozen=True)
-class Gap:
-    """One unit of a rule that is not met: which period, which party group, and how."""
+class Slot:
+    """One place a rule must be satisfied: a unit (month, quarter…), for one party group
+    where the rule is per group, with what was held there and what that makes it."""
 
     unit: Period
     group: str | None
-    status: Status
     held: int
     need: int
+    status: Status
+    reason: str | None = None  # why a leader excused it
 
 
 @dataclass(frozen=True)
 class RuleResult:
     type: ActivityType
     window: Period  # the span the rule was checked over (first unit start .. last unit end)
-    required: int
-    held: int
-    status: Status
-    units_met: int
-    units_due: int  # units that count toward the rate (excused ones do not)
-    gaps: tuple[Gap, ...] = ()
+    slots: tuple[Slot, ...]
+
+    @property
+    def required(self) -> int:
+        return sum(s.need for s in self.slots if s.status != "excused")
+
+    @property
+    def held(self) -> int:
+        return sum(s.held for s in self.slots)
+
+    @property
+    def status(self) -> Status:
+        states = {s.status for s in self.slots}
+        for status in ("missed", "pending", "excused"):
+            if status in states:
+                return status  # type: ignore[return-value]
+        return "met"
+
+    @property
+    def gaps(self) -> tuple[Slot, ...]:
+        return tuple(s for s in self.slots if s.status != "met")
+
+    @property
+    def units_met(self) -> int:
+        return sum(s.status == "met" for s in self.slots)
+
+    @property
+    def units_due(self) -> int:
+        """Units that count toward the rate: met or missed (open and excused ones do not)."""
+        return sum(s.status in ("met", "missed") for s in self.slots)
+
+    def by_group(self) -> list[tuple[str, int, int, Status]]:
+        """(party group, held, required, worst status) for rules kept per party group."""
+        out: dict[str, list[Slot]] = {}
+        for s in self.slots:
+            out.setdefault(s.group or "", []).append(s)
+        return [
+            (
+                g,
+                sum(x.held for x in ss),
+                sum(x.need for x in ss if x.status != "excused"),
+                RuleResult(self.type, self.window, tuple(ss)).status,
+            )
+            for g, ss in out.items()
+        ]
 
 
 @dataclass(frozen=True)
@@ -106,6 +148,10 @@ class BranchResult:
     def missing(self) -> list[RuleResult]:
         return [r for r in self.rules if r.status in ("missed", "pending")]
 
+    def is_silent(self, today: date) -> bool:
+        """No activity at all for SILENT_DAYS: the branch leaders should call first."""
+        return self.last_activity is None or (today - self.last_activity).days >= SILENT_DAYS
+
 
 @dataclass
 class OrgResult:
@@ -153,7 +199,7 @@ class _Facts:
             self.present[(m.branch_id, m.type_code, m.year, m.month)] += m.present
         self.groups: dict[int, list[tuple[int, str]]] = groups
         self.members: dict[int, int] = members
-        self.excused: set[tuple[int, str, str]] = excused
+        self.excused: dict[tuple[int, str, str], str] = excused
         self.commitments: dict[int, list[CommitmentCounts]] = defaultdict(list)
         for c in commitments:
             self.commitments[c.branch_id].append(c)
@@ -184,7 +230,7 @@ def evaluate(
         queries.activity_month_counts(session, org_id, span_start, span_end, all_branches),
         queries.groups_by_branch(session, org_id, all_branches),
         queries.member_counts(session, org_id, all_branches),
-        queries.excused_units(session, ids, every_unit_key) if ids else set(),
+        queries.excused_units(session, ids, every_unit_key) if ids else {},
         queries.commitment_counts(session, org_id, period.start, period.end, today, all_branches),
         queries.last_activity_days(session, org_id, all_branches),
     )
@@ -224,73 +270,48 @@ def _branch_result(
 def _rule_result(
     facts: _Facts, t: ActivityType, branch_id: int, period: Period, today: date
 ) -> RuleResult | None:
-    units = period.units(KIND_OF_MONTHS[t.every_months])
-    slots = _slots(facts, t, branch_id, units)
+    """The rule over the units of ``period`` that have begun by ``today``."""
+    units = [u for u in period.units(KIND_OF_MONTHS[t.every_months]) if u.start <= today]
+    if not units:
+        return None  # nothing of this rule is due yet in the period
+    slots = tuple(
+        _judge(unit, group, held, need, today, facts.excused.get((branch_id, t.code, unit.key)))
+        for unit, group, held, need in _slots(facts, t, branch_id, units)
+    )
     if not slots:
         return None  # e.g. a group rule in a branch without party groups
-    gaps: list[Gap] = []
-    required = held = met = due = 0
-    for unit, group, count, need in slots:
-        required += need
-        held += count
-        if count >= need:
-            met += 1
-            due += 1
-            continue
-        if (branch_id, t.code, unit.key) in facts.excused:
-            gaps.append(Gap(unit, group, "excused", count, need))
-            continue
-        due += 1
-        gaps.append(Gap(unit, group, "missed" if unit.is_closed(today) else "pending", count, need))
-    window = units[0] if len(units) == 1 else period
-    return RuleResult(t, window, required, held, _rule_status(gaps), met, due, tuple(gaps))
+    all_units = period.units(KIND_OF_MONTHS[t.every_months])
+    window = all_units[0] if len(all_units) == 1 else period
+    return RuleResult(t, window, slots)
+
+
+def _judge(
+    unit: Period, group: str | None, held: int, need: int, today: date, excused: str | None
+) -> Slot:
+    if held >= need:
+        return Slot(unit, group, held, need, "met")
+    if excused is not None:
+        return Slot(unit, group, held, need, "excused", excused)
+    return Slot(unit, group, held, need, "missed" if unit.is_closed(today) else "pending")
 
 
 def _slots(facts: _Facts, t: ActivityType, branch_id: int, units: list[Period]):
     """(unit, party group name, held, needed) for every place the rule must be satisfied."""
+
+    def held(group_id: int | None, u: Period) -> int:
+        if t.scope == "group":
+            return sum(facts.by_key[(branch_id, group_id, t.code, y, m)] for y, m in _months_of(u))
+        if t.scope == "member":
+            return sum(facts.present[(branch_id, t.code, y, m)] for y, m in _months_of(u))
+        return sum(facts.by_key[(branch_id, t.code, y, m)] for y, m in _months_of(u))
+
     if t.scope == "group":
-        return [
-            (
-                u,
-                gname,
-                sum(facts.by_key[(branch_id, gid, t.code, y, m)] for y, m in _months_of(u)),
-                t.min_count,
-            )
-            for u in units
-            for gid, gname in facts.groups.get(branch_id, [])
-        ]
+        groups = facts.groups.get(branch_id, [])
+        return [(u, name, held(gid, u), t.min_count) for u in units for gid, name in groups]
     if t.scope == "member":
         members = facts.members.get(branch_id, 0)
-        if not members:
-            return []
-        return [
-            (
-                u,
-                None,
-                min(
-                    sum(facts.present[(branch_id, t.code, y, m)] for y, m in _months_of(u)), members
-                ),
-                members,
-            )
-            for u in units
-        ]
-    return [
-        (
-            u,
-            None,
-            sum(facts.by_key[(branch_id, t.code, y, m)] for y, m in _months_of(u)),
-            t.min_count,
-        )
-        for u in units
-    ]
-
-
-def _rule_status(gaps: list[Gap]) -> Status:
-    states = {g.status for g in gaps}
-    for status in ("missed", "pending", "excused"):
-        if status in states:
-            return status  # type: ignore[return-value]
-    return "met"
+        return [(u, None, min(held(None, u), members), members) for u in units if members]
+    return [(u, None, held(None, u), t.min_count) for u in units]
 
 
 def _type_totals(rows: list[MonthCount], period: Period) -> dict[str, TypeTotals]:
@@ -347,9 +368,24 @@ def as_dict(result: OrgResult, registry: Registry) -> dict:
                         "held": r.held,
                         "status": r.status,
                         "gaps": [
-                            {"unit": g.unit.key, "group": g.group, "status": g.status}
+                            {
+                                "unit": g.unit.key,
+                                "group": g.group,
+                                "status": g.status,
+                                "reason": g.reason,
+                            }
                             for g in r.gaps
                         ],
+                        **(
+                            {
+                                "groups": [
+                                    {"group": g, "held": h, "required": n, "status": st}
+                                    for g, h, n, st in r.by_group()
+                                ]
+                            }
+                            if r.type.scope == "group"
+                            else {}
+                        ),
                     }
                     for r in b.rules
                 ],
@@ -361,6 +397,7 @@ def as_dict(result: OrgResult, registry: Registry) -> dict:
                 },
                 "study": _study_dict(b.counts, registry),
                 "last_activity": b.last_activity.isoformat() if b.last_activity else None,
+                "silent": b.is_silent(result.today),
             }
             for b in result.branches
         ],

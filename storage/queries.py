@@ -95,11 +95,12 @@ def member_counts(
 
 def excused_units(
     session: Session, branch_ids: Iterable[int], unit_keys: Iterable[str]
-) -> set[tuple[int, str, str]]:
-    stmt = select(Excusal.branch_id, Excusal.type_code, Excusal.unit_key).where(
+) -> dict[tuple[int, str, str], str]:
+    """(branch, type, unit) -> the reason a leader gave for excusing it."""
+    stmt = select(Excusal.branch_id, Excusal.type_code, Excusal.unit_key, Excusal.reason).where(
         col(Excusal.branch_id).in_(list(branch_ids)), col(Excusal.unit_key).in_(list(unit_keys))
     )
-    return set(session.exec(stmt).all())
+    return {(b, t, u): reason for b, t, u, reason in session.exec(stmt)}
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,14 @@ def commitment_counts(
     today: date,
     branch_ids: Iterable[int] | None = None,
 ) -> list[CommitmentCounts]:
-    """Per branch and owner kind: made in the period; due in it (withdrawn excluded);
-    of those fulfilled; and those still open past their due date."""
-    due_in = and_(col(Commitment.due_on).between(start, end), Commitment.status != "withdrawn")
+    """Per branch and owner kind: made in the period; due in it by ``today`` (withdrawn
+    excluded, fulfilled early included); of those fulfilled; and those open past their date."""
+    # due in the period: its date has come (or it was already fulfilled), and not withdrawn
+    due_in = and_(
+        col(Commitment.due_on).between(start, end),
+        Commitment.status != "withdrawn",
+        or_(col(Commitment.due_on) <= today, Commitment.status == "fulfilled"),
+    )
 
     def total(condition: ColumnElement[bool]):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)

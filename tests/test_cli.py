@@ -73,7 +73,13 @@ def test_status_json_has_the_documented_shape_and_agrees_with_text(demo_db):
     assert {"sessions", "hours"} <= set(first["study"])
     text = zhibu(demo_db, "status", "--period", "2026Q1", "--now", NOW, "--branch", "一村").stdout
     for rule in first["rules"]:
-        assert f"{rule['name']} {rule['held']}/{rule['required']}" in text
+        if "groups" in rule:  # per party group
+            for g in rule["groups"]:
+                assert f"{g['group']} {g['held']}/{g['required']}" in text
+        elif rule["code"] == "heart_talk":  # coverage of members
+            assert f"已谈 {rule['held']} 人 / 共 {rule['required']} 人" in text
+        else:
+            assert f"{rule['name']} {rule['held']}/{rule['required']}" in text
     rate = first["compliance_rate"]
     assert f"完成率 {rate:.1f}%" in text
 

@@ -59,7 +59,7 @@ def test_quarter_view_checks_each_month_separately(engine, town):
         ("2026-02", "missed"),
         ("2026-03", "pending"),
     ]
-    assert (r.units_met, r.units_due) == (1, 3)
+    assert (r.units_met, r.units_due) == (1, 2)  # March is still open: it is not due yet
 
 
 def test_quarter_rule_seen_from_a_month_is_checked_over_its_quarter(engine, town):
@@ -199,3 +199,48 @@ def test_org_status_through_the_service_matches_the_engine(engine, town):
     assert rule(result, "committee_meeting", 0).status == "met"
     assert rule(result, "committee_meeting", 1).status == "pending"
     assert CLOCK() == local(2026, 3, 20, 10)
+
+
+def test_months_not_yet_begun_are_not_required(engine, town):
+    year = evaluate_branches(engine, [town.branch2], Period.of_year(2026), TODAY)
+    r = rule(year, "committee_meeting")
+    assert [s.unit.key for s in r.slots] == ["2026-01", "2026-02", "2026-03"]
+    assert r.required == 3
+    lecture = rule(year, "party_lecture")
+    assert [s.unit.key for s in lecture.slots] == ["2026Q1"]
+
+
+def test_open_units_do_not_lower_the_rate(engine, town):
+    b = evaluate_branches(engine, [town.branch2], MARCH, TODAY).branches[0]
+    assert {r.status for r in b.rules} == {"pending"}
+    assert b.compliance_rate is None  # nothing has fallen due yet: no rate, not 0%
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 5))
+    b = evaluate_branches(engine, [town.branch2], MARCH, TODAY).branches[0]
+    assert b.compliance_rate == 100.0
+
+
+def test_excused_unit_leaves_the_requirement_with_its_reason(engine, town, chat):
+    chat("leader", "town")("/excuse 二村 支委会 2026-02 春节")
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 1, 5))
+    r = rule(evaluate_branches(engine, [town.branch2], Q1, TODAY), "committee_meeting")
+    assert (r.required, r.held) == (2, 1)
+    assert [(g.unit.key, g.status, g.reason) for g in r.gaps] == [
+        ("2026-02", "excused", "春节"),
+        ("2026-03", "pending", None),
+    ]
+
+
+def test_commitments_count_as_due_only_once_their_date_has_come(engine, town):
+    add_commitment(engine, town.branch1, date(2026, 3, 31))  # later this quarter
+    add_commitment(engine, town.branch1, date(2026, 3, 30), "fulfilled")  # done early
+    c = evaluate_branches(engine, [town.branch1], Q1, TODAY).branches[0].commitments
+    assert (c.due, c.fulfilled, c.overdue, c.rate) == (1, 1, 0, 100.0)
+    c = evaluate_branches(engine, [town.branch1], Q1, date(2026, 4, 1)).branches[0].commitments
+    assert (c.due, c.fulfilled, c.overdue, c.rate) == (2, 1, 1, 50.0)
+
+
+def test_group_rule_reports_each_party_group(engine, town):
+    for day in (3, 10, 17):
+        add_activity(engine, town.branch1, "group_meeting", date(2026, 3, day), group="第一党小组")
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "group_meeting")
+    assert r.by_group() == [("第一党小组", 3, 1, "met"), ("第二党小组", 0, 1, "pending")]

@@ -38,7 +38,7 @@ def test_one_line_log_with_every_field(chat, engine):
         3,
     )
     assert (a.host, a.recorder, a.place) == ("张三", "李四", "村委会")
-    assert "2026年第一季度支部党员大会：已开 1 次 / 要求 1 次 ✅" in reply
+    assert "✅ 支部党员大会 1/1（2026年第一季度）" in reply
 
 
 def test_log_with_topic_and_absent(chat, engine):
@@ -377,3 +377,31 @@ def test_over_long_fields_are_refused_on_every_backend(chat, engine):
 def test_zero_attendance_is_refused(chat, engine):
     assert "至少为 1 人" in chat()("/log 支委会 3月5日 应到0 实到0")
     assert not activities(engine)
+
+
+def test_status_text_names_groups_reasons_and_what_is_open(chat, engine, town):
+    from tests.helpers import add_activity
+
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 3, 3), group="第一党小组")
+    chat("leader", "town")("/excuse 一村 支委会 2026-02 春节")
+    text = chat()("/status 本季度")
+    assert "党小组会（2026年第一季度）：第一党小组 1/3❌、第二党小组 0/3❌" in text
+    assert "❌ 支委会 0/2（2026年第一季度） 未完成：1月；待完成：3月；免开：2月（春节）" in text
+    assert "已谈 0 人 / 共 3 人" in text
+    assert "支部承诺到期0件" in text and "个人承诺到期0件" in text
+
+
+def test_leader_overview_ranks_missed_before_open_and_names_silent_branches(chat, engine, town):
+    from tests.helpers import add_activity
+
+    add_activity(engine, town.branch1, "committee_meeting", date(2026, 3, 3))
+    add_activity(engine, None, "town_research", date(2026, 3, 4), org_id=town.org_id)
+    text = chat("leader", "town")("/status 本季度")
+    lines = text.splitlines()
+    assert lines[1].startswith("总体完成率")
+    first, second = (
+        next(i for i, x in enumerate(lines) if name in x) for name in ("一村党支部", "二村党支部")
+    )
+    assert lines[first].startswith("❌") and lines[second].startswith("❌")
+    assert "30天以上没有活动记录：二村党支部" in text
+    assert "镇党委：党建调研1次" in text
