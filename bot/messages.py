@@ -264,6 +264,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "这条消息已经记录过了（#{id}），没有重复保存。",
         EN: "Already logged as #{id}; not saved twice.",
     },
+    "same_day": {
+        ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",
+        EN: "⚠️ The same meeting on the same day is already logged (#{id}); send /undo if this is a duplicate.",
+    },
     "quorum_short": {
         ZH: "⚠️ 实到 {present} 人未超过应到 {expected} 人的半数，按规定会议须过半数党员（委员）到会方能召开。",
         EN: "⚠️ {present} of {expected} is not more than half: this meeting needs a majority present.",

@@ -160,6 +160,24 @@ def _same_day_in(day: date, year: int, raw: str) -> date:
         raise DomainError("no_such_day", year=year, month=day.month, day=day.day) from exc
 
 
+# 6月底, 年底, 月底, 下个月底, 季度末: the last day of that month, year or quarter
+_PERIOD_END = re.compile(
+    r"(?:(\d{1,2})月|(本|这个?|下个?)?月|(本|今)?年|(本|这个?)?季度?)(?:底|末)"
+)
+
+
+def _period_end(m: re.Match[str], today: date, future: bool) -> date:
+    if m[1]:
+        month = int(m[1])
+        if not 1 <= month <= 12:
+            raise DomainError("invalid_date", text=m[0])
+        return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
+    if "年" in m[0]:
+        return date(today.year, 12, 31)
+    kind = "quarter" if "季" in m[0] else "month"
+    return Period.containing(kind, today).shift(1 if m[2] and "下" in m[2] else 0).end
+
+
 @dataclass
 class DateMatch:
     day: date
@@ -175,6 +193,8 @@ def find_date(
     """
     if m := _ISO.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
+    if m := _PERIOD_END.search(text):
+        return DateMatch(_period_end(m, today, future), m.span())
     month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
     if m := month_day.search(text):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
@@ -232,7 +252,31 @@ def _take(text: str, span: tuple[int, int]) -> str:
     return text[: span[0]] + " " + text[span[1] :]
 
 
+_CN_NUM = "零一二两三四五六七八九十"
+_CN_BEFORE_UNIT = re.compile(
+    rf"(?<![第{_CN_NUM}])([{_CN_NUM}]{{1,3}})(?=\s*个?半?\s*(?:人|名|小时|钟头|分钟))"
+)
+_CN_AFTER_WORD = re.compile(
+    rf"(应到|实到|出席|参加|参会|到会|到场|缺席|请假|未到)\s*([{_CN_NUM}]{{1,3}})(?![{_CN_NUM}])"
+)
+
+
+def arabic_numbers(text: str) -> str:
+    """五人 -> 5人, 两小时 -> 2小时, 应到十二 -> 应到12; 第一党小组 and 一村 stay as they are."""
+
+    def unit(m: re.Match[str]) -> str:
+        n = cn_number(m[1])
+        return str(n) if n is not None else m[0]
+
+    def word(m: re.Match[str]) -> str:
+        n = cn_number(m[2])
+        return f"{m[1]}{n}" if n is not None else m[0]
+
+    return _CN_AFTER_WORD.sub(word, _CN_BEFORE_UNIT.sub(unit, text))
+
+
 def take_counts(text: str) -> tuple[str, dict[str, int]]:
+    text = arabic_numbers(text)
     counts: dict[str, int] = {}
     for name, pattern in _COUNT_PATTERNS:
         while (m := pattern.search(text)) is not None:
@@ -242,6 +286,7 @@ def take_counts(text: str) -> tuple[str, dict[str, int]]:
 
 
 def take_hours(text: str) -> tuple[str, float | None]:
+    text = arabic_numbers(text)
     if m := _HOURS.search(text):
         hours = float(m[1]) + (0.5 if m[2] else 0) + (int(m[3]) / 60 if m[3] else 0)
         return _take(text, m.span()), round(hours, 2)
@@ -276,13 +321,14 @@ def parse_activity(
     text: str, registry: Registry, today: date, leftover_as_topic: bool = True
 ) -> ParsedActivity:
     """Parse the arguments of /log, /study or /edit into a (possibly incomplete) draft."""
-    free, keyed = split_keyed(normalise(text))
+    # a time range is unmistakable, so it is taken even from inside a topic
+    text, span = take_time_range(normalise(text))
+    free, keyed = split_keyed(text)
     values: dict[str, object] = {
         k: v
         for k, v in keyed.items()
         if k in ("topic", "host", "recorder", "place", "notes", "group")
     }
-    free, span = take_time_range(free)
     if span:
         values["start_time"], values["end_time"] = span
     free, hours = take_hours(free)

@@ -22,6 +22,7 @@ from bot import dialogs, render
 from bot.commands import BY_NAME, BY_WORD, Command
 from bot.messages import ZH, field_name, fmt_date, t
 from bot.parsing import (
+    cn_number,
     normalise,
     parse_activity,
     parse_commitment,
@@ -212,7 +213,7 @@ class Router:
 
     def _log(self, turn: Turn, study: bool) -> list[Reply]:
         parsed = parse_activity(turn.args, self.registry, turn.today)
-        draft = parsed.draft
+        draft = activities.complete_attendance(parsed.draft)
         if parsed.unknown_type is not None:
             choices = self._type_choices(turn.actor, study)
             raise DomainError(
@@ -255,6 +256,8 @@ class Router:
         if not logged.created:
             return Reply(t("logged_dup", self.locale, id=a.id))
         lines = [t("logged", self.locale, id=a.id, summary=summary)]
+        if logged.same_day_as:
+            lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
         if logged.type.is_required and a.branch_id is not None:
@@ -349,6 +352,7 @@ class Router:
         draft = dialogs.draft_from_json(data.get("draft", {}))
         key = "type_code" if field_ == "type" else field_
         draft = draft.merged(**(value if isinstance(value, dict) else {key: value}))
+        draft = activities.complete_attendance(draft)
         try:
             activities.check_values(draft, self.registry, turn.today)
             return self._continue_log(turn, draft, data)
@@ -378,16 +382,15 @@ class Router:
             return day.isoformat() if field_ == "due" and day else day
         if field_ == "present":
             rest, counts = take_counts(text)
-            if not counts and re.fullmatch(r"[0-9]{1,4}", rest.strip()):
-                counts = {"present": int(rest.strip())}
-            return counts if "present" in counts else None
+            bare = rest.strip()
+            if not counts and (n := _small_number(bare)) is not None:
+                counts = {"present": n}
+            counts = asdict(activities.complete_attendance(ActivityDraft(**counts)))
+            return {k: v for k, v in counts.items() if v is not None} if counts["present"] else None
         if field_ == "hours":
             rest, hours = take_hours(text)
-            if hours is None:
-                try:
-                    hours = float(rest.strip())
-                except ValueError:
-                    return None
+            if hours is None and re.fullmatch(r"[0-9]{1,2}(?:\.[0-9]{1,2})?", rest.strip()):
+                hours = float(rest.strip())
             return hours
         if field_ == "content":
             return text.strip() or None
@@ -599,6 +602,13 @@ class Router:
         if dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id):
             return [Reply(t("cancelled", self.locale))]
         return [Reply(t("nothing_to_cancel", self.locale))]
+
+
+def _small_number(text: str) -> int | None:
+    """'8' or '八' as an answer to 'how many?'."""
+    if re.fullmatch(r"[0-9]{1,4}", text):
+        return int(text)
+    return cn_number(text) if text else None
 
 
 def _pick(text: str, choices: list[str]) -> str | None:

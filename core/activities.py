@@ -75,6 +75,7 @@ class Logged:
     type: ActivityType
     created: bool  # False when the same message was already recorded
     quorum_short: bool = False
+    same_day_as: int | None = None  # id of an earlier record of the same meeting that day
 
 
 def check_values(draft: ActivityDraft, registry: Registry, today: date) -> None:
@@ -140,13 +141,15 @@ def group_choices(session: Session, actor: Actor, t: ActivityType | None) -> lis
     return list(names) if len(names) > 1 else []
 
 
-def _complete_attendance(draft: ActivityDraft) -> ActivityDraft:
+def complete_attendance(draft: ActivityDraft) -> ActivityDraft:
     """Derive the third attendance number from the other two (应到 = 实到 + 缺席)."""
     e, p, a = draft.expected, draft.present, draft.absent
     if e is None and p is not None and a is not None:
         return replace(draft, expected=p + a)
-    if a is None and e is not None and p is not None:
+    if a is None and e is not None and p is not None and e >= p:
         return replace(draft, absent=e - p)
+    if p is None and e is not None and a is not None and e > a:
+        return replace(draft, present=e - a)
     return draft
 
 
@@ -198,7 +201,7 @@ def log_activity(
     town = t is not None and t.category == "town"
     if (found := _existing(session, source)) is not None:
         return Logged(found, registry.get(found.type_code) or t, created=False)  # type: ignore[arg-type]
-    draft = _complete_attendance(draft)
+    draft = complete_attendance(draft)
     t = validate(draft, registry, today)
     branch_id = None if town else actor.branch_id
     group_id = _resolve_group(session, branch_id, t, draft.group) if branch_id else None
@@ -225,7 +228,24 @@ def log_activity(
             raise
         return Logged(found, t, created=False)
     audit.record(session, clock, actor.member_id, "create", activity)
-    return Logged(activity, t, True, _quorum_short(session, t, activity))
+    return Logged(
+        activity, t, True, _quorum_short(session, t, activity), _same_day(session, activity)
+    )
+
+
+def _same_day(session: Session, activity: Activity) -> int | None:
+    """An earlier live record of the same meeting on the same day: probably logged twice."""
+    return session.exec(
+        select(Activity.id).where(
+            Activity.org_id == activity.org_id,
+            Activity.branch_id == activity.branch_id,
+            Activity.party_group_id == activity.party_group_id,
+            Activity.type_code == activity.type_code,
+            Activity.held_on == activity.held_on,
+            col(Activity.deleted_at).is_(None),
+            Activity.id != activity.id,
+        )
+    ).first()
 
 
 def _quorum_short(session: Session, t: ActivityType, activity: Activity) -> bool:

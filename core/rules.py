@@ -38,20 +38,20 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
     ActivityType(
         "general_meeting",
         "支部党员大会",
-        ("党员大会", "支部大会", "党员会"),
+        ("党员大会", "支部大会", "党员会", "全体党员大会", "支部党员会"),
         every_months=3,
         en_name="General meeting",
     ),
     ActivityType(
         "committee_meeting",
         "支委会",
-        ("支部委员会会议", "支委会议", "支委会"),
+        ("支部委员会会议", "支部委员会", "支委会议", "支委会", "支委"),
         en_name="Committee meeting",
     ),
     ActivityType(
         "group_meeting",
         "党小组会",
-        ("小组会", "党小组会议"),
+        ("小组会", "党小组会议", "党小组"),
         scope="group",
         en_name="Party group meeting",
     ),
@@ -68,7 +68,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
     ActivityType(
         "org_life_meeting",
         "组织生活会",
-        ("专题组织生活会",),
+        ("专题组织生活会", "组织生活"),
         every_months=12,
         en_name="Organisational life meeting",
     ),
@@ -103,7 +103,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
     ActivityType(
         "field_study",
         "外出观摩学习",
-        ("观摩学习", "外出学习"),
+        ("观摩学习", "外出学习", "外出观摩"),
         category="study",
         en_name="Field study",
     ),

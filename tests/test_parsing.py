@@ -585,7 +585,7 @@ def test_parse_commitment(text, expected):
     assert parse_commitment(text, TODAY) == expected
 
 
-@pytest.mark.parametrize("text", ["修路 截止:年底", "修路 期限:6月31日"])
+@pytest.mark.parametrize("text", ["修路 截止:尽快", "修路 期限:6月31日"])
 def test_parse_commitment_bad_due_date(text):
     with pytest.raises(DomainError) as info:
         parse_commitment(text, TODAY)
@@ -672,3 +672,61 @@ def test_29_february_outside_a_leap_year_is_named(text, today, future, year):
         parse_date(text, today, future=future)
     assert caught.value.key == "no_such_day"
     assert caught.value.params == {"year": year, "month": 2, "day": 29}
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("五人参加", {"present": 5}),
+        ("十二人", {"present": 12}),
+        ("应到十二 实到十", {"expected": 12, "present": 10}),
+        ("出席二十三人 缺席两人", {"present": 23, "absent": 2}),
+        ("第一党小组 八人", {"present": 8}),  # the 一 of 第一 is a name, not a count
+    ],
+)
+def test_counts_in_chinese_numerals(text, counts):
+    assert take_counts(text)[1] == counts
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"), [("两小时", 2.0), ("两个小时", 2.0), ("一个半小时", 1.5), ("三小时", 3.0)]
+)
+def test_hours_in_chinese_numerals(text, hours):
+    assert take_hours(text)[1] == hours
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("年底前完成", date(2026, 12, 31)),
+        ("6月底前", date(2026, 6, 30)),
+        ("下个月底", date(2026, 4, 30)),
+        ("月底", date(2026, 3, 31)),
+        ("本季度末", date(2026, 3, 31)),
+        ("2月底", date(2027, 2, 28)),  # already past this year: next February
+    ],
+)
+def test_deadlines_at_the_end_of_a_month_quarter_or_year(text, due):
+    assert parse_date(text, TODAY, future=True) == due
+
+
+def test_time_range_is_taken_out_of_a_topic():
+    draft = parse_activity(
+        "支委会 昨天 7人 主题:学习党章 14:00-16:00", DEFAULT_REGISTRY, TODAY
+    ).draft
+    assert (draft.topic, draft.start_time, draft.end_time) == ("学习党章", time(14), time(16))
+
+
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        ("支委", "committee_meeting"),
+        ("支部委员会", "committee_meeting"),
+        ("全体党员大会", "general_meeting"),
+        ("党小组", "group_meeting"),
+        ("组织生活", "org_life_meeting"),
+        ("外出观摩", "field_study"),
+    ],
+)
+def test_everyday_names_of_meetings(word, code):
+    assert parse_activity(f"{word} 昨天 8人", DEFAULT_REGISTRY, TODAY).draft.type_code == code

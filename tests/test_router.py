@@ -405,3 +405,26 @@ def test_leader_overview_ranks_missed_before_open_and_names_silent_branches(chat
     assert lines[first].startswith("❌") and lines[second].startswith("❌")
     assert "30天以上没有活动记录：二村党支部" in text
     assert "镇党委：党建调研1次" in text
+
+
+def test_attendance_is_completed_from_the_other_two_numbers(chat, engine):
+    assert "已记录" in chat()("/log 支委会 昨天 应到5 缺席2")
+    a = activities(engine)[0]
+    assert (a.expected, a.present, a.absent) == (5, 3, 2)
+
+
+def test_same_meeting_twice_on_one_day_is_flagged(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人")
+    second = sec("/log 支委会 3月5日 7人")
+    first_id = activities(engine)[0].id
+    assert f"同一天已有一条同样的记录（#{first_id}）" in second and "/undo" in second
+
+
+def test_chinese_numeral_answers_in_a_dialog(chat, engine):
+    sec = chat()
+    sec("/study 集中学习 昨天")
+    assert "多长时间" in sec("十二人")
+    assert "已记录" in sec("两个小时")
+    a = activities(engine)[0]
+    assert (a.present, a.hours) == (12, 2.0)
