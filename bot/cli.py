@@ -82,6 +82,7 @@ def _admin_parser(sub) -> None:
     x.add_argument("--role", help="secretary/deputy/committee/member 或 书记/副书记/支委/党员")
     x.add_argument("--org-role", help="leader/admin 或 领导/管理员")
     x.add_argument("--group", help="党小组名称")
+    x.add_argument("--allow-same-name", action="store_true", help="同一支部确有同名的另一人")
     x.add_argument("--org")
     x = a.add_parser("import-members", help="从 CSV 导入成员")
     x.add_argument("file", type=Path)
@@ -91,6 +92,7 @@ def _admin_parser(sub) -> None:
     x.add_argument("--branch")
     x.add_argument("--platform", required=True, help="console / telegram / wecom")
     x.add_argument("--user", required=True, help="平台上的用户 ID")
+    x.add_argument("--force", action="store_true", help="该账号已绑定他人时改绑")
     x.add_argument("--org")
     x = a.add_parser("bind-chat", help="把聊天绑定到支部或党委")
     x.add_argument("--platform", required=True)
@@ -234,7 +236,15 @@ def _admin_action(session, app: App, args) -> str:
         return f"已创建党小组“{g.name}”。"
     if cmd == "add-member":
         m = admin.add_member(
-            session, clock, org, args.name, args.branch, args.role, args.org_role, args.group
+            session,
+            clock,
+            org,
+            args.name,
+            args.branch,
+            args.role,
+            args.org_role,
+            args.group,
+            args.allow_same_name,
         )
         return f"已添加成员“{m.name}”（编号 {m.id}）。"
     if cmd == "import-members":
@@ -244,7 +254,7 @@ def _admin_action(session, app: App, args) -> str:
         return f"已导入 {r.created} 名成员，跳过已存在的 {r.skipped} 名。"
     if cmd == "bind-user":
         m = admin.find_member(session, org, args.member, args.branch)
-        admin.bind_identity(session, m, args.platform, args.user)
+        admin.bind_identity(session, m, args.platform, args.user, args.force)
         return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
     if cmd == "bind-chat":
         branch = admin.branch_named(session, org, args.branch) if args.branch else None

@@ -15,7 +15,7 @@ class Command:
     zh: str
     en: str
     example: str
-    leader_only: bool = False
+    audience: str = "writer"  # who sees it in /help: "all", "writer" (and leaders), "leader"
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -54,6 +54,7 @@ COMMANDS: tuple[Command, ...] = (
         "查看进行中的承诺事项",
         "List open commitments",
         "/commitments",
+        audience="all",
     ),
     Command(
         "status",
@@ -61,8 +62,9 @@ COMMANDS: tuple[Command, ...] = (
         "查看三会一课完成情况",
         "Show compliance",
         "/status 本季度",
+        audience="all",
     ),
-    Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list"),
+    Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list", "all"),
     Command("edit", ("修改",), "修改一条记录", "Edit a record", "/edit 12 地点:村委会"),
     Command(
         "undo",
@@ -77,10 +79,12 @@ COMMANDS: tuple[Command, ...] = (
         "登记因故免开的会议（镇党委）",
         "Excuse a missed meeting (leaders)",
         "/excuse 一村 党课 2026Q3 防汛抢险",
-        leader_only=True,
+        audience="leader",
     ),
-    Command("help", ("帮助",), "查看全部命令和示例", "Show help", "/help"),
-    Command("cancel", ("取消",), "取消正在进行的操作", "Cancel the current dialog", "/cancel"),
+    Command("help", ("帮助",), "查看全部命令和示例", "Show help", "/help", "all"),
+    Command(
+        "cancel", ("取消",), "取消正在进行的操作", "Cancel the current dialog", "/cancel", "all"
+    ),
 )
 
 BY_NAME = {c.name: c for c in COMMANDS}

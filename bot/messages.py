@@ -171,7 +171,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "No commitment number {id}. Use /commitments to see their numbers.",
     },
     "commitment_closed": {
-        ZH: "承诺事项 #{id} 已经是“{status}”状态，无需再次操作。",
+        ZH: "承诺事项 #{id} 已是“{status}”，无需再次操作。",
         EN: "Commitment #{id} is already {status}.",
     },
     "due_in_past": {
@@ -197,6 +197,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "bad_status_args": {
         ZH: "没看懂“{text}”。可以写支部、时间段或活动类型，例如：/status 一村 2026Q1、/status 本季度、/status 党课。",
         EN: "I don't understand “{text}”. Try /status 一村 2026Q1, /status 本季度 or /status 党课.",
+    },
+    "bad_period": {
+        ZH: "时间段“{text}”不对。可以写：本月、上月、本季度、2026Q1、2026-03、2026年3月、今年、2025。",
+        EN: "“{text}” is not a period. Try 本月, 本季度, 2026Q1, 2026-03 or 2025.",
+    },
+    "own_branch_only": {
+        ZH: "你可以查看本支部的情况，也可以指定时间段，例如：/status 本季度、/status 2026Q1。",
+        EN: "You can see your own branch, for any period, e.g. /status 本季度 or /status 2026Q1.",
     },
     "bad_edit": {
         ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",

@@ -111,6 +111,8 @@ _MONTH_DAY = re.compile(
     r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?|(?<![\d.:])(\d{1,2})[./](\d{1,2})(?![\d.])"
 )
 _RELATIVE = {
+    "today": 0,
+    "yesterday": 1,
     "今天": 0,
     "今日": 0,
     "昨天": 1,
@@ -120,7 +122,7 @@ _RELATIVE = {
     "明天": -1,
     "后天": -2,
 }
-_RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))
+_RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)), re.IGNORECASE)
 _DAYS_AGO = re.compile(r"(\d{1,3}|[一二三四五六七八九十]+)天前")
 _WEEKDAY = re.compile(r"(上上|上|本|这)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
@@ -200,7 +202,7 @@ def find_date(
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
         return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
     if m := _RELATIVE_RE.search(text):
-        return DateMatch(today - timedelta(days=_RELATIVE[m[0]]), m.span())
+        return DateMatch(today - timedelta(days=_RELATIVE[m[0].lower()]), m.span())
     if m := _DAYS_AGO.search(text):
         n = cn_number(m[1])
         if n is not None:

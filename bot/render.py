@@ -63,7 +63,7 @@ def _w(locale: str, zh: str, en: str) -> str:
 
 
 def _paren(text: str, locale: str) -> str:
-    return f"({text})" if locale == EN else f"（{text}）"
+    return f" ({text})" if locale == EN else f"（{text}）"
 
 
 def rule_line(r: RuleResult, locale: str = ZH) -> str:
@@ -269,47 +269,47 @@ def commitment_list(
         c = v.commitment
         state = words["overdue"] if v.overdue else words[c.status]
         owner = f" · {names.get(c.branch_id, '')}" if names else ""
-        personal = "（个人）" if c.owner_member_id and locale == ZH else ""
-        lines.append(
-            f"#{c.id} {c.content}{personal}{owner} · 截止{fmt_date(c.due_on, locale)} · {state}"
-        )
+        personal = _paren(_w(locale, "个人", "personal"), locale) if c.owner_member_id else ""
+        due = _w(locale, "截止", "due ") + fmt_date(c.due_on, locale)
+        lines.append(f"#{c.id} {c.content}{personal}{owner} · {due} · {state}")
     return "\n".join(lines)
 
 
-def help_text(locale: str = ZH, leader: bool = False) -> str:
-    head = "支部助手 · 命令一览" if locale == ZH else "Zhibu · commands"
-    lines = [head]
+def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> str:
+    """Every command the reader may use, each with an example."""
+    lines = [_w(locale, "支部助手 · 命令一览", "Zhibu · commands")]
     for c in COMMANDS:
-        if c.leader_only and not leader:
+        if (c.audience == "leader" and not leader) or (c.audience == "writer" and not writer):
             continue
-        desc = c.zh if locale == ZH else c.en
-        words = f"（也可用“{c.words[0]}”）" if c.words and locale == ZH else ""
-        lines.append(
-            f"/{c.name} — {desc}{words}\n    例：{c.example}"
-            if locale == ZH
-            else f"/{c.name} — {desc}\n    e.g. {c.example}"
+        if locale == EN:
+            lines.append(f"/{c.name} — {c.en}\n    e.g. {c.example}")
+        else:
+            words = f"（也可用“{c.words[0]}”）" if c.words else ""
+            lines.append(f"/{c.name} — {c.zh}{words}\n    例：{c.example}")
+    lines.append(
+        _w(
+            locale,
+            "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五；截止日期还可写 6月底、年底。",
+            "Dates: 2026-03-05, 3月5日, 3.5, 今天/today, 昨天/yesterday, 上周五; deadlines 6月底, 年底.",
         )
-    tail = (
-        "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五。"
-        if locale == ZH
-        else "Dates: 2026-03-05, 3月5日, 3.5, 今天 (today), 昨天 (yesterday), 上周五."
     )
-    return "\n".join([*lines, tail])
+    return "\n".join(lines)
+
+
+_EXAMPLES = {
+    "held_on": "/log 支委会 3月5日 出席7人",
+    "present": "/log 支委会 3月5日 出席7人",
+    "hours": "/study 集中学习 3月10日 2小时 18人",
+    "content": "/commit 完成村道硬化2公里 截止6月30日",
+    "due": "/commit 完成村道硬化2公里 截止6月30日",
+    "reason": "/withdraw 3 项目取消",
+    "group": "/log 党小组会 第一党小组 昨天 8人",
+}
 
 
 def missing_hint(field: str, locale: str = ZH) -> str:
-    examples = {
-        "held_on": "例如：/log 支委会 3月5日 出席7人",
-        "present": "例如：/log 支委会 3月5日 出席7人",
-        "hours": "例如：/study 集中学习 3月10日 2小时 18人",
-        "content": "例如：/commit 完成村道硬化2公里 截止6月30日",
-        "due": "例如：/commit 完成村道硬化2公里 截止6月30日",
-        "reason": "例如：/withdraw 3 项目取消",
-        "group": "例如：/log 党小组会 第一党小组 昨天 8人",
-    }
-    return (
-        examples.get(field, "") if locale == ZH else examples.get(field, "").replace("例如", "e.g.")
-    )
+    example = _EXAMPLES.get(field)
+    return _w(locale, f"例如：{example}", f"e.g. {example}") if example else ""
 
 
 def field_label(name: str, locale: str = ZH) -> str:

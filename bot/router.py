@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot import dialogs, render
 from bot.commands import BY_NAME, BY_WORD, Command
-from bot.messages import ZH, field_name, fmt_date, t
+from bot.messages import COMMITMENT_STATUS, ZH, field_name, fmt_date, t
 from bot.parsing import (
     cn_number,
     normalise,
@@ -33,7 +33,7 @@ from bot.parsing import (
 )
 from core import activities, commitments
 from core.activities import ActivityDraft, SourceKey
-from core.auth import Actor, chat_binding, resolve_actor
+from core.auth import Action, Actor, can, chat_binding, resolve_actor
 from core.compliance import evaluate
 from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period, local_today, parse_period_key
@@ -48,6 +48,7 @@ _COMMAND = re.compile(r"^/([A-Za-z_]+)(?![A-Za-z_])(?:@[A-Za-z0-9_]+)?\s*")
 _WORD = re.compile(
     "^(" + "|".join(sorted(map(re.escape, BY_WORD), key=len, reverse=True)) + r")(?:[\s:]+|$)"
 )
+_PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")
 CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
 
 
@@ -152,6 +153,8 @@ class Router:
                 params["hint"] = ("可选：" if self.locale == ZH else "Choose: ") + "、".join(
                     choices
                 )
+        if exc.key == "commitment_closed":
+            params["status"] = COMMITMENT_STATUS[self.locale][params["status"]]
         if exc.key == "unknown_type" and "choices" not in params:
             params["choices"] = "、".join(tp.name for tp in self.registry)
         return Reply(t(exc.key, self.locale, **params))
@@ -180,13 +183,18 @@ class Router:
             return self._no_command(turn)
         turn.command, turn.args = command, args.strip()
         if command.name == "help":
-            return [Reply(render.help_text(self.locale, leader=bool(actor and actor.is_leader)))]
+            return [Reply(self._help(actor))]
         if actor is None:
             raise Refused("unknown_user")
         if command.name != "cancel":
             dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
         self._check_chat(turn)
         return getattr(self, f"_cmd_{command.name}")(turn)
+
+    def _help(self, actor: Actor | None) -> str:
+        leader = bool(actor and actor.is_leader)
+        writer = leader or bool(actor and can(actor, Action.WRITE_BRANCH, actor.branch_id))
+        return render.help_text(self.locale, writer=writer, leader=leader)
 
     def _no_command(self, turn: Turn) -> list[Reply]:
         if turn.incoming.is_group:
@@ -288,7 +296,7 @@ class Router:
             types = self.registry.of_category("town")
         else:
             types = [tp for tp in self.registry if tp.category != "town"]
-        return [Choice(tp.name, tp.code) for tp in types]
+        return [Choice(render.type_name(tp, self.locale), tp.code) for tp in types]
 
     def _ask(
         self,
@@ -507,8 +515,12 @@ class Router:
         for token in turn.args.split():
             if period is None and (p := parse_period(token, turn.today)) is not None:
                 period = p
-            elif rule is None and (found := self.registry.find(token)) and found.is_required:
+            elif (found := self.registry.find(token)) is not None:
+                if not found.is_required or rule is not None:
+                    raise DomainError("bad_status_args", text=token)  # counted, not required
                 rule = found
+            elif _PERIODISH.search(token):
+                raise DomainError("bad_period", text=token)
             elif branch is None:
                 branch = token
             else:
@@ -516,11 +528,14 @@ class Router:
         return period or Period.containing("month", turn.today), branch, rule
 
     def _rule_report(self, result, rule: ActivityType) -> str:
-        lines = [f"{rule.name} · {result.period.label(self.locale)}"]
+        lines = [f"{render.type_name(rule, self.locale)} · {result.period.label(self.locale)}"]
         for b in result.branches:
             for r in b.rules:
                 if r.type.code == rule.code:
-                    lines.append(f"{b.name}：{render.rule_line(r, self.locale)}")
+                    lines.append(
+                        f"{b.name}{': ' if self.locale != ZH else '：'}"
+                        f"{render.rule_line(r, self.locale)}"
+                    )
         return "\n".join(lines)
 
     def _cmd_list(self, turn: Turn) -> list[Reply]:

@@ -96,7 +96,8 @@ def normalise_role(role: str | None, allowed: tuple[str, ...]) -> str | None:
         return None
     value = ROLE_WORDS.get(role.strip(), role.strip())
     if value not in allowed:
-        raise AdminError(f"未知的角色“{role}”，可用：{', '.join(allowed)}")
+        words = "、".join(w for w, code in ROLE_WORDS.items() if code in allowed)
+        raise AdminError(f"未知的角色“{role}”，可写：{words}（或 {', '.join(allowed)}）")
     return value
 
 
@@ -109,8 +110,17 @@ def add_member(
     role: str | None = None,
     org_role: str | None = None,
     group_name: str | None = None,
+    allow_same_name: bool = False,
 ) -> Member:
     branch = branch_named(session, org, branch_name) if branch_name else None
+    same = select(Member).where(
+        Member.org_id == org.id,
+        Member.name == name.strip(),
+        Member.branch_id == (branch.id if branch else None),
+    )
+    if not allow_same_name and session.exec(same).first() is not None:
+        where = branch.name if branch else org.name
+        raise AdminError(f"“{name}”已是{where}的成员；如确是同名的另一人，请加 --allow-same-name")
     branch_role = normalise_role(role, BRANCH_ROLES) or ("member" if branch else None)
     member = Member(
         org_id=org.id,  # type: ignore[arg-type]
@@ -151,10 +161,18 @@ def find_member(session: Session, org: Org, name: str, branch_name: str | None =
     return found[0]
 
 
-def bind_identity(session: Session, member: Member, platform: str, external_id: str) -> Identity:
+def bind_identity(
+    session: Session, member: Member, platform: str, external_id: str, force: bool = False
+) -> Identity:
     identity = session.exec(
         select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
     ).first()
+    if identity is not None and identity.member_id != member.id and not force:
+        holder = session.get(Member, identity.member_id)
+        raise AdminError(
+            f"{platform} 用户 {external_id} 已绑定到“{holder.name if holder else '?'}”；"
+            "如确要改绑，请加 --force"
+        )
     if identity is None:
         identity = Identity(platform=platform, external_id=external_id, member_id=member.id)  # type: ignore[arg-type]
     identity.member_id = member.id  # type: ignore[assignment]

@@ -98,7 +98,7 @@ def _wipe(session: Session) -> None:
 
 
 def _people(rng: random.Random, n: int) -> list[str]:
-    return [rng.choice(SURNAMES) + rng.choice(GIVEN) for _ in range(n)]
+    return rng.sample([s + g for s in SURNAMES for g in GIVEN], n)
 
 
 def _seed_branch(session, clock, org, i, village, rng, start: date, today: date) -> None:

@@ -58,7 +58,7 @@ def status(
             # Members see only their own branch; naming another looks like naming nothing.
             own = session.get(Branch, actor.branch_id) if actor.branch_id else None
             if own is None or find_branch_or_none(session, actor.org_id, branch_query) != own:
-                raise Refused("forbidden")
+                raise Refused("own_branch_only")
         targets = [find_branch(session, actor.org_id, branch_query)]
     elif actor.reads_org:
         targets = branches_of(session, actor.org_id)

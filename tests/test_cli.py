@@ -133,6 +133,38 @@ def test_admin_errors_are_clear(tmp_path):
     assert dup.returncode == 1 and "已存在" in dup.stderr
     bad = zhibu(tmp_path, "admin", "add-member", "某人", "--branch", "不存在的村")
     assert bad.returncode == 1 and "找不到支部" in bad.stderr
+    zhibu(tmp_path, "admin", "add-branch", "东村党支部", "--short", "东村")
+    zhibu(tmp_path, "admin", "add-member", "周书记", "--branch", "东村", "--role", "书记")
+    twin = zhibu(tmp_path, "admin", "add-member", "周书记", "--branch", "东村")
+    assert twin.returncode == 1 and "--allow-same-name" in twin.stderr
+    zhibu(tmp_path, "admin", "add-member", "吴委员", "--branch", "东村", "--role", "支委")
+    zhibu(
+        tmp_path,
+        "admin",
+        "bind-user",
+        "--member",
+        "周书记",
+        "--platform",
+        "console",
+        "--user",
+        "u1",
+    )
+    steal = zhibu(
+        tmp_path,
+        "admin",
+        "bind-user",
+        "--member",
+        "吴委员",
+        "--platform",
+        "console",
+        "--user",
+        "u1",
+    )
+    assert (
+        steal.returncode == 1 and "已绑定到“周书记”" in steal.stderr and "--force" in steal.stderr
+    )
+    role = zhibu(tmp_path, "admin", "add-member", "某人", "--branch", "东村", "--role", "村长")
+    assert role.returncode == 1 and "书记" in role.stderr
     csv = tmp_path / "bad.csv"
     csv.write_text("name,branch,role\n甲,,\n乙,,校长\n", encoding="utf-8")
     bad_csv = zhibu(tmp_path, "admin", "import-members", str(csv))

@@ -289,6 +289,7 @@ MISS_R = "no_such_record"  # refused exactly as for a record that does not exist
 NONE = "nothing_to_undo"  # the user has no record of their own to undo
 TOWN = "town_only"  # a known user told that town-level work is for the town's leaders
 WRITER = "not_writer"  # a reader of the item told only writers may change it
+OWN = "own_branch_only"  # told they may see their own branch; nothing about the one named
 
 # fmt: off
 MATRIX: dict[str, tuple[str, ...]] = {
@@ -305,7 +306,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "list":         (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
     "commitments":  (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
     "status":       (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
-    "status_other": (NO,     NO,     NO,     OK,     OK,     OK,     OK,     WHO),
+    "status_other": (OWN,    OWN,    OWN,    OK,     OK,     OK,     OK,     WHO),
     "excuse":       (NO,     NO,     NO,     NO,     NO,     OK,     NO,     WHO),
 }
 # fmt: on
@@ -324,8 +325,8 @@ def refusal_text(outcome: str, seeded: Seeded, command: str) -> str:
         return t("no_such_record", id=seeded.t1 if command == "edit_town" else seeded.a1)
     if outcome == TOWN:
         return t("town_only", name="党建调研")
-    if outcome == WRITER:
-        return t("not_writer")
+    if outcome in (WRITER, OWN):
+        return t(outcome)
     return {NO: FORBIDDEN, WHO: UNKNOWN_USER, NONE: NOTHING_TO_UNDO}[outcome]
 
 
@@ -479,7 +480,7 @@ def test_asking_for_another_branch_status_looks_like_asking_for_none(chat, engin
     other = send(chat, user, "/status 二村")
     missing = send(chat, user, "/status 三村")
     other_by_full_name = send(chat, user, "/status 二村党支部")
-    assert other == missing == other_by_full_name == FORBIDDEN
+    assert other == missing == other_by_full_name == t("own_branch_only")
     assert db_state(engine) == before
 
 

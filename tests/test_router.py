@@ -220,7 +220,7 @@ def test_commitment_lifecycle(chat, engine):
     assert "已兑现" in sec(f"/done {cid} 已验收")
     c = _only(engine, Commitment)
     assert (c.status, c.fulfilled_on, c.evidence) == ("fulfilled", date(2026, 3, 20), "已验收")
-    assert "已经是" in sec(f"/done {cid}")
+    assert "已是“已兑现”，无需再次操作" in sec(f"/done {cid}")
     assert "没有进行中的承诺" in sec("/commitments")
 
 
@@ -267,9 +267,12 @@ def test_help_lists_every_command_with_an_example(chat):
 
     text = chat()("/help")
     for c in COMMANDS:
-        if not c.leader_only:
+        if c.audience != "leader":
             assert f"/{c.name}" in text and c.example in text
+    assert "/excuse" not in text
     assert "/excuse" in chat("leader", "town")("/help")
+    member = chat("mem1")("/help")
+    assert "/status" in member and "/log" not in member and "/undo" not in member
 
 
 def test_unknown_command_and_plain_text(chat):
@@ -428,3 +431,27 @@ def test_chinese_numeral_answers_in_a_dialog(chat, engine):
     assert "已记录" in sec("两个小时")
     a = activities(engine)[0]
     assert (a.present, a.hours) == (12, 2.0)
+
+
+def test_status_arguments_that_are_not_understood_say_so(chat):
+    sec, leader = chat(), chat("leader", "town")
+    assert "时间段“2026Q5”不对" in leader("/status 2026Q5")
+    assert "时间段“13月”不对" in sec("/status 13月")
+    assert "没看懂“集中学习”" in leader("/status 集中学习")
+    assert "可以查看本支部的情况" in sec("/status 怎么样了")
+
+
+def test_english_replies_carry_no_chinese_scaffolding(engine, town, clock):
+    en = Router(engine, DEFAULT_REGISTRY, TZ, clock, locale="en")
+
+    def say(text: str, user: str = "sec1", chat_id: str = "branch1") -> str:
+        msg = Incoming("console", chat_id, user, text, f"en-{text}")
+        return "\n".join(r.text for r in en.handle(msg))
+
+    logged = say("/log 支委会 yesterday 7人")
+    assert "Logged" in logged and "Committee meeting 1/1 (Mar 2026)" in logged
+    assert "例如" not in say("/withdraw 1")
+    overview = say("/status", "leader", "town")
+    assert "：" not in overview and "、" not in overview
+    choices = en.handle(Incoming("console", "branch1", "sec1", "/log", "en-q"))[0].choices
+    assert choices[0].label == "General meeting"
