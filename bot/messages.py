@@ -295,6 +295,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "承诺 #{id} 已撤销：{content}（原因：{reason}）",
         EN: "Commitment #{id} withdrawn: {content} (reason: {reason})",
     },
+    "explained": {
+        ZH: "承诺 #{id} 已登记为“未兑现-已说明”：{content}（说明：{reason}）",
+        EN: "Commitment #{id} recorded as not kept, explained: {content} ({reason})",
+    },
+    "excuse_future": {
+        ZH: "{period}还没有开始，不能提前登记免开。",
+        EN: "{period} has not begun; it cannot be excused in advance.",
+    },
     "excused": {
         ZH: "已将{branch}{period}的{name}登记为免开（原因：{reason}），不计入未完成。",
         EN: "{name} for {branch} in {period} excused ({reason}).",

@@ -52,6 +52,7 @@ KEYS: dict[str, str] = {
     "说明": "notes",
     "小组": "group",
     "党小组": "group",
+    "日期": "held_on",
     "截止": "due",
     "截至": "due",
     "期限": "due",
@@ -338,7 +339,12 @@ def parse_activity(
         values["hours"] = hours
     free, counts = take_counts(free)
     values.update(counts)
-    if found := find_date(free, today):
+    if "held_on" in keyed:  # 日期:3月6日
+        day = parse_date(keyed["held_on"], today)
+        if day is None:
+            raise DomainError("invalid_date", text=keyed["held_on"])
+        values["held_on"] = day
+    elif found := find_date(free, today):
         values["held_on"] = found.day
         free = _take(free, found.span)
     free, type_code, unknown = _take_type(free, registry)

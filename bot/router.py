@@ -472,8 +472,14 @@ class Router:
         row = commitments.withdraw(turn.session, self.clock, turn.actor, cid, reason)
         return [Reply(t("withdrawn", self.locale, id=row.id, content=row.content, reason=reason))]
 
+    def _cmd_explain(self, turn: Turn) -> list[Reply]:
+        cid, note = self._id_and_rest(turn, "/explain 3 资金未到位，明年续建")
+        row = commitments.explain(turn.session, self.clock, turn.actor, cid, note)
+        return [Reply(t("explained", self.locale, id=row.id, content=row.content, reason=note))]
+
     def _cmd_commitments(self, turn: Turn) -> list[Reply]:
-        views = commitments.listing(turn.session, turn.today, turn.actor)
+        everything = turn.args.strip() in ("全部", "所有", "all")
+        views = commitments.listing(turn.session, turn.today, turn.actor, everything)
         names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
         return [Reply(render.commitment_list(views, names, turn.today, self.locale))]
 
@@ -596,15 +602,19 @@ class Router:
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
         unit = Period.containing(KIND_OF_MONTHS[t_.every_months], period.start)
+        if unit.start > turn.today:
+            raise DomainError("excuse_future", period=unit.label(self.locale))
         activities.excuse(turn.session, self.clock, turn.actor, branch, t_, unit.key, reason)
+        name = render.type_name(t_, self.locale)
+        period_label = unit.label(self.locale)
         return [
             Reply(
                 t(
                     "excused",
                     self.locale,
                     branch=branch.name,
-                    period=unit.label(self.locale),
-                    name=t_.name,
+                    period=period_label,
+                    name=name,
                     reason=reason,
                 )
             )

@@ -126,6 +126,13 @@ def withdraw(session, clock, actor, commitment_id: int, reason: str = "") -> Com
     return _change_status(session, clock, actor, commitment_id, "withdrawn", reason, None)
 
 
+def explain(session, clock, actor, commitment_id: int, note: str = "") -> Commitment:
+    """未兑现-已说明: not kept, with the reason on record; it still counts as due."""
+    if not note.strip():
+        raise DomainError("missing_field", field="reason")
+    return _change_status(session, clock, actor, commitment_id, "explained", note, None)
+
+
 def listing(
     session: Session, today: date, actor: Actor | None, include_closed: bool = False
 ) -> list[CommitmentView]:

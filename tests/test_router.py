@@ -455,3 +455,35 @@ def test_english_replies_carry_no_chinese_scaffolding(engine, town, clock):
     assert "：" not in overview and "、" not in overview
     choices = en.handle(Incoming("console", "branch1", "sec1", "/log", "en-q"))[0].choices
     assert choices[0].label == "General meeting"
+
+
+def test_explained_commitment_counts_as_due_but_not_kept(chat, engine, town):
+    from core.periods import Period
+    from tests.helpers import evaluate_branches
+
+    sec = chat()
+    sec("/commit 新建文化广场 截止3月20日")
+    cid = _only(engine, Commitment).id
+    assert "原因" in sec(f"/explain {cid}")
+    assert "未兑现-已说明" in sec(f"/explain {cid} 资金未到位，明年续建")
+    assert _only(engine, Commitment).status == "explained"
+    assert "没有进行中的承诺" in sec("/commitments")
+    assert "未兑现-已说明" in sec("/commitments 全部")
+    c = evaluate_branches(engine, [town.branch1], Period.quarter(2026, 1), date(2026, 3, 20))
+    stats = c.branches[0].commitments
+    assert (stats.due, stats.fulfilled, stats.rate) == (1, 0, 0.0)
+
+
+def test_excuse_cannot_be_given_in_advance(chat, engine):
+    from storage.models import Excusal
+
+    assert "还没有开始" in chat("leader", "town")("/excuse 一村 党课 2026Q3 防汛")
+    assert count(engine, Excusal) == 0
+
+
+def test_edit_the_date_with_a_key(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人")
+    a = activities(engine)[0]
+    assert "已修改" in sec(f"/edit {a.id} 日期:3月6日")
+    assert activities(engine)[0].held_on == date(2026, 3, 6)
