@@ -22,15 +22,25 @@ from core.rules import ActivityType, Registry
 from storage.models import Activity, Commitment
 
 MAX_BRANCH_LINES = 40
+LIST_CLIP = 40  # characters of a topic or place shown in /list
 
 
 def type_name(t_: ActivityType, locale: str) -> str:
     return t_.en_name or t_.name if locale == EN else t_.name
 
 
+def _clip(text: str, limit: int | None) -> str:
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def activity_summary(
-    a: Activity, registry: Registry, locale: str = ZH, group: str | None = None
+    a: Activity,
+    registry: Registry,
+    locale: str = ZH,
+    group: str | None = None,
+    clip: int | None = None,
 ) -> str:
+    """One line for a record; ``clip`` shortens free text for lists."""
     known = registry.get(a.type_code)
     parts = [type_name(known, locale) if known else a.type_code]
     parts += [group or "", fmt_date(a.held_on, locale)]
@@ -42,6 +52,7 @@ def activity_summary(
     labels = {"topic": "主题", "place": "地点", "host": "主持", "recorder": "记录"}
     for key, zh_label in labels.items():
         if value := getattr(a, key):
+            value = _clip(value, clip)
             parts.append(f"{zh_label}：{value}" if locale == ZH else f"{key}: {value}")
     return " · ".join(p for p in parts if p)
 
@@ -250,7 +261,7 @@ def activity_list(
     lines = [t("list_header", locale)]
     for a, branch in rows:
         prefix = f"{branch or ('镇党委' if locale == ZH else 'town')} · " if show_branch else ""
-        lines.append(f"#{a.id} {prefix}{activity_summary(a, registry, locale)}")
+        lines.append(f"#{a.id} {prefix}{activity_summary(a, registry, locale, clip=LIST_CLIP)}")
     return "\n".join(lines)
 
 

@@ -124,6 +124,10 @@ class Router:
     # ------------------------------------------------------------------ entry point
 
     def handle(self, incoming: Incoming) -> list[Reply]:
+        """Replies to one message, each short enough for any chat platform to send."""
+        return [part for reply in self._handle(incoming) for part in split_long(reply)]
+
+    def _handle(self, incoming: Incoming) -> list[Reply]:
         try:
             with session_scope(self.engine) as session:
                 return self._dispatch(session, incoming)
@@ -627,6 +631,28 @@ class Router:
         if dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id):
             return [Reply(t("cancelled", self.locale))]
         return [Reply(t("nothing_to_cancel", self.locale))]
+
+
+def split_long(reply: Reply, limit: int = MAX_MESSAGE) -> list[Reply]:
+    """Cut a long reply at line ends into messages of at most ``limit`` characters; choices
+    and files stay with the last part, where the user reads on."""
+    if len(reply.text) <= limit:
+        return [reply]
+    parts, current = [], ""
+    for line in reply.text.split("\n"):
+        while len(line) > limit:  # a single line longer than a message
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    parts.append(current)
+    return [Reply(p) for p in parts[:-1]] + [Reply(parts[-1], reply.choices, reply.files)]
 
 
 def _small_number(text: str) -> int | None:

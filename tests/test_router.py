@@ -487,3 +487,25 @@ def test_edit_the_date_with_a_key(chat, engine):
     a = activities(engine)[0]
     assert "已修改" in sec(f"/edit {a.id} 日期:3月6日")
     assert activities(engine)[0].held_on == date(2026, 3, 6)
+
+
+def test_long_replies_are_cut_at_line_ends_for_chat_platforms():
+    from bot.router import Choice, Reply, split_long
+
+    text = "\n".join(f"第{i}行 " + "字" * 50 for i in range(200))
+    parts = split_long(Reply(text, (Choice("是", "y"),)), limit=1000)
+    assert len(parts) > 1 and all(len(p.text) <= 1000 for p in parts)
+    assert "\n".join(p.text for p in parts) == text
+    assert parts[-1].choices and not parts[0].choices
+    assert [p.text for p in split_long(Reply("x" * 2500), limit=1000)] == [
+        "x" * 1000,
+        "x" * 1000,
+        "x" * 500,
+    ]
+
+
+def test_list_clips_long_topics(chat):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人 主题:" + "学" * 300)
+    listing = sec("/list")
+    assert "学" * 39 + "…" in listing and "学" * 41 not in listing
