@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from bot.router import Router
+from core.activities import FilingRule
 from core.config import ConfigError, Settings
 from core.periods import Clock
 from core.rules import Registry
+from core.workdays import WorkCalendar
 from storage import migrate
 from storage.db import is_sqlite, make_engine
 
@@ -40,6 +42,10 @@ class App:
             self.clock,
             self.settings.locale,
             self.settings.dialog_timeout_minutes,
+            FilingRule(
+                self.settings.filing_deadline_working_days,
+                WorkCalendar(self.settings.chinese_holidays),
+            ),
         )
 
 

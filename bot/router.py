@@ -117,9 +117,11 @@ class Router:
         clock: Clock,
         locale: str = ZH,
         dialog_minutes: int = 30,
+        filing: activities.FilingRule | None = None,
     ):
         self.engine, self.registry, self.tz, self.clock = engine, registry, tz, clock
         self.locale, self.dialog_minutes = locale, dialog_minutes
+        self.filing = filing or activities.FilingRule()
 
     # ------------------------------------------------------------------ entry point
 
@@ -268,6 +270,8 @@ class Router:
         if not logged.created:
             return Reply(t("logged_dup", self.locale, id=a.id))
         lines = [t("logged", self.locale, id=a.id, summary=summary)]
+        if late := self.filing.late_by(a.held_on, turn.today):
+            lines.append(t("filed_late", self.locale, days=self.filing.working_days, late=late))
         if logged.same_day_as:
             lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +13,7 @@ from core.auth import Action, Actor, can, require
 from core.errors import DomainError, Refused
 from core.periods import Clock
 from core.rules import ActivityType, Registry, normalise_name
+from core.workdays import WorkCalendar
 from storage.models import Activity, Branch, Excusal, Member, PartyGroup
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
@@ -67,6 +68,20 @@ class ActivityDraft:
 
 
 DRAFT_FIELDS = tuple(f.name for f in fields(ActivityDraft))
+
+
+@dataclass(frozen=True)
+class FilingRule:
+    """Records are due within ``working_days`` working days of the meeting (0: no rule)."""
+
+    working_days: int = 3
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
+
+    def late_by(self, held_on: date, filed_on: date) -> int:
+        """Working days past the deadline, 0 when on time."""
+        if not self.working_days:
+            return 0
+        return max(0, self.calendar.workdays_after(held_on, filed_on) - self.working_days)
 
 
 @dataclass(frozen=True)

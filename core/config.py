@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     locale: Literal["zh_CN", "en"] = "zh_CN"
     dialog_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # records are due within this many working days of the meeting (0 turns the reminder off)
+    filing_deadline_working_days: int = Field(default=3, ge=0, le=60)
+    # statutory holidays and 调休 make-up days; off: Monday to Friday are working days
+    chinese_holidays: bool = True
     activities: dict[str, ActivityTypeSettings] = {}
     telegram: TelegramSettings = TelegramSettings()
 
