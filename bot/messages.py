@@ -264,6 +264,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "上次的问答已超时，没有保存。请重新发送命令，例如：/log 支委会 昨天 出席7人",
         EN: "The last question timed out and nothing was saved. Please send the command again.",
     },
+    "already_handled": {
+        ZH: "这条消息已经处理过了，没有重复执行。",
+        EN: "This message was already handled; nothing was done twice.",
+    },
     "cancelled": {ZH: "已取消，没有保存任何内容。", EN: "Cancelled; nothing was saved."},
     "nothing_to_cancel": {ZH: "当前没有进行中的操作。", EN: "Nothing to cancel."},
     # --- confirmations

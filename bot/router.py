@@ -41,6 +41,7 @@ from core.rules import ActivityType, Registry
 from core.status import find_branch, status
 from storage.db import session_scope
 from storage.models import Activity, Branch, Org, PartyGroup
+from storage.once import first_delivery
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
@@ -49,6 +50,9 @@ _WORD = re.compile(
     "^(" + "|".join(sorted(map(re.escape, BY_WORD), key=len, reverse=True)) + r")(?:[\s:]+|$)"
 )
 _PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")
+# commands that change something without a natural key of their own: a redelivered message
+# must not act twice (/log and /commit carry the message as the record's source key instead)
+ACT_ONCE = frozenset({"undo", "edit", "done", "withdraw", "explain", "excuse"})
 CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
 
 
@@ -148,6 +152,8 @@ class Router:
 
     def error_reply(self, exc: DomainError) -> Reply:
         params = dict(exc.params)
+        if isinstance(params.get("period"), Period):
+            params["period"] = params["period"].label(self.locale)
         if "day" in params and isinstance(params["day"], date):
             params["day"] = fmt_date(params["day"], self.locale)
         if "field" in params:
@@ -179,6 +185,8 @@ class Router:
                 session, incoming.platform, incoming.chat_id, incoming.user_id, self.clock()
             )
             if state is not None:
+                if not self._first_delivery(turn):
+                    return []  # a redelivered answer must not answer the next question too
                 return self._answer(turn, state, text)
             if expired:
                 return [Reply(t("dialog_expired", self.locale))]
@@ -192,10 +200,18 @@ class Router:
             return [Reply(self._help(actor))]
         if actor is None:
             raise Refused("unknown_user")
+        if command.name in ACT_ONCE and not self._first_delivery(turn):
+            return [Reply(t("already_handled", self.locale))]
         if command.name != "cancel":
             dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
         self._check_chat(turn)
         return getattr(self, f"_cmd_{command.name}")(turn)
+
+    def _first_delivery(self, turn: Turn) -> bool:
+        m = turn.incoming
+        if m.message_id is None:
+            return True
+        return first_delivery(turn.session, m.platform, m.chat_id, m.message_id, self.clock())
 
     def _help(self, actor: Actor | None) -> str:
         leader = bool(actor and actor.is_leader)
@@ -260,7 +276,14 @@ class Router:
         dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
         source = SourceKey(*data["source"]) if data.get("source") else None
         logged = activities.log_activity(
-            turn.session, self.registry, self.clock, turn.today, turn.actor, draft, source
+            turn.session,
+            self.registry,
+            self.clock,
+            turn.today,
+            turn.actor,
+            draft,
+            source,
+            self.filing,
         )
         return [self._logged_reply(turn, logged)]
 
@@ -270,8 +293,10 @@ class Router:
         if not logged.created:
             return Reply(t("logged_dup", self.locale, id=a.id))
         lines = [t("logged", self.locale, id=a.id, summary=summary)]
-        if late := self.filing.late_by(a.held_on, turn.today):
-            lines.append(t("filed_late", self.locale, days=self.filing.working_days, late=late))
+        if logged.late_by:
+            lines.append(
+                t("filed_late", self.locale, days=self.filing.working_days, late=logged.late_by)
+            )
         if logged.same_day_as:
             lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:
@@ -609,10 +634,11 @@ class Router:
         assert turn.actor is not None
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
-        unit = Period.containing(KIND_OF_MONTHS[t_.every_months], period.start)
-        if unit.start > turn.today:
-            raise DomainError("excuse_future", period=unit.label(self.locale))
-        activities.excuse(turn.session, self.clock, turn.actor, branch, t_, unit.key, reason)
+        row = activities.excuse(
+            turn.session, self.clock, turn.today, turn.actor, branch, t_, period, reason
+        )
+        unit = parse_period_key(row.unit_key)
+        assert unit is not None
         name = render.type_name(t_, self.locale)
         period_label = unit.label(self.locale)
         return [

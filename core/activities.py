@@ -5,20 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from core import audit
 from core.auth import Action, Actor, can, require
 from core.errors import DomainError, Refused
-from core.periods import Clock
+from core.periods import KIND_OF_MONTHS, Clock, Period
 from core.rules import ActivityType, Registry, normalise_name
 from core.workdays import WorkCalendar
 from storage.models import Activity, Branch, Excusal, Member, PartyGroup
+from storage.once import find_by_source, insert_once
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
 MIN_HOURS = 0.5
 UNDO_WINDOW = timedelta(hours=24)  # older mistakes are corrected with /edit, not silently deleted
+EXCUSE_REASON_LIMIT = 500
 TEXT_LIMITS = {"topic": 500, "place": 200, "host": 100, "recorder": 100, "notes": 2000}
 QUORUM_TYPES = frozenset({"general_meeting", "committee_meeting"})
 
@@ -91,6 +92,7 @@ class Logged:
     created: bool  # False when the same message was already recorded
     quorum_short: bool = False
     same_day_as: int | None = None  # id of an earlier record of the same meeting that day
+    late_by: int = 0  # working days past the filing deadline
 
 
 def check_values(draft: ActivityDraft, registry: Registry, today: date) -> None:
@@ -171,14 +173,17 @@ def complete_attendance(draft: ActivityDraft) -> ActivityDraft:
 def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str | None):
     if t.scope != "group":
         return None
-    groups = session.exec(select(PartyGroup).where(PartyGroup.branch_id == branch_id)).all()
+    groups = session.exec(
+        select(PartyGroup).where(PartyGroup.branch_id == branch_id).order_by(col(PartyGroup.id))
+    ).all()
     if not groups:
         return None
     if name:
         wanted = _group_key(name)
-        for g in groups:
-            if wanted == _group_key(g.name) or (wanted and wanted in _group_key(g.name)):
-                return g.id
+        exact = [g for g in groups if _group_key(g.name) == wanted]
+        partial = [g for g in groups if wanted and wanted in _group_key(g.name)]
+        if len(exact) == 1 or len(partial) == 1:
+            return (exact or partial)[0].id
         raise DomainError("unknown_group", text=name, choices="、".join(g.name for g in groups))
     if len(groups) == 1:
         return groups[0].id
@@ -190,18 +195,6 @@ def _group_key(name: str) -> str:
     return normalise_name(name).replace("第", "").replace("党", "").replace("小组", "组")
 
 
-def _existing(session: Session, source: SourceKey | None) -> Activity | None:
-    if source is None:
-        return None
-    return session.exec(
-        select(Activity).where(
-            Activity.source_platform == source.platform,
-            Activity.source_chat == source.chat,
-            Activity.source_message == source.message,
-        )
-    ).first()
-
-
 def log_activity(
     session: Session,
     registry: Registry,
@@ -210,11 +203,12 @@ def log_activity(
     actor: Actor | None,
     draft: ActivityDraft,
     source: SourceKey | None = None,
+    filing: FilingRule | None = None,
 ) -> Logged:
     t = registry.get(draft.type_code or "")
     actor = check_can_log(actor, t)
     town = t is not None and t.category == "town"
-    if (found := _existing(session, source)) is not None:
+    if (found := find_by_source(session, Activity, source)) is not None:
         return Logged(found, registry.get(found.type_code) or t, created=False)  # type: ignore[arg-type]
     draft = complete_attendance(draft)
     t = validate(draft, registry, today)
@@ -232,19 +226,20 @@ def log_activity(
         source_chat=source.chat if source else None,
         source_message=source.message if source else None,
     )
-    session.add(activity)
-    try:
-        session.flush()
-    except IntegrityError:
-        # A concurrent delivery of the same message won the race: keep theirs.
-        session.rollback()
-        found = _existing(session, source)
-        if found is None:
-            raise
-        return Logged(found, t, created=False)
+    # a concurrent delivery of the same message may win the race: then keep theirs
+    activity, created = insert_once(
+        session, activity, lambda: find_by_source(session, Activity, source)
+    )
+    if not created:
+        return Logged(activity, t, created=False)
     audit.record(session, clock, actor.member_id, "create", activity)
     return Logged(
-        activity, t, True, _quorum_short(session, t, activity), _same_day(session, activity)
+        activity,
+        t,
+        True,
+        _quorum_short(session, t, activity),
+        _same_day(session, activity),
+        filing.late_by(activity.held_on, today) if filing else 0,
     )
 
 
@@ -391,35 +386,44 @@ def check_can_excuse(actor: Actor | None) -> Actor:
 def excuse(
     session: Session,
     clock: Clock,
+    today: date,
     actor: Actor | None,
     branch: Branch,
     t: ActivityType,
-    unit_key: str,
+    period: Period,
     reason: str,
 ) -> Excusal:
+    """Excuse the rule unit of ``t`` that holds the start of ``period`` (e.g. 党课 in 2026Q3)."""
     actor = check_can_excuse(actor)
     assert branch.id is not None
     if branch.org_id != actor.org_id:
         raise DomainError("unknown_branch", text=branch.name)
-    existing = session.exec(
-        select(Excusal).where(
-            Excusal.branch_id == branch.id,
-            Excusal.type_code == t.code,
-            Excusal.unit_key == unit_key,
-        )
-    ).first()
-    row = existing or Excusal(
-        branch_id=branch.id,
-        type_code=t.code,
-        unit_key=unit_key,
-        reason="",
-        created_by=actor.member_id,
-        created_at=clock(),
+    unit = Period.containing(KIND_OF_MONTHS[t.every_months], period.start)
+    if unit.start > today:
+        raise DomainError("excuse_future", period=unit)
+    if len(reason) > EXCUSE_REASON_LIMIT:
+        raise DomainError("too_long", field="reason", limit=EXCUSE_REASON_LIMIT)
+    row, created = insert_once(
+        session,
+        Excusal(
+            branch_id=branch.id,
+            type_code=t.code,
+            unit_key=unit.key,
+            reason=reason,
+            created_by=actor.member_id,
+            created_at=clock(),
+        ),
+        lambda: session.exec(
+            select(Excusal).where(
+                Excusal.branch_id == branch.id,
+                Excusal.type_code == t.code,
+                Excusal.unit_key == unit.key,
+            )
+        ).first(),
     )
-    before = audit.snapshot(row) if existing else None
+    before = None if created else audit.snapshot(row)
     row.reason = reason
     session.add(row)
-    session.flush()
     audit.record(session, clock, actor.member_id, "excuse", row, before)
     return row
 

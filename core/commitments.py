@@ -13,8 +13,10 @@ from core.auth import Action, Actor, can, require
 from core.errors import DomainError, Refused
 from core.periods import Clock
 from storage.models import Commitment
+from storage.once import find_by_source, insert_once
 
 MAX_CONTENT = 500
+MAX_NOTE = 1000  # evidence or reason; the column's own limit
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def add(
     """Make a commitment for the actor's branch (or, ``personal``, for the actor)."""
     actor = check_can_add(actor)
     assert actor.branch_id is not None
-    if source is not None and (found := _by_source(session, source)) is not None:
+    if (found := find_by_source(session, Commitment, source)) is not None:
         return found, False
     content = content.strip()
     if not content:
@@ -64,20 +66,10 @@ def add(
         source_chat=source.chat if source else None,
         source_message=source.message if source else None,
     )
-    session.add(row)
-    session.flush()
-    audit.record(session, clock, actor.member_id, "create", row)
-    return row, True
-
-
-def _by_source(session: Session, source: SourceKey) -> Commitment | None:
-    return session.exec(
-        select(Commitment).where(
-            Commitment.source_platform == source.platform,
-            Commitment.source_chat == source.chat,
-            Commitment.source_message == source.message,
-        )
-    ).first()
+    row, created = insert_once(session, row, lambda: find_by_source(session, Commitment, source))
+    if created:
+        audit.record(session, clock, actor.member_id, "create", row)
+    return row, created
 
 
 def _writable(session: Session, actor: Actor | None, commitment_id: int) -> Commitment:
@@ -110,7 +102,9 @@ def _change_status(
         raise DomainError("commitment_closed", id=commitment_id, status=row.status)
     before = audit.snapshot(row)
     row.status, row.fulfilled_on = status, fulfilled_on
-    row.evidence = note.strip()[:1000] or None
+    if len(note.strip()) > MAX_NOTE:
+        raise DomainError("too_long", field="reason", limit=MAX_NOTE)
+    row.evidence = note.strip() or None
     session.add(row)
     audit.record(session, clock, actor.member_id, status, row, before)
     return row

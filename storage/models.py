@@ -79,6 +79,7 @@ class Activity(SQLModel, table=True):
         ),
         Index("ix_activity_branch_type_day", "branch_id", "type_code", "held_on"),
         Index("ix_activity_org_day", "org_id", "held_on"),
+        Index("ix_activity_creator", "created_by", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")
@@ -169,3 +170,15 @@ class DialogState(SQLModel, table=True):
     kind: str = Field(max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     expires_at: datetime = _utc_column()
+
+
+class HandledMessage(SQLModel, table=True):
+    """A chat message already acted on: a redelivered /undo or answer must not act twice."""
+
+    __tablename__ = "handled_message"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    message_id: str = Field(max_length=100)
+    handled_at: datetime = _utc_column()

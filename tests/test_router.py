@@ -509,3 +509,57 @@ def test_list_clips_long_topics(chat):
     sec("/log 支委会 3月5日 7人 主题:" + "学" * 300)
     listing = sec("/list")
     assert "学" * 39 + "…" in listing and "学" * 41 not in listing
+
+
+def test_redelivered_undo_and_answers_act_once(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人")
+    sec("/log 主题党日 3月6日 12人")
+    assert "已撤销" in sec("/undo", message_id="u1")
+    assert "已经处理过了" in sec("/undo", message_id="u1")
+    assert len(activities(engine)) == 1
+    sec("/study 集中学习 昨天", message_id="q1")
+    assert "多长时间" in sec("12人", message_id="a1")
+    assert sec("12人", message_id="a1") == ""  # the same answer again answers nothing
+    assert "已记录" in sec("2小时", message_id="a2")
+
+
+def test_exact_party_group_name_wins_over_a_longer_one(engine, town, clock, chat):
+    from core import admin
+    from storage.db import session_scope
+    from storage.models import Branch
+
+    with session_scope(engine) as s:
+        admin.add_group(s, s.get(Branch, town.branch1), "第十一党小组")  # type: ignore[arg-type]
+    sec = chat()
+    assert "已记录" in sec("/log 党小组会 第一党小组 3月3日 6人")
+    with Session(engine) as s:
+        group = s.get(PartyGroup, activities(engine)[0].party_group_id)
+    assert group.name == "第一党小组"  # type: ignore[union-attr]
+
+
+def test_over_long_excuse_reason_is_refused_on_every_backend(chat, engine):
+    from storage.models import Excusal
+
+    reply = chat("leader", "town")("/excuse 一村 党课 2025Q4 " + "汛" * 501)
+    assert "太长" in reply
+    assert count(engine, Excusal) == 0
+
+
+def test_a_racing_duplicate_keeps_the_first_record(chat, engine, monkeypatch):
+    """Two deliveries of one message racing: the loser's lookup saw nothing, its insert hits
+    the unique key, and it reports the winner's record instead of failing."""
+    from core import commitments
+
+    sec = chat()
+    sec("/commit 修路 截止6月30日", message_id="c1")
+    real = commitments.find_by_source
+    calls = {"n": 0}
+
+    def blind_first(*args):
+        calls["n"] += 1
+        return None if calls["n"] == 1 else real(*args)
+
+    monkeypatch.setattr(commitments, "find_by_source", blind_first)
+    assert "已经登记过了" in sec("/commit 修路 截止6月30日", message_id="c1")
+    assert count(engine, Commitment) == 1

@@ -1,0 +1,58 @@
+"""Writes that must happen once even when a chat platform delivers a message twice, or two
+processes race: insert inside a savepoint and, on a unique-key conflict, read back the row
+that won."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, select
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def insert_once(session: Session, row: Row, existing: Callable[[], Row | None]) -> tuple[Row, bool]:
+    """(the row, True) if inserted now; (the row already there, False) otherwise."""
+    if (found := existing()) is not None:
+        return found, False
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        found = existing()
+        if found is None:
+            raise
+        return found, False
+    return row, True
+
+
+def find_by_source(session: Session, model: type[Row], source: Any) -> Row | None:
+    """The row a chat message (platform, chat, message id) already created, if any."""
+    if source is None:
+        return None
+    return session.exec(
+        select(model).where(
+            model.source_platform == source.platform,  # type: ignore[attr-defined]
+            model.source_chat == source.chat,  # type: ignore[attr-defined]
+            model.source_message == source.message,  # type: ignore[attr-defined]
+        )
+    ).first()
+
+
+def first_delivery(session: Session, platform: str, chat: str, message_id: str, now) -> bool:
+    """True the first time a chat message is seen; False for a redelivery of it."""
+    from storage.models import HandledMessage  # models import nothing from here
+
+    def existing() -> HandledMessage | None:
+        return session.exec(
+            select(HandledMessage).where(
+                HandledMessage.platform == platform,
+                HandledMessage.chat_id == chat,
+                HandledMessage.message_id == message_id,
+            )
+        ).first()
+
+    row = HandledMessage(platform=platform, chat_id=chat, message_id=message_id, handled_at=now)
+    return insert_once(session, row, existing)[1]
