@@ -11,7 +11,6 @@ from bot.messages import (
     STATUS_MARKS,
     STATUS_WORDS,
     ZH,
-    field_name,
     fmt_date,
     fmt_rate,
     t,
@@ -19,7 +18,7 @@ from bot.messages import (
 from core.commitments import CommitmentView
 from core.compliance import BranchResult, CommitmentStats, OrgResult, RuleResult
 from core.rules import ActivityType, Registry
-from storage.models import Activity, Commitment
+from storage.models import Activity
 
 MAX_BRANCH_LINES = 40
 LIST_CLIP = 40  # characters of a topic or place shown in /list
@@ -199,9 +198,7 @@ def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale
 def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) -> str:
     """Worst first: branches with missed items, then those with items still open, then the
     ones fully done in one line; silent branches and town-level work at the end."""
-    missed = [b for b in result.branches if any(r.status == "missed" for r in b.rules)]
-    open_ = [b for b in result.branches if b.missing and b not in missed]
-    done = [b for b in result.branches if not b.missing]
+    missed, open_, done = result.by_progress()
     lines = [
         f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
         _w(
@@ -265,10 +262,6 @@ def activity_list(
     return "\n".join(lines)
 
 
-def commitment_summary(c: Commitment, locale: str = ZH) -> str:
-    return f"#{c.id} {c.content}（截止 {fmt_date(c.due_on, locale)}）"
-
-
 def commitment_list(
     views: list[CommitmentView], names: dict[int, str], today: date, locale: str = ZH
 ) -> str:
@@ -321,7 +314,3 @@ _EXAMPLES = {
 def missing_hint(field: str, locale: str = ZH) -> str:
     example = _EXAMPLES.get(field)
     return _w(locale, f"例如：{example}", f"e.g. {example}") if example else ""
-
-
-def field_label(name: str, locale: str = ZH) -> str:
-    return field_name(name, locale)

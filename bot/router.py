@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,7 +33,7 @@ from bot.parsing import (
 )
 from core import activities, commitments
 from core.activities import ActivityDraft, SourceKey
-from core.auth import Action, Actor, can, chat_binding, resolve_actor
+from core.auth import Action, Actor, can, chat_binding, check_chat, resolve_actor
 from core.compliance import evaluate
 from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period, local_today, parse_period_key
@@ -89,7 +89,6 @@ class Turn:
     today: date
     args: str = ""
     command: Command | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def source(self) -> SourceKey | None:
@@ -204,7 +203,7 @@ class Router:
             return [Reply(t("already_handled", self.locale))]
         if command.name != "cancel":
             dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
-        self._check_chat(turn)
+        check_chat(actor, chat_binding(session, incoming.platform, incoming.chat_id))
         return getattr(self, f"_cmd_{command.name}")(turn)
 
     def _first_delivery(self, turn: Turn) -> bool:
@@ -224,14 +223,6 @@ class Router:
         if turn.actor is None:
             raise Refused("unknown_user")
         return [Reply(t("not_a_command", self.locale))]
-
-    def _check_chat(self, turn: Turn) -> None:
-        """In a chat bound to a branch, only that branch's members (and leaders) act."""
-        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
-        actor = turn.actor
-        foreign = binding and binding.branch_id and actor and actor.branch_id != binding.branch_id
-        if foreign and not actor.reads_org:  # type: ignore[union-attr]
-            raise Refused("forbidden")
 
     # ------------------------------------------------------------------ logging records
 
@@ -259,7 +250,7 @@ class Router:
         activities.check_values(draft, self.registry, turn.today)
         data = {"draft": dialogs.draft_to_json(draft), "study": study}
         if turn.source:
-            data["source"] = [turn.source.platform, turn.source.chat, turn.source.message]
+            data["source"] = list(astuple(turn.source))
         return self._continue_log(turn, draft, data)
 
     def _continue_log(self, turn: Turn, draft: ActivityDraft, data: dict) -> list[Reply]:
@@ -274,7 +265,7 @@ class Router:
             return [self._ask(turn, "log", data, draft, missing[0], groups)]
         m = turn.incoming
         dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
-        source = SourceKey(*data["source"]) if data.get("source") else None
+        source = SourceKey(*data["source"]) if data.get("source") else None  # see _log
         logged = activities.log_activity(
             turn.session,
             self.registry,
@@ -323,12 +314,7 @@ class Router:
     # ------------------------------------------------------------------ guided questions
 
     def _type_choices(self, actor: Actor | None, study: bool) -> list[Choice]:
-        if study:
-            types = self.registry.of_category("study")
-        elif actor is not None and actor.is_leader and actor.branch_id is None:
-            types = self.registry.of_category("town")
-        else:
-            types = [tp for tp in self.registry if tp.category != "town"]
+        types = activities.loggable_types(self.registry, actor, study)
         return [Choice(render.type_name(tp, self.locale), tp.code) for tp in types]
 
     def _ask(
@@ -448,7 +434,7 @@ class Router:
             "due": due.isoformat() if due else None,
         }
         if turn.source:
-            data["source"] = [turn.source.platform, turn.source.chat, turn.source.message]
+            data["source"] = list(astuple(turn.source))
         return self._continue_commit(turn, data)
 
     def _continue_commit(self, turn: Turn, data: dict) -> list[Reply]:
@@ -457,7 +443,7 @@ class Router:
                 return [self._ask(turn, "commit", data, None, field_)]
         m = turn.incoming
         dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
-        source = SourceKey(*data["source"]) if data.get("source") else None
+        source = SourceKey(*data["source"]) if data.get("source") else None  # see _log
         row, created = commitments.add(
             turn.session,
             self.clock,

@@ -8,12 +8,12 @@ from datetime import date, time, timedelta
 from sqlmodel import Session, col, select
 
 from core import audit
-from core.auth import Action, Actor, can, require
+from core.auth import Action, Actor, can, require, require_write_or_hide
 from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period
 from core.rules import ActivityType, Registry, normalise_name
 from core.workdays import WorkCalendar
-from storage.models import Activity, Branch, Excusal, Member, PartyGroup
+from storage.models import Activity, Branch, Excusal, PartyGroup
 from storage.once import find_by_source, insert_once
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
@@ -144,6 +144,16 @@ def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
     if t is None and actor is not None and can(actor, Action.WRITE_TOWN):
         return actor
     return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
+
+
+def loggable_types(registry: Registry, actor: Actor | None, study: bool) -> list[ActivityType]:
+    """The types an actor is offered when asked what they held: study sessions for /study,
+    town-level work for a leader outside any branch, branch meetings otherwise."""
+    if study:
+        return registry.of_category("study")
+    if actor is not None and can(actor, Action.WRITE_TOWN) and actor.branch_id is None:
+        return registry.of_category("town")
+    return [t for t in registry if t.category != "town"]
 
 
 def group_choices(session: Session, actor: Actor, t: ActivityType | None) -> list[str]:
@@ -303,22 +313,11 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
 
 
 def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Activity:
-    """A live record the actor may change. Someone who can read it is told they may not
-    change it; anyone else is told it does not exist, which is all they may learn."""
+    missing = DomainError("no_such_record", id=activity_id)
     activity = session.get(Activity, activity_id)
     if activity is None or activity.deleted_at is not None:
-        raise DomainError("no_such_record", id=activity_id)
-    try:
-        _require_write(actor, activity)
-    except Refused as exc:
-        readable = (
-            can(actor, Action.READ_ORG)
-            if activity.branch_id is None
-            else (can(actor, Action.READ_BRANCH, activity.branch_id))
-        )
-        if readable and actor is not None and actor.org_id == activity.org_id:
-            raise Refused("not_writer") from exc
-        raise DomainError("no_such_record", id=activity_id) from exc
+        raise missing
+    require_write_or_hide(actor, activity.org_id, activity.branch_id, missing)
     return activity
 
 
@@ -426,8 +425,3 @@ def excuse(
     session.add(row)
     audit.record(session, clock, actor.member_id, "excuse", row, before)
     return row
-
-
-def member_name(session: Session, member_id: int) -> str:
-    member = session.get(Member, member_id)
-    return member.name if member else ""

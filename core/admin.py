@@ -91,6 +91,17 @@ def add_group(session: Session, branch: Branch, name: str) -> PartyGroup:
     return group
 
 
+def _same_name(session: Session, org: Org, name: str, branch: Branch | None) -> Member | None:
+    """A member of this name already in the branch (or, without a branch, at org level)."""
+    return session.exec(
+        select(Member).where(
+            Member.org_id == org.id,
+            Member.name == name.strip(),
+            Member.branch_id == (branch.id if branch else None),
+        )
+    ).first()
+
+
 def normalise_role(role: str | None, allowed: tuple[str, ...]) -> str | None:
     if not role:
         return None
@@ -111,14 +122,10 @@ def add_member(
     org_role: str | None = None,
     group_name: str | None = None,
     allow_same_name: bool = False,
+    branch_cache: dict[str, Branch] | None = None,
 ) -> Member:
-    branch = branch_named(session, org, branch_name) if branch_name else None
-    same = select(Member).where(
-        Member.org_id == org.id,
-        Member.name == name.strip(),
-        Member.branch_id == (branch.id if branch else None),
-    )
-    if not allow_same_name and session.exec(same).first() is not None:
+    branch = branch_named(session, org, branch_name, branch_cache) if branch_name else None
+    if not allow_same_name and _same_name(session, org, name, branch) is not None:
         where = branch.name if branch else org.name
         raise AdminError(f"“{name}”已是{where}的成员；如确是同名的另一人，请加 --allow-same-name")
     branch_role = normalise_role(role, BRANCH_ROLES) or ("member" if branch else None)
@@ -142,7 +149,19 @@ def add_member(
     return member
 
 
-def branch_named(session: Session, org: Org, name: str) -> Branch:
+def branch_named(
+    session: Session, org: Org, name: str, cache: dict[str, Branch] | None = None
+) -> Branch:
+    """The branch an operator named; ``cache`` spares a lookup per row of an import."""
+    if cache is not None and name in cache:
+        return cache[name]
+    branch = _find_branch(session, org, name)
+    if cache is not None:
+        cache[name] = branch
+    return branch
+
+
+def _find_branch(session: Session, org: Org, name: str) -> Branch:
     try:
         return find_branch(session, org.id, name)  # type: ignore[arg-type]
     except DomainError as exc:
@@ -208,6 +227,7 @@ def import_members(session: Session, clock: Clock, org: Org, path: Path) -> Impo
     Either every row is imported or none: a bad row stops the import and names its line.
     """
     created = skipped = 0
+    branches: dict[str, Branch] = {}
     with path.open(encoding="utf-8-sig", newline="") as fh:
         reader = csv.DictReader(fh)
         if not reader.fieldnames or "name" not in reader.fieldnames:
@@ -217,34 +237,37 @@ def import_members(session: Session, clock: Clock, org: Org, path: Path) -> Impo
         for line, row in enumerate(reader, start=2):
             row = {k: (v or "").strip() for k, v in row.items() if k}
             try:
-                created, skipped = _import_row(session, clock, org, row, created, skipped)
+                if _import_row(session, clock, org, row, branches):
+                    created += 1
+                else:
+                    skipped += 1
             except AdminError as exc:
                 raise AdminError(f"{path} 第{line}行：{exc.message}") from exc
     return ImportReport(created, skipped)
 
 
-def _import_row(session, clock, org, row, created: int, skipped: int) -> tuple[int, int]:
-    name, branch = row.get("name", ""), row.get("branch") or None
+def _import_row(session, clock, org, row: dict[str, str], branches: dict[str, Branch]) -> bool:
+    """Import one CSV row; False when that member is already there."""
+    name, branch_name = row.get("name", ""), row.get("branch") or None
     if not name:
         raise AdminError("姓名为空")
-    stmt = select(Member).where(Member.org_id == org.id, Member.name == name)
-    if branch:
-        stmt = stmt.where(Member.branch_id == branch_named(session, org, branch).id)
-    if session.exec(stmt).first() is not None:
-        return created, skipped + 1
+    branch = branch_named(session, org, branch_name, branches) if branch_name else None
+    if _same_name(session, org, name, branch) is not None:
+        return False
     member = add_member(
         session,
         clock,
         org,
         name,
-        branch,
+        branch_name,
         row.get("role") or None,
         row.get("org_role") or None,
         row.get("group") or None,
+        branch_cache=branches,
     )
     if row.get("platform") and row.get("user_id"):
         bind_identity(session, member, row["platform"], row["user_id"])
-    return created + 1, skipped
+    return True
 
 
 def describe(session: Session, org: Org) -> str:

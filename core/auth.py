@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from core.errors import Refused
+from core.errors import DomainError, Refused
 from storage.models import ChatBinding, Identity, Member
 
 WRITER_ROLES = frozenset({"secretary", "deputy", "committee"})
@@ -94,3 +94,25 @@ def chat_binding(session: Session, platform: str, chat_id: str) -> ChatBinding |
     return session.exec(
         select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
     ).first()
+
+
+def require_write_or_hide(
+    actor: Actor | None, org_id: int, branch_id: int | None, missing: DomainError
+) -> None:
+    """Let a writer of the item through. Someone who can read it is told they may not change
+    it; anyone else gets ``missing``, as if it did not exist: all they may learn."""
+    action = Action.WRITE_TOWN if branch_id is None else Action.WRITE_BRANCH
+    if can(actor, action, branch_id):
+        return
+    read = Action.READ_ORG if branch_id is None else Action.READ_BRANCH
+    if actor is not None and actor.org_id == org_id and can(actor, read, branch_id):
+        raise Refused("not_writer")
+    raise missing
+
+
+def check_chat(actor: Actor | None, binding: ChatBinding | None) -> None:
+    """In a chat bound to a branch, only that branch's members (and org readers) act."""
+    if actor is None or binding is None or binding.branch_id is None or actor.reads_org:
+        return
+    if actor.branch_id != binding.branch_id:
+        raise Refused("forbidden")

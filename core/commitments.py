@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.activities import SourceKey
-from core.auth import Action, Actor, can, require
-from core.errors import DomainError, Refused
+from core.auth import Action, Actor, require, require_write_or_hide
+from core.errors import DomainError
 from core.periods import Clock
 from storage.models import Commitment
 from storage.once import find_by_source, insert_once
@@ -73,17 +73,11 @@ def add(
 
 
 def _writable(session: Session, actor: Actor | None, commitment_id: int) -> Commitment:
-    """A commitment the actor may change; readers are told they may not, others that it
-    does not exist."""
+    missing = DomainError("no_such_commitment", id=commitment_id)
     row = session.get(Commitment, commitment_id)
     if row is None or row.deleted_at is not None:
-        raise DomainError("no_such_commitment", id=commitment_id)
-    try:
-        require(actor, Action.WRITE_BRANCH, row.branch_id)
-    except Refused as exc:
-        if can(actor, Action.READ_BRANCH, row.branch_id) and actor and actor.org_id == row.org_id:
-            raise Refused("not_writer") from exc
-        raise DomainError("no_such_commitment", id=commitment_id) from exc
+        raise missing
+    require_write_or_hide(actor, row.org_id, row.branch_id, missing)
     return row
 
 

@@ -125,8 +125,15 @@ class TypeTotals:
     hours: float = 0.0
     person_hours: float = 0.0
 
+    def __add__(self, other: TypeTotals) -> TypeTotals:
+        return TypeTotals(
+            self.sessions + other.sessions,
+            self.hours + other.hours,
+            self.person_hours + other.person_hours,
+        )
 
-@dataclass
+
+@dataclass(eq=False)  # compared by identity: field-by-field equality is costly and meaningless
 class BranchResult:
     branch_id: int
     name: str
@@ -160,6 +167,15 @@ class OrgResult:
     branches: list[BranchResult]
     town_counts: dict[str, TypeTotals] = field(default_factory=dict)
 
+    def by_progress(self) -> tuple[list[BranchResult], list[BranchResult], list[BranchResult]]:
+        """(branches with a missed item, with only open items, with everything done)."""
+        missed, open_, done = [], [], []
+        for b in self.branches:
+            states = {r.status for r in b.rules}
+            bucket = missed if "missed" in states else open_ if "pending" in states else done
+            bucket.append(b)
+        return missed, open_, done
+
     @property
     def compliance_rate(self) -> float | None:
         rules = [r for b in self.branches for r in b.rules]
@@ -176,12 +192,9 @@ class OrgResult:
 
     def counts(self) -> dict[str, TypeTotals]:
         out: dict[str, TypeTotals] = defaultdict(TypeTotals)
-        for source in [b.counts for b in self.branches] + [self.town_counts]:
-            for code, t in source.items():
-                o = out[code]
-                out[code] = TypeTotals(
-                    o.sessions + t.sessions, o.hours + t.hours, o.person_hours + t.person_hours
-                )
+        for source in [*(b.counts for b in self.branches), self.town_counts]:
+            for code, totals in source.items():
+                out[code] += totals
         return dict(out)
 
 
@@ -189,14 +202,16 @@ class _Facts:
     """The SQL aggregates for one evaluation, indexed for the per-rule arithmetic."""
 
     def __init__(self, months: list[MonthCount], groups, members, excused, commitments, last_days):
-        self.by_key: dict[tuple, int] = defaultdict(int)
-        self.present: dict[tuple, int] = defaultdict(int)
+        # (branch, type, year, month) -> records / people present; and per party group
+        self.held_by_branch: dict[tuple, int] = defaultdict(int)
+        self.present_by_branch: dict[tuple, int] = defaultdict(int)
+        self.held_by_group: dict[tuple, int] = defaultdict(int)
         self.rows_by_branch: dict[int | None, list[MonthCount]] = defaultdict(list)
         for m in months:
             self.rows_by_branch[m.branch_id].append(m)
-            self.by_key[(m.branch_id, m.type_code, m.year, m.month)] += m.count
-            self.by_key[(m.branch_id, m.group_id, m.type_code, m.year, m.month)] += m.count
-            self.present[(m.branch_id, m.type_code, m.year, m.month)] += m.present
+            self.held_by_branch[(m.branch_id, m.type_code, m.year, m.month)] += m.count
+            self.present_by_branch[(m.branch_id, m.type_code, m.year, m.month)] += m.present
+            self.held_by_group[(m.group_id, m.type_code, m.year, m.month)] += m.count
         self.groups: dict[int, list[tuple[int, str]]] = groups
         self.members: dict[int, int] = members
         self.excused: dict[tuple[int, str, str], str] = excused
@@ -206,8 +221,27 @@ class _Facts:
         self.last_days: dict[int, date] = last_days
 
 
-def _months_of(unit: Period) -> list[tuple[int, int]]:
-    return [(m.year, m.index) for m in unit.units("month")]
+@dataclass(frozen=True)
+class _RulePlan:
+    """A rule's place in the period, worked out once per evaluation, not once per branch."""
+
+    type: ActivityType
+    window: Period
+    units: tuple[tuple[Period, tuple[tuple[int, int], ...]], ...]  # begun units, their months
+
+
+def _plans(registry: Registry, period: Period, today: date) -> list[_RulePlan]:
+    plans = []
+    for t in registry.required():
+        every = period.units(KIND_OF_MONTHS[t.every_months])
+        begun = tuple(
+            (u, tuple((m.year, m.index) for m in u.units("month")))
+            for u in every
+            if u.start <= today  # a unit that has not begun is not required yet
+        )
+        if begun:
+            plans.append(_RulePlan(t, every[0] if len(every) == 1 else period, begun))
+    return plans
 
 
 def evaluate(
@@ -230,25 +264,21 @@ def evaluate(
         queries.activity_month_counts(session, org_id, span_start, span_end, all_branches),
         queries.groups_by_branch(session, org_id, all_branches),
         queries.member_counts(session, org_id, all_branches),
-        queries.excused_units(session, ids, every_unit_key) if ids else {},
+        queries.excused_units(session, org_id, every_unit_key, all_branches),
         queries.commitment_counts(session, org_id, period.start, period.end, today, all_branches),
         queries.last_activity_days(session, org_id, all_branches),
     )
+    plans = _plans(registry, period, today)
     results = [
-        _branch_result(facts, registry, branch_id, name, period, today)
-        for branch_id, name in branches
+        _branch_result(facts, plans, branch_id, name, period, today) for branch_id, name in branches
     ]
     return OrgResult(period, today, results, _type_totals(facts.rows_by_branch[None], period))
 
 
 def _branch_result(
-    facts: _Facts, registry: Registry, branch_id: int, name: str, period: Period, today: date
+    facts: _Facts, plans: list[_RulePlan], branch_id: int, name: str, period: Period, today: date
 ) -> BranchResult:
-    rules = [
-        result
-        for t in registry.required()
-        if (result := _rule_result(facts, t, branch_id, period, today)) is not None
-    ]
+    rules = [result for plan in plans if (result := _rule_result(facts, plan, branch_id, today))]
     org, personal = CommitmentStats(), CommitmentStats()
     for c in facts.commitments.get(branch_id, []):
         stats = CommitmentStats(c.made, c.due, c.fulfilled, c.overdue)
@@ -267,22 +297,15 @@ def _branch_result(
     )
 
 
-def _rule_result(
-    facts: _Facts, t: ActivityType, branch_id: int, period: Period, today: date
-) -> RuleResult | None:
-    """The rule over the units of ``period`` that have begun by ``today``."""
-    units = [u for u in period.units(KIND_OF_MONTHS[t.every_months]) if u.start <= today]
-    if not units:
-        return None  # nothing of this rule is due yet in the period
+def _rule_result(facts: _Facts, plan: _RulePlan, branch_id: int, today: date) -> RuleResult | None:
     slots = tuple(
-        _judge(unit, group, held, need, today, facts.excused.get((branch_id, t.code, unit.key)))
-        for unit, group, held, need in _slots(facts, t, branch_id, units)
+        _judge(
+            unit, group, held, need, today, facts.excused.get((branch_id, plan.type.code, unit.key))
+        )
+        for unit, group, held, need in _slots(facts, plan, branch_id)
     )
-    if not slots:
-        return None  # e.g. a group rule in a branch without party groups
-    all_units = period.units(KIND_OF_MONTHS[t.every_months])
-    window = all_units[0] if len(all_units) == 1 else period
-    return RuleResult(t, window, slots)
+    # no slots: e.g. a group rule in a branch without party groups
+    return RuleResult(plan.type, plan.window, slots) if slots else None
 
 
 def _judge(
@@ -295,35 +318,47 @@ def _judge(
     return Slot(unit, group, held, need, "missed" if unit.is_closed(today) else "pending")
 
 
-def _slots(facts: _Facts, t: ActivityType, branch_id: int, units: list[Period]):
+def _slots(facts: _Facts, plan: _RulePlan, branch_id: int):
     """(unit, party group name, held, needed) for every place the rule must be satisfied."""
-
-    def held(group_id: int | None, u: Period) -> int:
-        if t.scope == "group":
-            return sum(facts.by_key[(branch_id, group_id, t.code, y, m)] for y, m in _months_of(u))
-        if t.scope == "member":
-            return sum(facts.present[(branch_id, t.code, y, m)] for y, m in _months_of(u))
-        return sum(facts.by_key[(branch_id, t.code, y, m)] for y, m in _months_of(u))
-
+    t = plan.type
     if t.scope == "group":
-        groups = facts.groups.get(branch_id, [])
-        return [(u, name, held(gid, u), t.min_count) for u in units for gid, name in groups]
+        return [
+            (u, name, sum(facts.held_by_group[(gid, t.code, y, m)] for y, m in months), t.min_count)
+            for u, months in plan.units
+            for gid, name in facts.groups.get(branch_id, [])
+        ]
     if t.scope == "member":
         members = facts.members.get(branch_id, 0)
-        return [(u, None, min(held(None, u), members), members) for u in units if members]
-    return [(u, None, held(None, u), t.min_count) for u in units]
+        return [
+            (
+                u,
+                None,
+                min(
+                    sum(facts.present_by_branch[(branch_id, t.code, y, m)] for y, m in months),
+                    members,
+                ),
+                members,
+            )
+            for u, months in plan.units
+            if members
+        ]
+    return [
+        (
+            u,
+            None,
+            sum(facts.held_by_branch[(branch_id, t.code, y, m)] for y, m in months),
+            t.min_count,
+        )
+        for u, months in plan.units
+    ]
 
 
 def _type_totals(rows: list[MonthCount], period: Period) -> dict[str, TypeTotals]:
-    totals: dict[str, TypeTotals] = {}
+    totals: dict[str, TypeTotals] = defaultdict(TypeTotals)
     for m in rows:
-        if not period.contains(date(m.year, m.month, 1)):
-            continue
-        t = totals.get(m.type_code, TypeTotals())
-        totals[m.type_code] = TypeTotals(
-            t.sessions + m.count, t.hours + m.hours, t.person_hours + m.person_hours
-        )
-    return totals
+        if period.contains(date(m.year, m.month, 1)):
+            totals[m.type_code] += TypeTotals(m.count, m.hours, m.person_hours)
+    return dict(totals)
 
 
 def _stats_dict(s: CommitmentStats) -> dict:

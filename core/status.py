@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from core.auth import Action, Actor, require
@@ -22,6 +23,14 @@ def branches_of(session: Session, org_id: int) -> list[Branch]:
 
 def find_branch(session: Session, org_id: int, query: str) -> Branch:
     """A branch by full name, short name or a unique fragment (``一村`` -> 一村党支部)."""
+    name = query.strip()
+    exact = session.exec(  # the common case, answered by the database alone
+        select(Branch).where(
+            Branch.org_id == org_id, or_(Branch.name == name, Branch.short_name == name)
+        )
+    ).all()
+    if len(exact) == 1:
+        return exact[0]
     wanted = normalise_name(query)
     branches = branches_of(session, org_id)
     for exact in (True, False):

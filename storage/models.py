@@ -12,7 +12,6 @@ from storage.types import UTCDateTime
 
 BRANCH_ROLES = ("secretary", "deputy", "committee", "member")
 ORG_ROLES = ("leader", "admin")
-COMMITMENT_STATUSES = ("in_progress", "fulfilled", "explained", "withdrawn")
 
 
 def _utc_column(nullable: bool = False) -> Any:

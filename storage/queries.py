@@ -94,11 +94,20 @@ def member_counts(
 
 
 def excused_units(
-    session: Session, branch_ids: Iterable[int], unit_keys: Iterable[str]
+    session: Session,
+    org_id: int,
+    unit_keys: Iterable[str],
+    branch_ids: Iterable[int] | None = None,
 ) -> dict[tuple[int, str, str], str]:
     """(branch, type, unit) -> the reason a leader gave for excusing it."""
-    stmt = select(Excusal.branch_id, Excusal.type_code, Excusal.unit_key, Excusal.reason).where(
-        col(Excusal.branch_id).in_(list(branch_ids)), col(Excusal.unit_key).in_(list(unit_keys))
+    stmt = (
+        select(Excusal.branch_id, Excusal.type_code, Excusal.unit_key, Excusal.reason)
+        .join(Branch, col(Branch.id) == Excusal.branch_id)
+        .where(
+            Branch.org_id == org_id,
+            col(Excusal.unit_key).in_(list(unit_keys)),
+            _branch_filter(Excusal.branch_id, branch_ids),
+        )
     )
     return {(b, t, u): reason for b, t, u, reason in session.exec(stmt)}
 
