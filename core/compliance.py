@@ -201,17 +201,29 @@ class OrgResult:
 class _Facts:
     """The SQL aggregates for one evaluation, indexed for the per-rule arithmetic."""
 
-    def __init__(self, months: list[MonthCount], groups, members, excused, commitments, last_days):
-        # (branch, type, year, month) -> records / people present; and per party group
+    def __init__(
+        self, plans, months: list[MonthCount], groups, members, excused, commitments, last_days
+    ):
+        # Each month row is added once into the rule unit (month, quarter…) it falls in:
+        # (branch, type, unit key) -> records and people present; (group, type, unit) -> records.
+        unit_of = {
+            (plan.type.code, ym): unit.key
+            for plan in plans
+            for unit, yms in plan.units
+            for ym in yms
+        }
         self.held_by_branch: dict[tuple, int] = defaultdict(int)
         self.present_by_branch: dict[tuple, int] = defaultdict(int)
         self.held_by_group: dict[tuple, int] = defaultdict(int)
         self.rows_by_branch: dict[int | None, list[MonthCount]] = defaultdict(list)
         for m in months:
             self.rows_by_branch[m.branch_id].append(m)
-            self.held_by_branch[(m.branch_id, m.type_code, m.year, m.month)] += m.count
-            self.present_by_branch[(m.branch_id, m.type_code, m.year, m.month)] += m.present
-            self.held_by_group[(m.group_id, m.type_code, m.year, m.month)] += m.count
+            unit = unit_of.get((m.type_code, (m.year, m.month)))
+            if unit is None:
+                continue  # not a required rule, or a unit that has not begun
+            self.held_by_branch[(m.branch_id, m.type_code, unit)] += m.count
+            self.present_by_branch[(m.branch_id, m.type_code, unit)] += m.present
+            self.held_by_group[(m.group_id, m.type_code, unit)] += m.count
         self.groups: dict[int, list[tuple[int, str]]] = groups
         self.members: dict[int, int] = members
         self.excused: dict[tuple[int, str, str], str] = excused
@@ -260,7 +272,9 @@ def evaluate(
         u.key for t in registry.required() for u in period.units(KIND_OF_MONTHS[t.every_months])
     }
     all_branches = None if len(ids) > 50 else ids  # a long IN list costs more than it filters
+    plans = _plans(registry, period, today)
     facts = _Facts(
+        plans,
         queries.activity_month_counts(session, org_id, span_start, span_end, all_branches),
         queries.groups_by_branch(session, org_id, all_branches),
         queries.member_counts(session, org_id, all_branches),
@@ -268,7 +282,6 @@ def evaluate(
         queries.commitment_counts(session, org_id, period.start, period.end, today, all_branches),
         queries.last_activity_days(session, org_id, all_branches),
     )
-    plans = _plans(registry, period, today)
     results = [
         _branch_result(facts, plans, branch_id, name, period, today) for branch_id, name in branches
     ]
@@ -320,11 +333,11 @@ def _judge(
 
 def _slots(facts: _Facts, plan: _RulePlan, branch_id: int):
     """(unit, party group name, held, needed) for every place the rule must be satisfied."""
-    t = plan.type
+    code, t = plan.type.code, plan.type
     if t.scope == "group":
         return [
-            (u, name, sum(facts.held_by_group[(gid, t.code, y, m)] for y, m in months), t.min_count)
-            for u, months in plan.units
+            (u, name, facts.held_by_group.get((gid, code, u.key), 0), t.min_count)
+            for u, _ in plan.units
             for gid, name in facts.groups.get(branch_id, [])
         ]
     if t.scope == "member":
@@ -333,30 +346,23 @@ def _slots(facts: _Facts, plan: _RulePlan, branch_id: int):
             (
                 u,
                 None,
-                min(
-                    sum(facts.present_by_branch[(branch_id, t.code, y, m)] for y, m in months),
-                    members,
-                ),
+                min(facts.present_by_branch.get((branch_id, code, u.key), 0), members),
                 members,
             )
-            for u, months in plan.units
+            for u, _ in plan.units
             if members
         ]
     return [
-        (
-            u,
-            None,
-            sum(facts.held_by_branch[(branch_id, t.code, y, m)] for y, m in months),
-            t.min_count,
-        )
-        for u, months in plan.units
+        (u, None, facts.held_by_branch.get((branch_id, code, u.key), 0), t.min_count)
+        for u, _ in plan.units
     ]
 
 
 def _type_totals(rows: list[MonthCount], period: Period) -> dict[str, TypeTotals]:
+    months = {(m.year, m.index) for m in period.units("month")}
     totals: dict[str, TypeTotals] = defaultdict(TypeTotals)
     for m in rows:
-        if period.contains(date(m.year, m.month, 1)):
+        if (m.year, m.month) in months:
             totals[m.type_code] += TypeTotals(m.count, m.hours, m.person_hours)
     return dict(totals)
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -58,11 +59,11 @@ class Period:
     def months(self) -> int:
         return MONTHS_IN[self.kind]
 
-    @property
+    @cached_property  # periods are immutable; these are asked for in hot loops
     def start(self) -> date:
         return date(self.year, (self.index - 1) * self.months + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> date:
         last_month = self.index * self.months
         return date(self.year, last_month, calendar.monthrange(self.year, last_month)[1])
