@@ -268,6 +268,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "这条消息已经处理过了，没有重复执行。",
         EN: "This message was already handled; nothing was done twice.",
     },
+    "choose": {ZH: "可选：{choices}", EN: "Choose: {choices}"},
     "cancelled": {ZH: "已取消，没有保存任何内容。", EN: "Cancelled; nothing was saved."},
     "nothing_to_cancel": {ZH: "当前没有进行中的操作。", EN: "Nothing to cancel."},
     # --- confirmations

@@ -25,6 +25,11 @@ class CommitmentView:
     overdue: bool
 
 
+def check_due(due_on: date, today: date) -> None:
+    if due_on < today:
+        raise DomainError("due_in_past", day=due_on)
+
+
 def check_can_add(actor: Actor | None) -> Actor:
     return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
 
@@ -51,8 +56,7 @@ def add(
         raise DomainError("too_long", field="content", limit=MAX_CONTENT)
     if due_on is None:
         raise DomainError("missing_field", field="due")
-    if due_on < today:
-        raise DomainError("due_in_past", day=due_on)
+    check_due(due_on, today)
     row = Commitment(
         org_id=actor.org_id,
         branch_id=actor.branch_id,

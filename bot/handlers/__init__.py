@@ -1,0 +1,1 @@
+"""Command handlers, one module per concern; bot.router mixes them into the Router."""

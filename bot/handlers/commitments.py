@@ -1,0 +1,101 @@
+"""Commitments (承诺事项): make, fulfil, withdraw, explain, list."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import astuple
+from datetime import date
+from typing import Any
+
+from bot import dialogs, render
+from bot.messages import fmt_date, t
+from bot.parsing import parse_commitment
+from bot.turn import Reply, RouterState, Turn
+from core import commitments
+from core.activities import SourceKey
+from core.errors import DomainError
+
+
+class CommitmentCommands(RouterState):
+    def _cmd_commit(self, turn: Turn) -> list[Reply]:
+        content, due, personal = parse_commitment(turn.args, turn.today)
+        commitments.check_can_add(turn.actor)
+        data: dict[str, Any] = {
+            "content": content or None,
+            "personal": personal,
+            "due": due.isoformat() if due else None,
+        }
+        if turn.source:
+            data["source"] = list(astuple(turn.source))
+        return self._continue_commit(turn, data)
+
+    def _continue_commit(self, turn: Turn, data: dict) -> list[Reply]:
+        for field_ in ("content", "due"):
+            if not data.get(field_):
+                return [self._ask(turn, "commit", data, None, field_)]
+        m = turn.incoming
+        dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
+        source = SourceKey(*data["source"]) if data.get("source") else None  # see _log
+        row, created = commitments.add(
+            turn.session,
+            self.clock,
+            turn.today,
+            turn.actor,
+            data["content"],
+            date.fromisoformat(data["due"]),
+            data.get("personal", False),
+            source,
+        )
+        if not created:
+            return [Reply(t("committed_dup", self.locale, id=row.id))]
+        assert turn.actor is not None
+        owner = (
+            t("owner_personal", self.locale, name=turn.actor.name)
+            if row.owner_member_id
+            else t("owner_branch", self.locale)
+        )
+        return [
+            Reply(
+                t(
+                    "committed",
+                    self.locale,
+                    id=row.id,
+                    owner=owner,
+                    content=row.content,
+                    due=fmt_date(row.due_on, self.locale),
+                )
+            )
+        ]
+
+    def _id_and_rest(self, turn: Turn, example: str) -> tuple[int, str]:
+        m = re.match(r"#?(\d{1,9})\s*(.*)$", turn.args)
+        if not m:
+            raise DomainError("bad_id", example=example)
+        return int(m.group(1)), m.group(2).strip()
+
+    def _cmd_done(self, turn: Turn) -> list[Reply]:
+        cid, evidence = self._id_and_rest(turn, "/done 3 已验收")
+        row = commitments.fulfil(turn.session, self.clock, turn.today, turn.actor, cid, evidence)
+        return [Reply(t("fulfilled", self.locale, id=row.id, content=row.content))]
+
+    def _cmd_withdraw(self, turn: Turn) -> list[Reply]:
+        cid, reason = self._id_and_rest(turn, "/withdraw 3 项目取消")
+        row = commitments.withdraw(turn.session, self.clock, turn.actor, cid, reason)
+        return [Reply(t("withdrawn", self.locale, id=row.id, content=row.content, reason=reason))]
+
+    def _cmd_explain(self, turn: Turn) -> list[Reply]:
+        cid, note = self._id_and_rest(turn, "/explain 3 资金未到位，明年续建")
+        row = commitments.explain(turn.session, self.clock, turn.actor, cid, note)
+        return [Reply(t("explained", self.locale, id=row.id, content=row.content, reason=note))]
+
+    def _cmd_commitments(self, turn: Turn) -> list[Reply]:
+        everything = turn.args.strip() in ("全部", "所有", "all")
+        views = commitments.listing(turn.session, turn.today, turn.actor, everything)
+        names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
+        return [Reply(render.commitment_list(views, names, turn.today, self.locale))]
+
+    def _branch_names(self, turn: Turn) -> dict[int, str]:
+        from core.status import branches_of
+
+        assert turn.actor is not None
+        return {b.id: b.name for b in branches_of(turn.session, turn.actor.org_id) if b.id}

@@ -1,0 +1,186 @@
+"""Logging, listing, correcting and excusing meeting records."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, astuple
+from datetime import date
+
+from bot import dialogs, render
+from bot.messages import t
+from bot.parsing import (
+    parse_activity,
+    parse_period,
+)
+from bot.turn import Reply, RouterState, Turn
+from core import activities
+from core.activities import ActivityDraft, SourceKey
+from core.compliance import evaluate
+from core.errors import DomainError
+from core.periods import KIND_OF_MONTHS, Period, parse_period_key
+from core.rules import ActivityType
+from core.status import find_branch
+from storage.models import Activity, Branch, PartyGroup
+
+
+class RecordCommands(RouterState):
+    def _cmd_log(self, turn: Turn) -> list[Reply]:
+        return self._log(turn, study=False)
+
+    def _cmd_study(self, turn: Turn) -> list[Reply]:
+        return self._log(turn, study=True)
+
+    def _log(self, turn: Turn, study: bool) -> list[Reply]:
+        parsed = parse_activity(turn.args, self.registry, turn.today)
+        draft = activities.complete_attendance(parsed.draft)
+        if parsed.unknown_type is not None:
+            choices = self._type_choices(turn.actor, study)
+            raise DomainError(
+                "unknown_type",
+                text=parsed.unknown_type,
+                choices="、".join(c.label for c in choices),
+            )
+        t_ = self.registry.get(draft.type_code) if draft.type_code else None
+        if study and t_ is not None and t_.category != "study":
+            choices = "、".join(tp.name for tp in self.registry.of_category("study"))
+            raise DomainError("not_study_type", text=t_.name, choices=choices)
+        activities.check_can_log(turn.actor, t_)
+        activities.check_values(draft, self.registry, turn.today)
+        data = {"draft": dialogs.draft_to_json(draft), "study": study}
+        if turn.source:
+            data["source"] = list(astuple(turn.source))
+        return self._continue_log(turn, draft, data)
+
+    def _continue_log(self, turn: Turn, draft: ActivityDraft, data: dict) -> list[Reply]:
+        """Ask for the next missing field, or save the record once nothing is missing."""
+        assert turn.actor is not None
+        missing = draft.missing(self.registry)
+        t_ = self.registry.get(draft.type_code) if draft.type_code else None
+        groups = activities.group_choices(turn.session, turn.actor, t_)
+        if groups and not draft.group:
+            missing.append("group")
+        if missing:
+            return [self._ask(turn, "log", data, draft, missing[0], groups)]
+        m = turn.incoming
+        dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
+        source = SourceKey(*data["source"]) if data.get("source") else None  # see _log
+        logged = activities.log_activity(
+            turn.session,
+            self.registry,
+            self.clock,
+            turn.today,
+            turn.actor,
+            draft,
+            source,
+            self.filing,
+        )
+        return [self._logged_reply(turn, logged)]
+
+    def _logged_reply(self, turn: Turn, logged: activities.Logged) -> Reply:
+        a = logged.activity
+        summary = self._summary(turn, a)
+        if not logged.created:
+            return Reply(t("logged_dup", self.locale, id=a.id))
+        lines = [t("logged", self.locale, id=a.id, summary=summary)]
+        if logged.late_by:
+            lines.append(
+                t("filed_late", self.locale, days=self.filing.working_days, late=logged.late_by)
+            )
+        if logged.same_day_as:
+            lines.append(t("same_day", self.locale, id=logged.same_day_as))
+        if logged.quorum_short:
+            lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
+        if logged.type.is_required and a.branch_id is not None:
+            lines.append(self._progress(turn, logged.type, a.branch_id, a.held_on))
+        return Reply("\n".join(lines))
+
+    def _summary(self, turn: Turn, a: Activity) -> str:
+        group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None
+        return render.activity_summary(a, self.registry, self.locale, group.name if group else None)
+
+    def _progress(self, turn: Turn, t_: ActivityType, branch_id: int, day: date) -> str:
+        """How the rule this record counts for stands now, e.g. ✅ 支部党员大会 1/1（2026年第一季度）."""
+        unit = Period.containing(KIND_OF_MONTHS[t_.every_months], day)
+        branch = turn.session.get(Branch, branch_id)
+        assert branch is not None
+        result = evaluate(
+            turn.session, self.registry, branch.org_id, [(branch_id, branch.name)], unit, turn.today
+        )
+        rule = next(r for r in result.branches[0].rules if r.type.code == t_.code)
+        return render.rule_line(rule, self.locale)
+
+    def _cmd_list(self, turn: Turn) -> list[Reply]:
+        rows = activities.recent(turn.session, turn.actor)
+        show_branch = bool(turn.actor and turn.actor.reads_org)
+        return [Reply(render.activity_list(rows, self.registry, show_branch, self.locale))]
+
+    # ------------------------------------------------------------------ corrections
+
+    def _cmd_undo(self, turn: Turn) -> list[Reply]:
+        a = activities.undo_last(turn.session, self.clock, turn.actor)
+        return [
+            Reply(
+                t(
+                    "undone",
+                    self.locale,
+                    id=a.id,
+                    summary=self._summary(turn, a),
+                )
+            )
+        ]
+
+    def _cmd_edit(self, turn: Turn) -> list[Reply]:
+        try:
+            record_id, rest = self._id_and_rest(turn, "/edit 12 地点:村委会")
+        except DomainError as exc:
+            raise DomainError("bad_edit") from exc
+        parsed = parse_activity(rest, self.registry, turn.today, leftover_as_topic=False)
+        if parsed.unknown_type is not None or parsed.leftover:
+            raise DomainError("bad_edit")
+        changes = {k: v for k, v in asdict(parsed.draft).items() if v is not None}
+        if not changes:
+            raise DomainError("bad_edit")
+        a = activities.edit(
+            turn.session, self.registry, self.clock, turn.today, turn.actor, record_id, changes
+        )
+        return [
+            Reply(
+                t(
+                    "edited",
+                    self.locale,
+                    id=a.id,
+                    summary=self._summary(turn, a),
+                )
+            )
+        ]
+
+    def _cmd_excuse(self, turn: Turn) -> list[Reply]:
+        parts = turn.args.split(maxsplit=3)
+        if len(parts) < 4:
+            raise DomainError("bad_excuse")
+        branch_q, type_q, period_q, reason = parts
+        t_ = self.registry.find(type_q)
+        period = parse_period(period_q, turn.today) or parse_period_key(period_q)
+        if t_ is None or not t_.is_required or period is None:
+            raise DomainError("bad_excuse")
+        assert turn.actor is not None
+        activities.check_can_excuse(turn.actor)
+        branch = find_branch(turn.session, turn.actor.org_id, branch_q)
+        row = activities.excuse(
+            turn.session, self.clock, turn.today, turn.actor, branch, t_, period, reason
+        )
+        unit = parse_period_key(row.unit_key)
+        assert unit is not None
+        name = render.type_name(t_, self.locale)
+        period_label = unit.label(self.locale)
+        return [
+            Reply(
+                t(
+                    "excused",
+                    self.locale,
+                    branch=branch.name,
+                    period=period_label,
+                    name=name,
+                    reason=reason,
+                )
+            )
+        ]

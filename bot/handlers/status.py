@@ -1,0 +1,73 @@
+"""/status: whose compliance, for which period, for which rule."""
+
+from __future__ import annotations
+
+import re
+
+from bot import render
+from bot.messages import ZH
+from bot.parsing import parse_period
+from bot.turn import Reply, RouterState, Turn
+from core.auth import chat_binding
+from core.errors import DomainError
+from core.periods import Period
+from core.rules import ActivityType
+from core.status import status
+from storage.models import Branch, Org
+
+_PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")  # a token meant as a period
+
+
+class StatusCommands(RouterState):
+    def _cmd_status(self, turn: Turn) -> list[Reply]:
+        period, branch_query, rule = self._status_args(turn)
+        assert turn.actor is not None
+        if branch_query is None and rule is None and turn.actor.reads_org:
+            branch_query = self._bound_branch_name(turn)  # a leader in a branch's chat
+        result = status(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
+        if rule is not None:
+            return [Reply(self._rule_report(result, rule))]
+        if len(result.branches) == 1 and (branch_query or not turn.actor.reads_org):
+            b = result.branches[0]
+            return [Reply(render.branch_status(b, result, self.registry, self.locale))]
+        org = turn.session.get(Org, turn.actor.org_id)
+        return [
+            Reply(render.org_status(result, org.name if org else "", self.registry, self.locale))
+        ]
+
+    def _bound_branch_name(self, turn: Turn) -> str | None:
+        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
+        branch = (
+            turn.session.get(Branch, binding.branch_id) if binding and binding.branch_id else None
+        )
+        return branch.name if branch else None
+
+    def _status_args(self, turn: Turn) -> tuple[Period, str | None, ActivityType | None]:
+        period: Period | None = None
+        branch: str | None = None
+        rule: ActivityType | None = None
+        for token in turn.args.split():
+            if period is None and (p := parse_period(token, turn.today)) is not None:
+                period = p
+            elif (found := self.registry.find(token)) is not None:
+                if not found.is_required or rule is not None:
+                    raise DomainError("bad_status_args", text=token)  # counted, not required
+                rule = found
+            elif _PERIODISH.search(token):
+                raise DomainError("bad_period", text=token)
+            elif branch is None:
+                branch = token
+            else:
+                raise DomainError("bad_status_args", text=token)
+        return period or Period.containing("month", turn.today), branch, rule
+
+    def _rule_report(self, result, rule: ActivityType) -> str:
+        lines = [f"{render.type_name(rule, self.locale)} · {result.period.label(self.locale)}"]
+        for b in result.branches:
+            for r in b.rules:
+                if r.type.code == rule.code:
+                    lines.append(
+                        f"{b.name}{': ' if self.locale != ZH else '：'}"
+                        f"{render.rule_line(r, self.locale)}"
+                    )
+        return "\n".join(lines)
