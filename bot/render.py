@@ -24,8 +24,8 @@ MAX_BRANCH_LINES = 40
 LIST_CLIP = 40  # characters of a topic or place shown in /list
 
 
-def type_name(t_: ActivityType, locale: str) -> str:
-    return t_.en_name or t_.name if locale == EN else t_.name
+def type_name(atype: ActivityType, locale: str) -> str:
+    return atype.en_name or atype.name if locale == EN else atype.name
 
 
 def _clip(text: str, limit: int | None) -> str:
@@ -68,7 +68,7 @@ def _attendance(a: Activity, locale: str) -> str:
     return "、".join(b for b in bits if b)
 
 
-def _w(locale: str, zh: str, en: str) -> str:
+def _zh_or_en(locale: str, zh: str, en: str) -> str:
     return en if locale == EN else zh
 
 
@@ -80,12 +80,12 @@ def rule_line(r: RuleResult, locale: str = ZH) -> str:
     """One rule of a branch, e.g. ``❌ 主题党日 0/2（2026年第三季度） 未完成：7月、9月；免开：8月（防汛）``."""
     name, window = type_name(r.type, locale), _paren(r.window.label(locale), locale)
     if r.type.scope == "group":
-        tallies = _w(locale, "、", ", ").join(
+        tallies = _zh_or_en(locale, "、", ", ").join(
             f"{g} {held}/{need}{STATUS_MARKS[st]}" for g, held, need, st in r.by_group()
         )
-        body = f"{name}{window}{_w(locale, '：', ': ')}{tallies}"
+        body = f"{name}{window}{_zh_or_en(locale, '：', ': ')}{tallies}"
     elif r.type.scope == "member":
-        body = _w(
+        body = _zh_or_en(
             locale,
             f"{name} 已谈 {r.held} 人 / 共 {r.required} 人{window}",
             f"{name} {r.held} of {r.required} members reached {window}",
@@ -113,9 +113,11 @@ def _gap_text(r: RuleResult, locale: str) -> str:
             for g in gaps
         ]
         labels = [x for x in labels if x]
-        sep = _w(locale, "：", ": ")
-        parts.append(words[status] + (sep + _w(locale, "、", ", ").join(labels) if labels else ""))
-    return _w(locale, "；", "; ").join(parts)
+        sep = _zh_or_en(locale, "：", ": ")
+        parts.append(
+            words[status] + (sep + _zh_or_en(locale, "、", ", ").join(labels) if labels else "")
+        )
+    return _zh_or_en(locale, "；", "; ").join(parts)
 
 
 def _short_unit(label: str) -> str:
@@ -127,7 +129,7 @@ def commitment_line(org: CommitmentStats, personal: CommitmentStats, locale: str
     """Organisation and personal commitments reported apart, as in a 述职 report."""
 
     def one(label: str, c: CommitmentStats) -> str:
-        return _w(
+        return _zh_or_en(
             locale,
             f"{label}到期{c.due}件、已兑现{c.fulfilled}件，履诺率 {fmt_rate(c.rate)}",
             f"{label} {c.fulfilled}/{c.due} fulfilled ({fmt_rate(c.rate)})",
@@ -135,11 +137,11 @@ def commitment_line(org: CommitmentStats, personal: CommitmentStats, locale: str
 
     overdue = org.overdue + personal.overdue
     made = org.made + personal.made
-    return _w(locale, "承诺事项：", "Commitments: ") + _w(locale, "；", "; ").join(
+    return _zh_or_en(locale, "承诺事项：", "Commitments: ") + _zh_or_en(locale, "；", "; ").join(
         [
-            one(_w(locale, "支部承诺", "branch"), org),
-            one(_w(locale, "个人承诺", "personal"), personal),
-            _w(
+            one(_zh_or_en(locale, "支部承诺", "branch"), org),
+            one(_zh_or_en(locale, "个人承诺", "personal"), personal),
+            _zh_or_en(
                 locale,
                 f"本期新立{made}件，逾期未兑现{overdue}件",
                 f"{made} made, {overdue} overdue",
@@ -155,7 +157,7 @@ def study_line(b_counts, registry: Registry, locale: str = ZH) -> str:
         if tp.code in b_counts
     ]
     if not items:
-        return _w(locale, "学习：本期暂无记录", "Study: none yet")
+        return _zh_or_en(locale, "学习：本期暂无记录", "Study: none yet")
     hours = sum(c.hours for _, c in items)
     if locale == EN:
         return f"Study: {', '.join(f'{n} ×{c.sessions}' for n, c in items)}; {hours:g} h"
@@ -170,28 +172,28 @@ def town_line(counts, registry: Registry, locale: str = ZH) -> str | None:
     ]
     if not items:
         return None
-    body = _w(locale, "、", ", ").join(
-        f"{n}{_w(locale, '', ' ×')}{k}{_w(locale, '次', '')}" for n, k in items
+    body = _zh_or_en(locale, "、", ", ").join(
+        f"{n}{_zh_or_en(locale, '', ' ×')}{k}{_zh_or_en(locale, '次', '')}" for n, k in items
     )
-    return _w(locale, f"镇党委：{body}", f"Town: {body}")
+    return _zh_or_en(locale, f"镇党委：{body}", f"Town: {body}")
 
 
 def _as_of(result: OrgResult, locale: str) -> str:
     return _paren(
-        _w(locale, f"截至{fmt_date(result.today, locale)}", f"as of {result.today}"), locale
+        _zh_or_en(locale, f"截至{fmt_date(result.today, locale)}", f"as of {result.today}"), locale
     )
 
 
 def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale=ZH) -> str:
     lines = [
         f"📋 {b.name} · {result.period.label(locale)}{_as_of(result, locale)}",
-        _w(locale, "完成率 ", "Compliance ") + fmt_rate(b.compliance_rate),
+        _zh_or_en(locale, "完成率 ", "Compliance ") + fmt_rate(b.compliance_rate),
         *[rule_line(r, locale) for r in b.rules],
         commitment_line(b.commitments_org, b.commitments_personal, locale),
         study_line(b.counts, registry, locale),
     ]
     if not b.rules:
-        lines.insert(2, _w(locale, "（该时间段尚未开始）", "(this period has not begun)"))
+        lines.insert(2, _zh_or_en(locale, "（该时间段尚未开始）", "(this period has not begun)"))
     return "\n".join(lines)
 
 
@@ -201,7 +203,7 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
     missed, open_, done = result.by_progress()
     lines = [
         f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
-        _w(
+        _zh_or_en(
             locale,
             f"总体完成率 {fmt_rate(result.compliance_rate)}：{len(missed)}个支部有未完成事项，"
             f"{len(open_)}个支部有待完成事项，{len(done)}个支部全部完成",
@@ -215,19 +217,21 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
         lines.append(_branch_gaps(b, locale))
     if len(ranked) > MAX_BRANCH_LINES:
         lines.append(
-            _w(
+            _zh_or_en(
                 locale,
                 f"……另有{len(ranked) - MAX_BRANCH_LINES}个支部未列出",
                 f"… {len(ranked) - MAX_BRANCH_LINES} more branches",
             )
         )
     if done:
-        names = _w(locale, "、", ", ").join(b.name for b in done)
-        lines.append(_w(locale, f"✅ 全部完成：{names}", f"✅ All done: {names}"))
+        names = _zh_or_en(locale, "、", ", ").join(b.name for b in done)
+        lines.append(_zh_or_en(locale, f"✅ 全部完成：{names}", f"✅ All done: {names}"))
     if silent := [b for b in result.branches if b.is_silent(result.today)]:
-        names = _w(locale, "、", ", ").join(b.name for b in silent)
+        names = _zh_or_en(locale, "、", ", ").join(b.name for b in silent)
         lines.append(
-            _w(locale, f"⚠️ 30天以上没有活动记录：{names}", f"⚠️ No activity for 30+ days: {names}")
+            _zh_or_en(
+                locale, f"⚠️ 30天以上没有活动记录：{names}", f"⚠️ No activity for 30+ days: {names}"
+            )
         )
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
@@ -240,14 +244,14 @@ def _rate_key(b: BranchResult):
 
 def _branch_gaps(b: BranchResult, locale: str) -> str:
     def names(status: str) -> str:
-        return _w(locale, "、", ", ").join(
+        return _zh_or_en(locale, "、", ", ").join(
             type_name(r.type, locale) for r in b.rules if r.status == status
         )
 
     parts = [f"{STATUS_WORDS[locale][st]} {names(st)}" for st in ("missed", "pending") if names(st)]
     mark = "❌" if any(r.status == "missed" for r in b.rules) else "⏳"
-    sep = _w(locale, "：", ": ")
-    return f"{mark} {b.name} {fmt_rate(b.compliance_rate)}{sep}{_w(locale, '；', '; ').join(parts)}"
+    sep = _zh_or_en(locale, "：", ": ")
+    return f"{mark} {b.name} {fmt_rate(b.compliance_rate)}{sep}{_zh_or_en(locale, '；', '; ').join(parts)}"
 
 
 def activity_list(
@@ -273,15 +277,17 @@ def commitment_list(
         c = v.commitment
         state = words["overdue"] if v.overdue else words[c.status]
         owner = f" · {names.get(c.branch_id, '')}" if names else ""
-        personal = _paren(_w(locale, "个人", "personal"), locale) if c.owner_member_id else ""
-        due = _w(locale, "截止", "due ") + fmt_date(c.due_on, locale)
+        personal = (
+            _paren(_zh_or_en(locale, "个人", "personal"), locale) if c.owner_member_id else ""
+        )
+        due = _zh_or_en(locale, "截止", "due ") + fmt_date(c.due_on, locale)
         lines.append(f"#{c.id} {c.content}{personal}{owner} · {due} · {state}")
     return "\n".join(lines)
 
 
 def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> str:
     """Every command the reader may use, each with an example."""
-    lines = [_w(locale, "支部助手 · 命令一览", "Zhibu · commands")]
+    lines = [_zh_or_en(locale, "支部助手 · 命令一览", "Zhibu · commands")]
     for c in COMMANDS:
         if (c.audience == "leader" and not leader) or (c.audience == "writer" and not writer):
             continue
@@ -291,7 +297,7 @@ def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> s
             words = f"（也可用“{c.words[0]}”）" if c.words else ""
             lines.append(f"/{c.name} — {c.zh}{words}\n    例：{c.example}")
     lines.append(
-        _w(
+        _zh_or_en(
             locale,
             "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五；截止日期还可写 6月底、年底。",
             "Dates: 2026-03-05, 3月5日, 3.5, 今天/today, 昨天/yesterday, 上周五; deadlines 6月底, 年底.",
@@ -313,4 +319,4 @@ _EXAMPLES = {
 
 def missing_hint(field: str, locale: str = ZH) -> str:
     example = _EXAMPLES.get(field)
-    return _w(locale, f"例如：{example}", f"e.g. {example}") if example else ""
+    return _zh_or_en(locale, f"例如：{example}", f"e.g. {example}") if example else ""

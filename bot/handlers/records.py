@@ -39,11 +39,11 @@ class RecordCommands(RouterState):
                 text=parsed.unknown_type,
                 choices="、".join(c.label for c in choices),
             )
-        t_ = self.registry.get(draft.type_code) if draft.type_code else None
-        if study and t_ is not None and t_.category != "study":
+        atype = self.registry.get(draft.type_code) if draft.type_code else None
+        if study and atype is not None and atype.category != "study":
             choices = "、".join(tp.name for tp in self.registry.of_category("study"))
-            raise DomainError("not_study_type", text=t_.name, choices=choices)
-        activities.check_can_log(turn.actor, t_)
+            raise DomainError("not_study_type", text=atype.name, choices=choices)
+        activities.check_can_log(turn.actor, atype)
         activities.check_values(draft, self.registry, turn.today)
         data = {"draft": dialogs.draft_to_json(draft), "study": study}
         if turn.source:
@@ -54,8 +54,8 @@ class RecordCommands(RouterState):
         """Ask for the next missing field, or save the record once nothing is missing."""
         assert turn.actor is not None
         missing = draft.missing(self.registry)
-        t_ = self.registry.get(draft.type_code) if draft.type_code else None
-        groups = activities.group_choices(turn.session, turn.actor, t_)
+        atype = self.registry.get(draft.type_code) if draft.type_code else None
+        groups = activities.group_choices(turn.session, turn.actor, atype)
         if groups and not draft.group:
             missing.append("group")
         if missing:
@@ -97,15 +97,15 @@ class RecordCommands(RouterState):
         group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None
         return render.activity_summary(a, self.registry, self.locale, group.name if group else None)
 
-    def _progress(self, turn: Turn, t_: ActivityType, branch_id: int, day: date) -> str:
+    def _progress(self, turn: Turn, atype: ActivityType, branch_id: int, day: date) -> str:
         """How the rule this record counts for stands now, e.g. ✅ 支部党员大会 1/1（2026年第一季度）."""
-        unit = Period.containing(KIND_OF_MONTHS[t_.every_months], day)
+        unit = Period.containing(KIND_OF_MONTHS[atype.every_months], day)
         branch = turn.session.get(Branch, branch_id)
         assert branch is not None
         result = evaluate(
             turn.session, self.registry, branch.org_id, [(branch_id, branch.name)], unit, turn.today
         )
-        rule = next(r for r in result.branches[0].rules if r.type.code == t_.code)
+        rule = next(r for r in result.branches[0].rules if r.type.code == atype.code)
         return render.rule_line(rule, self.locale)
 
     def _cmd_list(self, turn: Turn) -> list[Reply]:
@@ -158,19 +158,19 @@ class RecordCommands(RouterState):
         if len(parts) < 4:
             raise DomainError("bad_excuse")
         branch_q, type_q, period_q, reason = parts
-        t_ = self.registry.find(type_q)
+        atype = self.registry.find(type_q)
         period = parse_period(period_q, turn.today) or parse_period_key(period_q)
-        if t_ is None or not t_.is_required or period is None:
+        if atype is None or not atype.is_required or period is None:
             raise DomainError("bad_excuse")
         assert turn.actor is not None
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
         row = activities.excuse(
-            turn.session, self.clock, turn.today, turn.actor, branch, t_, period, reason
+            turn.session, self.clock, turn.today, turn.actor, branch, atype, period, reason
         )
         unit = parse_period_key(row.unit_key)
         assert unit is not None
-        name = render.type_name(t_, self.locale)
+        name = render.type_name(atype, self.locale)
         period_label = unit.label(self.locale)
         return [
             Reply(
