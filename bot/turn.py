@@ -3,6 +3,7 @@ and everything a handler needs about the message being handled (Turn)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlmodel import Session
 from bot.commands import Command
 from core.activities import FilingRule, SourceKey
 from core.auth import Actor
+from core.errors import DomainError
 from core.periods import Clock
 from core.rules import Registry
 
@@ -53,6 +55,13 @@ class Turn:
     today: date
     args: str = ""
     command: Command | None = None
+
+    def id_and_rest(self, example: str) -> tuple[int, str]:
+        """'/done 3 已验收' -> (3, '已验收'); without a number, a hint with ``example``."""
+        m = re.match(r"#?(\d{1,9})\s*(.*)$", self.args)
+        if not m:
+            raise DomainError("bad_id", example=example)
+        return int(m.group(1)), m.group(2).strip()
 
     @property
     def source(self) -> SourceKey | None:

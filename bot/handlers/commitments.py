@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import astuple
 from datetime import date
 from typing import Any
@@ -13,7 +12,6 @@ from bot.parsing import parse_commitment
 from bot.turn import Reply, RouterState, Turn
 from core import commitments
 from core.activities import SourceKey
-from core.errors import DomainError
 
 
 class CommitmentCommands(RouterState):
@@ -67,24 +65,18 @@ class CommitmentCommands(RouterState):
             )
         ]
 
-    def _id_and_rest(self, turn: Turn, example: str) -> tuple[int, str]:
-        m = re.match(r"#?(\d{1,9})\s*(.*)$", turn.args)
-        if not m:
-            raise DomainError("bad_id", example=example)
-        return int(m.group(1)), m.group(2).strip()
-
     def _cmd_done(self, turn: Turn) -> list[Reply]:
-        cid, evidence = self._id_and_rest(turn, "/done 3 已验收")
+        cid, evidence = turn.id_and_rest("/done 3 已验收")
         row = commitments.fulfil(turn.session, self.clock, turn.today, turn.actor, cid, evidence)
         return [Reply(t("fulfilled", self.locale, id=row.id, content=row.content))]
 
     def _cmd_withdraw(self, turn: Turn) -> list[Reply]:
-        cid, reason = self._id_and_rest(turn, "/withdraw 3 项目取消")
+        cid, reason = turn.id_and_rest("/withdraw 3 项目取消")
         row = commitments.withdraw(turn.session, self.clock, turn.actor, cid, reason)
         return [Reply(t("withdrawn", self.locale, id=row.id, content=row.content, reason=reason))]
 
     def _cmd_explain(self, turn: Turn) -> list[Reply]:
-        cid, note = self._id_and_rest(turn, "/explain 3 资金未到位，明年续建")
+        cid, note = turn.id_and_rest("/explain 3 资金未到位，明年续建")
         row = commitments.explain(turn.session, self.clock, turn.actor, cid, note)
         return [Reply(t("explained", self.locale, id=row.id, content=row.content, reason=note))]
 

@@ -117,20 +117,11 @@ class RecordCommands(RouterState):
 
     def _cmd_undo(self, turn: Turn) -> list[Reply]:
         a = activities.undo_last(turn.session, self.clock, turn.actor)
-        return [
-            Reply(
-                t(
-                    "undone",
-                    self.locale,
-                    id=a.id,
-                    summary=self._summary(turn, a),
-                )
-            )
-        ]
+        return [Reply(t("undone", self.locale, id=a.id, summary=self._summary(turn, a)))]
 
     def _cmd_edit(self, turn: Turn) -> list[Reply]:
         try:
-            record_id, rest = self._id_and_rest(turn, "/edit 12 地点:村委会")
+            record_id, rest = turn.id_and_rest("/edit 12 地点:村委会")
         except DomainError as exc:
             raise DomainError("bad_edit") from exc
         parsed = parse_activity(rest, self.registry, turn.today, leftover_as_topic=False)
@@ -142,16 +133,7 @@ class RecordCommands(RouterState):
         a = activities.edit(
             turn.session, self.registry, self.clock, turn.today, turn.actor, record_id, changes
         )
-        return [
-            Reply(
-                t(
-                    "edited",
-                    self.locale,
-                    id=a.id,
-                    summary=self._summary(turn, a),
-                )
-            )
-        ]
+        return [Reply(t("edited", self.locale, id=a.id, summary=self._summary(turn, a)))]
 
     def _cmd_excuse(self, turn: Turn) -> list[Reply]:
         parts = turn.args.split(maxsplit=3)
