@@ -278,8 +278,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "Already logged as #{id}; not saved twice.",
     },
     "filed_late": {
-        ZH: "⏰ 按要求会议记录应在会后{days}个工作日内登记，这条晚了{late}个工作日，下次请及时登记。",
-        EN: "⏰ Records are due within {days} working days of the meeting; this one is {late} late.",
+        ZH: "⏰ 按要求应在活动结束后{days}个工作日内登记，这条晚了{late}个工作日，下次请及时登记。",
+        EN: "⏰ Records are due within {days} working days; this one is {late} working days late.",
     },
     "same_day": {
         ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",

@@ -30,7 +30,7 @@ from core.errors import DomainError, Refused
 from core.periods import Clock, Period, local_today
 from core.rules import Registry
 from storage.db import session_scope
-from storage.once import first_delivery
+from storage.once import first_delivery, seen_before
 
 log = logging.getLogger(__name__)
 _COMMAND = re.compile(r"^/([A-Za-z_]+)(?![A-Za-z_])(?:@[A-Za-z0-9_]+)?\s*")
@@ -131,6 +131,8 @@ class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
                 if not self._first_delivery(turn):
                     return []  # a redelivered answer must not answer the next question too
                 return self._answer(turn, state, text)
+            if seen_before(session, incoming.platform, incoming.chat_id, incoming.message_id):
+                return []  # the redelivered last answer of a dialog that has since finished
             if expired:
                 return [Reply(t("dialog_expired", self.locale))]
         command, args, unknown = split_command(text, allow_words=not incoming.is_group)

@@ -41,18 +41,26 @@ def find_by_source(session: Session, model: type[Row], source: Any) -> Row | Non
     ).first()
 
 
-def first_delivery(session: Session, platform: str, chat: str, message_id: str, now) -> bool:
-    """True the first time a chat message is seen; False for a redelivery of it."""
+def _handled(session: Session, platform: str, chat: str, message_id: str):
     from storage.models import HandledMessage  # models import nothing from here
 
-    def existing() -> HandledMessage | None:
-        return session.exec(
-            select(HandledMessage).where(
-                HandledMessage.platform == platform,
-                HandledMessage.chat_id == chat,
-                HandledMessage.message_id == message_id,
-            )
-        ).first()
+    return session.exec(
+        select(HandledMessage).where(
+            HandledMessage.platform == platform,
+            HandledMessage.chat_id == chat,
+            HandledMessage.message_id == message_id,
+        )
+    ).first()
+
+
+def first_delivery(session: Session, platform: str, chat: str, message_id: str, now) -> bool:
+    """True the first time a chat message is seen (and remember it); False for a redelivery."""
+    from storage.models import HandledMessage
 
     row = HandledMessage(platform=platform, chat_id=chat, message_id=message_id, handled_at=now)
-    return insert_once(session, row, existing)[1]
+    return insert_once(session, row, lambda: _handled(session, platform, chat, message_id))[1]
+
+
+def seen_before(session: Session, platform: str, chat: str, message_id: str | None) -> bool:
+    """Whether a message was already handled, without remembering this one."""
+    return message_id is not None and _handled(session, platform, chat, message_id) is not None

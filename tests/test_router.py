@@ -563,3 +563,11 @@ def test_a_racing_duplicate_keeps_the_first_record(chat, engine, monkeypatch):
     monkeypatch.setattr(commitments, "find_by_source", blind_first)
     assert "已经登记过了" in sec("/commit 修路 截止6月30日", message_id="c1")
     assert count(engine, Commitment) == 1
+
+
+def test_redelivered_last_answer_of_a_finished_dialog_says_nothing(chat, engine):
+    sec = chat()
+    sec("/log 支委会 昨天", message_id="d1")
+    assert "已记录" in sec("8", message_id="d2")
+    assert sec("8", message_id="d2") == ""
+    assert len(activities(engine)) == 1
