@@ -46,6 +46,9 @@ FIELD_NAMES = {
     },
 }
 
+# list separators and punctuation of each locale: (items, clauses, label colon)
+SEPARATORS = {ZH: ("、", "；", "："), EN: (", ", "; ", ": ")}
+
 STATUS_MARKS = {"met": "✅", "pending": "⏳", "missed": "❌", "excused": "➖"}
 STATUS_WORDS = {
     ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "免开"},
@@ -69,6 +72,59 @@ COMMITMENT_STATUS = {
 }
 
 _CATALOGUE: dict[str, dict[str, str]] = {
+    # --- pieces of record summaries, status reports and lists (bot/render.py)
+    "hours_short": {ZH: "{hours}小时", EN: "{hours} h"},
+    "att_expected": {ZH: "应到{n}人", EN: "{n} expected"},
+    "att_present": {ZH: "实到{n}人", EN: "{n} present"},
+    "att_absent": {ZH: "缺席{n}人", EN: "{n} absent"},
+    "label_topic": {ZH: "主题：{value}", EN: "topic: {value}"},
+    "label_place": {ZH: "地点：{value}", EN: "place: {value}"},
+    "label_host": {ZH: "主持：{value}", EN: "host: {value}"},
+    "label_recorder": {ZH: "记录：{value}", EN: "recorder: {value}"},
+    "coverage": {
+        ZH: "{name} 已谈 {held} 人 / 共 {required} 人{window}",
+        EN: "{name} {held} of {required} members reached{window}",
+    },
+    "commitments_line": {ZH: "承诺事项：{parts}", EN: "Commitments: {parts}"},
+    "commitments_kind": {
+        ZH: "{label}到期{due}件、已兑现{fulfilled}件，履诺率 {rate}",
+        EN: "{label} {fulfilled}/{due} fulfilled ({rate})",
+    },
+    "commitments_org": {ZH: "支部承诺", EN: "branch"},
+    "commitments_personal": {ZH: "个人承诺", EN: "personal"},
+    "commitments_made": {
+        ZH: "本期新立{made}件，逾期未兑现{overdue}件",
+        EN: "{made} made, {overdue} overdue",
+    },
+    "study_none": {ZH: "学习：本期暂无记录", EN: "Study: none yet"},
+    "study_line": {ZH: "学习：{items}，共{hours}小时", EN: "Study: {items}; {hours} h"},
+    "study_item": {ZH: "{name}{n}场次", EN: "{name} ×{n}"},
+    "town_line": {ZH: "镇党委：{items}", EN: "Town: {items}"},
+    "town_item": {ZH: "{name}{n}次", EN: "{name} ×{n}"},
+    "town_label": {ZH: "镇党委", EN: "town"},
+    "as_of": {ZH: "截至{day}", EN: "as of {day}"},
+    "branch_rate": {ZH: "完成率 {rate}", EN: "Compliance {rate}"},
+    "period_not_begun": {ZH: "（该时间段尚未开始）", EN: "(this period has not begun)"},
+    "org_summary": {
+        ZH: "总体完成率 {rate}：{missed}个支部有未完成事项，{open}个支部有待完成事项，{done}个支部全部完成",
+        EN: "Overall {rate}: {missed} branches missed items, {open} have open items, {done} all done",
+    },
+    "more_branches": {ZH: "……另有{n}个支部未列出", EN: "… {n} more branches"},
+    "all_done": {ZH: "✅ 全部完成：{names}", EN: "✅ All done: {names}"},
+    "silent": {ZH: "⚠️ 30天以上没有活动记录：{names}", EN: "⚠️ No activity for 30+ days: {names}"},
+    "personal_mark": {ZH: "个人", EN: "personal"},
+    "due_on": {ZH: "截止{day}", EN: "due {day}"},
+    "help_title": {ZH: "支部助手 · 命令一览", EN: "Zhibu · commands"},
+    "help_line": {
+        ZH: "/{name} — {text}{words}\n    例：{example}",
+        EN: "/{name} — {text}\n    e.g. {example}",
+    },
+    "help_words": {ZH: "（也可用“{word}”）", EN: ""},
+    "help_dates": {
+        ZH: "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五；截止日期还可写 6月底、年底。",
+        EN: "Dates: 2026-03-05, 3月5日, 3.5, 今天/today, 昨天/yesterday, 上周五; deadlines 6月底, 年底.",
+    },
+    "example": {ZH: "例如：{example}", EN: "e.g. {example}"},
     # --- refusals and failures
     "unknown_user": {
         ZH: "抱歉，我还不认识你。请联系管理员为你开通后再使用。",

@@ -8,6 +8,7 @@ from bot.commands import COMMANDS
 from bot.messages import (
     COMMITMENT_STATUS,
     EN,
+    SEPARATORS,
     STATUS_MARKS,
     STATUS_WORDS,
     ZH,
@@ -47,29 +48,33 @@ def activity_summary(
         parts.append(f"{a.start_time:%H:%M}-{a.end_time:%H:%M}")
     parts.append(_attendance(a, locale))
     if a.hours:
-        parts.append(f"{a.hours:g}小时" if locale == ZH else f"{a.hours:g} h")
-    labels = {"topic": "主题", "place": "地点", "host": "主持", "recorder": "记录"}
-    for key, zh_label in labels.items():
+        parts.append(t("hours_short", locale, hours=f"{a.hours:g}"))
+    for key in ("topic", "place", "host", "recorder"):
         if value := getattr(a, key):
-            value = _clip(value, clip)
-            parts.append(f"{zh_label}：{value}" if locale == ZH else f"{key}: {value}")
+            parts.append(t(f"label_{key}", locale, value=_clip(value, clip)))
     return " · ".join(p for p in parts if p)
 
 
 def _attendance(a: Activity, locale: str) -> str:
-    if locale == EN:
-        bits = [f"{a.present} present" if a.present is not None else ""]
-        bits += [f"{a.expected} expected" if a.expected is not None else ""]
-        bits += [f"{a.absent} absent" if a.absent else ""]
-        return ", ".join(b for b in bits if b)
-    bits = [f"应到{a.expected}人" if a.expected is not None else ""]
-    bits += [f"实到{a.present}人" if a.present is not None else ""]
-    bits += [f"缺席{a.absent}人" if a.absent else ""]
-    return "、".join(b for b in bits if b)
+    bits = [
+        t("att_expected", locale, n=a.expected) if a.expected is not None else "",
+        t("att_present", locale, n=a.present) if a.present is not None else "",
+        t("att_absent", locale, n=a.absent) if a.absent else "",
+    ]
+    return _items(locale).join(b for b in bits if b)
 
 
-def _zh_or_en(locale: str, zh: str, en: str) -> str:
-    return en if locale == EN else zh
+def _items(locale: str) -> str:
+    """The separator between items of a list: 、 in Chinese."""
+    return SEPARATORS[locale][0]
+
+
+def _clauses(locale: str) -> str:
+    return SEPARATORS[locale][1]
+
+
+def _colon(locale: str) -> str:
+    return SEPARATORS[locale][2]
 
 
 def _paren(text: str, locale: str) -> str:
@@ -80,16 +85,12 @@ def rule_line(r: RuleResult, locale: str = ZH) -> str:
     """One rule of a branch, e.g. ``❌ 主题党日 0/2（2026年第三季度） 未完成：7月、9月；免开：8月（防汛）``."""
     name, window = type_name(r.type, locale), _paren(r.window.label(locale), locale)
     if r.type.scope == "group":
-        tallies = _zh_or_en(locale, "、", ", ").join(
+        tallies = _items(locale).join(
             f"{g} {held}/{need}{STATUS_MARKS[st]}" for g, held, need, st in r.by_group()
         )
-        body = f"{name}{window}{_zh_or_en(locale, '：', ': ')}{tallies}"
+        body = f"{name}{window}{_colon(locale)}{tallies}"
     elif r.type.scope == "member":
-        body = _zh_or_en(
-            locale,
-            f"{name} 已谈 {r.held} 人 / 共 {r.required} 人{window}",
-            f"{name} {r.held} of {r.required} members reached {window}",
-        )
+        body = t("coverage", locale, name=name, held=r.held, required=r.required, window=window)
     else:
         body = f"{name} {r.held}/{r.required}{window}"
     line = f"{STATUS_MARKS[r.status]} {body}"
@@ -113,11 +114,10 @@ def _gap_text(r: RuleResult, locale: str) -> str:
             for g in gaps
         ]
         labels = [x for x in labels if x]
-        sep = _zh_or_en(locale, "：", ": ")
         parts.append(
-            words[status] + (sep + _zh_or_en(locale, "、", ", ").join(labels) if labels else "")
+            words[status] + (_colon(locale) + _items(locale).join(labels) if labels else "")
         )
-    return _zh_or_en(locale, "；", "; ").join(parts)
+    return _clauses(locale).join(parts)
 
 
 def _short_unit(label: str) -> str:
@@ -128,72 +128,63 @@ def _short_unit(label: str) -> str:
 def commitment_line(org: CommitmentStats, personal: CommitmentStats, locale: str = ZH) -> str:
     """Organisation and personal commitments reported apart, as in a 述职 report."""
 
-    def one(label: str, c: CommitmentStats) -> str:
-        return _zh_or_en(
+    def one(label_key: str, c: CommitmentStats) -> str:
+        return t(
+            "commitments_kind",
             locale,
-            f"{label}到期{c.due}件、已兑现{c.fulfilled}件，履诺率 {fmt_rate(c.rate)}",
-            f"{label} {c.fulfilled}/{c.due} fulfilled ({fmt_rate(c.rate)})",
+            label=t(label_key, locale),
+            due=c.due,
+            fulfilled=c.fulfilled,
+            rate=fmt_rate(c.rate),
         )
 
-    overdue = org.overdue + personal.overdue
-    made = org.made + personal.made
-    return _zh_or_en(locale, "承诺事项：", "Commitments: ") + _zh_or_en(locale, "；", "; ").join(
-        [
-            one(_zh_or_en(locale, "支部承诺", "branch"), org),
-            one(_zh_or_en(locale, "个人承诺", "personal"), personal),
-            _zh_or_en(
-                locale,
-                f"本期新立{made}件，逾期未兑现{overdue}件",
-                f"{made} made, {overdue} overdue",
-            ),
-        ]
+    made = t(
+        "commitments_made",
+        locale,
+        made=org.made + personal.made,
+        overdue=org.overdue + personal.overdue,
     )
+    parts = [one("commitments_org", org), one("commitments_personal", personal), made]
+    return t("commitments_line", locale, parts=_clauses(locale).join(parts))
 
 
 def study_line(b_counts, registry: Registry, locale: str = ZH) -> str:
-    items = [
-        (type_name(tp, locale), b_counts[tp.code])
-        for tp in registry.of_category("study")
-        if tp.code in b_counts
-    ]
-    if not items:
-        return _zh_or_en(locale, "学习：本期暂无记录", "Study: none yet")
-    hours = sum(c.hours for _, c in items)
-    if locale == EN:
-        return f"Study: {', '.join(f'{n} ×{c.sessions}' for n, c in items)}; {hours:g} h"
-    return f"学习：{'、'.join(f'{n}{c.sessions}场次' for n, c in items)}，共{hours:g}小时"
+    study = [tp for tp in registry.of_category("study") if tp.code in b_counts]
+    if not study:
+        return t("study_none", locale)
+    items = _items(locale).join(
+        t("study_item", locale, name=type_name(tp, locale), n=b_counts[tp.code].sessions)
+        for tp in study
+    )
+    hours = sum(b_counts[tp.code].hours for tp in study)
+    return t("study_line", locale, items=items, hours=f"{hours:g}")
 
 
 def town_line(counts, registry: Registry, locale: str = ZH) -> str | None:
-    items = [
-        (type_name(tp, locale), counts[tp.code].sessions)
-        for tp in registry.of_category("town")
-        if tp.code in counts
-    ]
-    if not items:
+    town = [tp for tp in registry.of_category("town") if tp.code in counts]
+    if not town:
         return None
-    body = _zh_or_en(locale, "、", ", ").join(
-        f"{n}{_zh_or_en(locale, '', ' ×')}{k}{_zh_or_en(locale, '次', '')}" for n, k in items
+    items = _items(locale).join(
+        t("town_item", locale, name=type_name(tp, locale), n=counts[tp.code].sessions)
+        for tp in town
     )
-    return _zh_or_en(locale, f"镇党委：{body}", f"Town: {body}")
+    return t("town_line", locale, items=items)
 
 
 def _as_of(result: OrgResult, locale: str) -> str:
-    return _paren(
-        _zh_or_en(locale, f"截至{fmt_date(result.today, locale)}", f"as of {result.today}"), locale
-    )
+    return _paren(t("as_of", locale, day=fmt_date(result.today, locale)), locale)
 
 
 def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale=ZH) -> str:
     lines = [
         f"📋 {b.name} · {result.period.label(locale)}{_as_of(result, locale)}",
-        _zh_or_en(locale, "完成率 ", "Compliance ") + fmt_rate(b.compliance_rate),
+        t("branch_rate", locale, rate=fmt_rate(b.compliance_rate)),
         *[rule_line(r, locale) for r in b.rules],
         commitment_line(b.commitments_org, b.commitments_personal, locale),
         study_line(b.counts, registry, locale),
     ]
     if not b.rules:
-        lines.insert(2, _zh_or_en(locale, "（该时间段尚未开始）", "(this period has not begun)"))
+        lines.insert(2, t("period_not_begun", locale))
     return "\n".join(lines)
 
 
@@ -203,12 +194,13 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
     missed, open_, done = result.by_progress()
     lines = [
         f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
-        _zh_or_en(
+        t(
+            "org_summary",
             locale,
-            f"总体完成率 {fmt_rate(result.compliance_rate)}：{len(missed)}个支部有未完成事项，"
-            f"{len(open_)}个支部有待完成事项，{len(done)}个支部全部完成",
-            f"Overall {fmt_rate(result.compliance_rate)}: {len(missed)} branches missed items, "
-            f"{len(open_)} have open items, {len(done)} all done",
+            rate=fmt_rate(result.compliance_rate),
+            missed=len(missed),
+            open=len(open_),
+            done=len(done),
         ),
         commitment_line(result.commitments(False), result.commitments(True), locale),
     ]
@@ -216,23 +208,11 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
     for b in ranked[:MAX_BRANCH_LINES]:
         lines.append(_branch_gaps(b, locale))
     if len(ranked) > MAX_BRANCH_LINES:
-        lines.append(
-            _zh_or_en(
-                locale,
-                f"……另有{len(ranked) - MAX_BRANCH_LINES}个支部未列出",
-                f"… {len(ranked) - MAX_BRANCH_LINES} more branches",
-            )
-        )
+        lines.append(t("more_branches", locale, n=len(ranked) - MAX_BRANCH_LINES))
     if done:
-        names = _zh_or_en(locale, "、", ", ").join(b.name for b in done)
-        lines.append(_zh_or_en(locale, f"✅ 全部完成：{names}", f"✅ All done: {names}"))
+        lines.append(t("all_done", locale, names=_items(locale).join(b.name for b in done)))
     if silent := [b for b in result.branches if b.is_silent(result.today)]:
-        names = _zh_or_en(locale, "、", ", ").join(b.name for b in silent)
-        lines.append(
-            _zh_or_en(
-                locale, f"⚠️ 30天以上没有活动记录：{names}", f"⚠️ No activity for 30+ days: {names}"
-            )
-        )
+        lines.append(t("silent", locale, names=_items(locale).join(b.name for b in silent)))
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
     return "\n".join(lines)
@@ -244,14 +224,12 @@ def _rate_key(b: BranchResult):
 
 def _branch_gaps(b: BranchResult, locale: str) -> str:
     def names(status: str) -> str:
-        return _zh_or_en(locale, "、", ", ").join(
-            type_name(r.type, locale) for r in b.rules if r.status == status
-        )
+        return _items(locale).join(type_name(r.type, locale) for r in b.rules if r.status == status)
 
     parts = [f"{STATUS_WORDS[locale][st]} {names(st)}" for st in ("missed", "pending") if names(st)]
     mark = "❌" if any(r.status == "missed" for r in b.rules) else "⏳"
-    sep = _zh_or_en(locale, "：", ": ")
-    return f"{mark} {b.name} {fmt_rate(b.compliance_rate)}{sep}{_zh_or_en(locale, '；', '; ').join(parts)}"
+    rate = fmt_rate(b.compliance_rate)
+    return f"{mark} {b.name} {rate}{_colon(locale)}{_clauses(locale).join(parts)}"
 
 
 def activity_list(
@@ -261,7 +239,7 @@ def activity_list(
         return t("list_empty", locale)
     lines = [t("list_header", locale)]
     for a, branch in rows:
-        prefix = f"{branch or ('镇党委' if locale == ZH else 'town')} · " if show_branch else ""
+        prefix = f"{branch or t('town_label', locale)} · " if show_branch else ""
         lines.append(f"#{a.id} {prefix}{activity_summary(a, registry, locale, clip=LIST_CLIP)}")
     return "\n".join(lines)
 
@@ -277,32 +255,22 @@ def commitment_list(
         c = v.commitment
         state = words["overdue"] if v.overdue else words[c.status]
         owner = f" · {names.get(c.branch_id, '')}" if names else ""
-        personal = (
-            _paren(_zh_or_en(locale, "个人", "personal"), locale) if c.owner_member_id else ""
-        )
-        due = _zh_or_en(locale, "截止", "due ") + fmt_date(c.due_on, locale)
+        personal = _paren(t("personal_mark", locale), locale) if c.owner_member_id else ""
+        due = t("due_on", locale, day=fmt_date(c.due_on, locale))
         lines.append(f"#{c.id} {c.content}{personal}{owner} · {due} · {state}")
     return "\n".join(lines)
 
 
 def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> str:
     """Every command the reader may use, each with an example."""
-    lines = [_zh_or_en(locale, "支部助手 · 命令一览", "Zhibu · commands")]
+    lines = [t("help_title", locale)]
     for c in COMMANDS:
         if (c.audience == "leader" and not leader) or (c.audience == "writer" and not writer):
             continue
-        if locale == EN:
-            lines.append(f"/{c.name} — {c.en}\n    e.g. {c.example}")
-        else:
-            words = f"（也可用“{c.words[0]}”）" if c.words else ""
-            lines.append(f"/{c.name} — {c.zh}{words}\n    例：{c.example}")
-    lines.append(
-        _zh_or_en(
-            locale,
-            "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五；截止日期还可写 6月底、年底。",
-            "Dates: 2026-03-05, 3月5日, 3.5, 今天/today, 昨天/yesterday, 上周五; deadlines 6月底, 年底.",
-        )
-    )
+        words = t("help_words", locale, word=c.words[0]) if c.words else ""
+        text = c.en if locale == EN else c.zh
+        lines.append(t("help_line", locale, name=c.name, text=text, words=words, example=c.example))
+    lines.append(t("help_dates", locale))
     return "\n".join(lines)
 
 
@@ -319,4 +287,4 @@ _EXAMPLES = {
 
 def missing_hint(field: str, locale: str = ZH) -> str:
     example = _EXAMPLES.get(field)
-    return _zh_or_en(locale, f"例如：{example}", f"e.g. {example}") if example else ""
+    return t("example", locale, example=example) if example else ""
