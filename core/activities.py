@@ -8,7 +8,7 @@ from datetime import date, time, timedelta
 from sqlmodel import Session, col, select
 
 from core import audit
-from core.auth import Action, Actor, can, require, require_write_or_hide
+from core.auth import Action, Actor, can, require, require_write, require_write_or_hide
 from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period
 from core.rules import ActivityType, Registry, normalise_name
@@ -302,7 +302,9 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
     ).first()
     if last is None:
         raise DomainError("nothing_to_undo")
-    _require_write(actor, last)  # a member who lost the role cannot undo what they once wrote
+    require_write(
+        actor, last.branch_id
+    )  # a member who lost the role cannot undo what they once wrote
     if clock() - last.created_at > UNDO_WINDOW:
         raise DomainError("undo_too_old", id=last.id)
     before = audit.snapshot(last)
@@ -319,13 +321,6 @@ def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Ac
         raise missing
     require_write_or_hide(actor, activity.org_id, activity.branch_id, missing)
     return activity
-
-
-def _require_write(actor: Actor | None, activity: Activity) -> None:
-    if activity.branch_id is None:
-        require(actor, Action.WRITE_TOWN)
-    else:
-        require(actor, Action.WRITE_BRANCH, activity.branch_id)
 
 
 def edit(

@@ -96,13 +96,21 @@ def chat_binding(session: Session, platform: str, chat_id: str) -> ChatBinding |
     ).first()
 
 
+def _write_action(branch_id: int | None) -> Action:
+    """Town-level items (no branch) are written by leaders, branch items by branch writers."""
+    return Action.WRITE_TOWN if branch_id is None else Action.WRITE_BRANCH
+
+
+def require_write(actor: Actor | None, branch_id: int | None) -> Actor:
+    return require(actor, _write_action(branch_id), branch_id)
+
+
 def require_write_or_hide(
     actor: Actor | None, org_id: int, branch_id: int | None, missing: DomainError
 ) -> None:
     """Let a writer of the item through. Someone who can read it is told they may not change
     it; anyone else gets ``missing``, as if it did not exist: all they may learn."""
-    action = Action.WRITE_TOWN if branch_id is None else Action.WRITE_BRANCH
-    if can(actor, action, branch_id):
+    if can(actor, _write_action(branch_id), branch_id):
         return
     read = Action.READ_ORG if branch_id is None else Action.READ_BRANCH
     if actor is not None and actor.org_id == org_id and can(actor, read, branch_id):
