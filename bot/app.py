@@ -46,6 +46,7 @@ class App:
                 self.settings.filing_deadline_working_days,
                 WorkCalendar(self.settings.chinese_holidays),
             ),
+            self.settings.files_dir,
         )
 
 

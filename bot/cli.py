@@ -11,10 +11,10 @@ from pathlib import Path
 
 from bot import console
 from bot.app import App, build_app, shifted_clock, system_clock
-from bot.messages import t
+from bot.messages import role_name, t
 from bot.parsing import parse_period
 from bot.render import branch_status, org_status
-from core import admin, demo
+from core import admin, demo, invites
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
@@ -99,6 +99,14 @@ def _admin_parser(sub) -> None:
     x.add_argument("--chat", required=True)
     x.add_argument("--branch", help="支部；不写则绑定到党委")
     x.add_argument("--org")
+    x = a.add_parser("invite", help="生成一次性邀请码和 Telegram 邀请链接")
+    x.add_argument("--branch", help="支部名称或简称（镇党委领导、管理员不写）")
+    x.add_argument(
+        "--role", required=True, help="secretary/deputy/committee/member/leader/admin 或 书记/支委…"
+    )
+    x.add_argument("--name", help="被邀请人的姓名（已在名册中时绑定到该成员）")
+    x.add_argument("--expires", default="7d", help="有效期，如 7d、12h、30m（默认 7d）")
+    x.add_argument("--org")
     x = a.add_parser("list", help="列出党委、支部与成员数")
     x.add_argument("--org")
 
@@ -167,11 +175,11 @@ def _db(args, settings: Settings) -> int:
 
 def _run_bot(app: App) -> int:
     if app.settings.telegram.token is not None:
-        print(
-            "已配置 Telegram 令牌，但本版本尚未包含 Telegram 适配器；请先删除令牌以控制台模式运行。",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        from bot.telegram.adapter import TelegramAdapter  # PTB loads only when it is used
+
+        logging.getLogger().setLevel(logging.INFO)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+        return TelegramAdapter(app).run()
     with session_scope(app.engine) as session:
         if not demo.has_any_org(session):
             demo.seed(session, app.clock, local_today(app.clock, app.settings.tz))
@@ -216,10 +224,46 @@ def _status(app: App, args) -> int:
 
 
 def _admin(app: App, args) -> int:
+    if args.admin_command == "invite":
+        return _invite(app, args)
     with session_scope(app.engine) as session:
         message = _admin_action(session, app, args)
     print(message)
     return 0
+
+
+def _invite(app: App, args) -> int:
+    valid_for = invites.parse_duration(args.expires)
+    role = admin.normalise_role(args.role, invites.INVITE_ROLES) or ""
+    with session_scope(app.engine) as session:
+        org = admin.get_org(session, args.org)
+        branch = admin.branch_named(session, org, args.branch) if args.branch else None
+        new = invites.create_invite(session, app.clock, org, branch, role, valid_for, args.name)
+        where = branch.name if branch else org.name
+        expires = new.invite.expires_at.astimezone(app.settings.tz)
+    print(f"邀请码（{where} · {role_name(role)}，{expires:%Y-%m-%d %H:%M} 前有效，只能使用一次）：")
+    print(new.code)
+    username = _username(app)
+    if username:
+        print(f"邀请链接：https://t.me/{username}?start={new.code}")
+    else:
+        print("未配置 telegram.bot_username，也无法向 Telegram 查询；被邀请人可私聊机器人发送：")
+    print(f"/start {new.code}")
+    return 0
+
+
+def _username(app: App) -> str | None:
+    if app.settings.telegram.token is None:
+        return app.settings.telegram.bot_username
+    import asyncio
+
+    from bot.telegram.adapter import bot_username
+
+    try:
+        return asyncio.run(bot_username(app))
+    except Exception as exc:  # offline: the code still works with /start
+        print(f"（无法向 Telegram 查询机器人用户名：{exc}）", file=sys.stderr)
+        return None
 
 
 def _admin_action(session, app: App, args) -> str:

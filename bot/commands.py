@@ -15,7 +15,9 @@ class Command:
     zh: str
     en: str
     example: str
-    audience: str = "writer"  # who sees it in /help: "all", "writer" (and leaders), "leader"
+    # who sees it in /help and the menu: "all", "writer" (and leaders), "leader", "hidden"
+    audience: str = "writer"
+    where: str = "any"  # the chats it is for: "any", "private", "group"
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -87,6 +89,31 @@ COMMANDS: tuple[Command, ...] = (
         "Excuse a missed meeting (leaders)",
         "/excuse 一村 党课 2026Q3 防汛抢险",
         audience="leader",
+    ),
+    Command(
+        "attach",
+        ("附件",),
+        "给记录添加附件：发送图片或文件时在说明里写 /attach 编号，或直接回复记录的确认消息",
+        "Attach a photo or file to a record (caption /attach 12, or reply to the confirmation)",
+        "/attach 12",
+    ),
+    Command(
+        "bindgroup",
+        (),
+        "把本群绑定到本支部（书记、支委在群里发送；镇党委可写支部名）",
+        "Bind this group chat to your branch",
+        "/bindgroup",
+        where="group",
+    ),
+    Command("whoami", ("我是谁",), "查看我的身份和所在支部", "Who am I here", "/whoami", "all"),
+    Command(
+        "start",
+        (),
+        "使用邀请码绑定身份",
+        "Redeem an invitation code",
+        "/start 邀请码",
+        "hidden",
+        "private",
     ),
     Command("help", ("帮助",), "查看全部命令和示例", "Show help", "/help", "all"),
     Command(

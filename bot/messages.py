@@ -46,6 +46,25 @@ FIELD_NAMES = {
     },
 }
 
+ROLE_NAMES = {
+    ZH: {
+        "secretary": "支部书记",
+        "deputy": "副书记",
+        "committee": "支委委员",
+        "member": "党员",
+        "leader": "镇党委领导",
+        "admin": "管理员",
+    },
+    EN: {
+        "secretary": "secretary",
+        "deputy": "deputy secretary",
+        "committee": "committee member",
+        "member": "member",
+        "leader": "town leader",
+        "admin": "administrator",
+    },
+}
+
 # list separators and punctuation of each locale: (items, clauses, label colon)
 SEPARATORS = {ZH: ("、", "；", "："), EN: (", ", "; ", ": ")}
 
@@ -379,6 +398,135 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "还没有任何记录。用 /log 记录第一次会议吧。",
         EN: "No records yet. Use /log to add one.",
     },
+    # --- invitations, identity, group binding
+    "welcome_stranger": {
+        ZH: "你好！我是支部助手，帮助支部记录三会一课、承诺事项和学习活动。\n请向支部书记或镇党委索取邀请链接，点开后即可开始使用。",
+        EN: "Hello! I am Zhibu, the branch assistant. Ask your branch secretary or the town office for an invitation link to get started.",
+    },
+    "welcome_back": {
+        ZH: "{name}，你好！发送 /log 记录会议，/status 查看进度，/help 查看全部命令。",
+        EN: "Hello {name}! Send /log to log a meeting, /status for progress, /help for all commands.",
+    },
+    "start_in_private": {
+        ZH: "请在与我的私聊中打开邀请链接。",
+        EN: "Please open the invitation link in a private chat with me.",
+    },
+    "invite_redeemed": {
+        ZH: "绑定成功！{who}\n发送 /help 查看可以使用的命令。",
+        EN: "You're all set! {who}\nSend /help to see what you can do.",
+    },
+    "invite_unknown": {
+        ZH: "邀请码无效。请检查链接是否完整，或向支部书记、镇党委重新索取。",
+        EN: "This invitation code is not valid. Check the link, or ask for a new one.",
+    },
+    "invite_used": {
+        ZH: "这个邀请码已经用过了，每个邀请码只能用一次。请向支部书记或镇党委重新索取。",
+        EN: "This invitation code has already been used. Please ask for a new one.",
+    },
+    "invite_expired": {
+        ZH: "这个邀请码已过期。请向支部书记或镇党委重新索取。",
+        EN: "This invitation code has expired. Please ask for a new one.",
+    },
+    "already_bound": {
+        ZH: "你已绑定为“{name}”，无需再用邀请码。如需更换身份，请联系管理员。",
+        EN: "You are already registered as “{name}”. Ask your administrator to change it.",
+    },
+    "bad_duration": {
+        ZH: "有效期“{text}”看不懂，请写成 7d（天）、12h（小时）或 30m（分钟）。",
+        EN: "Cannot read the validity “{text}”; write 7d, 12h or 30m.",
+    },
+    "bad_invite_role": {
+        ZH: "未知的角色“{role}”，可选：{roles}。",
+        EN: "Unknown role “{role}”; choose one of: {roles}.",
+    },
+    "invite_needs_branch": {
+        ZH: "支部角色的邀请须指定支部，请加 --branch 支部名称。",
+        EN: "A branch role needs a branch: add --branch NAME.",
+    },
+    "invite_org_role_branch": {
+        ZH: "“{role}”是党委层面的角色，不属于某个支部，请去掉 --branch。",
+        EN: "“{role}” is an org-level role; drop --branch.",
+    },
+    "whoami": {ZH: "你是 {name}（{where} · {roles}）。", EN: "You are {name} ({where} · {roles})."},
+    "whoami_stranger": {
+        ZH: "我还不认识你。请向支部书记或镇党委索取邀请链接。",
+        EN: "I don't know you yet. Ask your branch secretary or the town office for an invitation link.",
+    },
+    "chat_unbound": {
+        ZH: "本群尚未绑定支部。支部书记或支委可在群里发送 /bindgroup 绑定。",
+        EN: "This group is not bound yet. A secretary or committee member can send /bindgroup here.",
+    },
+    "chat_bound": {ZH: "本群已绑定到{name}。", EN: "This group is bound to {name}."},
+    "chat_bound_other": {
+        ZH: "本群已绑定到其他支部。",
+        EN: "This group is bound to another branch.",
+    },
+    "chat_now_bound": {
+        ZH: "好的，本群已绑定到{name}。群成员绑定身份后即可在这里记录和查询。",
+        EN: "Done: this group is now bound to {name}.",
+    },
+    "bind_in_group": {
+        ZH: "请在要绑定的群聊里发送 /bindgroup。",
+        EN: "Send /bindgroup in the group chat you want to bind.",
+    },
+    "chat_taken": {
+        ZH: "本群已绑定到其他支部。如需更改，请联系镇党委。",
+        EN: "This group is bound to another branch; ask the town office to change it.",
+    },
+    # --- attachments
+    "attach_hint": {
+        ZH: "📎 回复本条消息发送照片或文件（如签到表、会议记录），即可存为附件。",
+        EN: "📎 Reply to this message with a photo or file (sign-in sheet, minutes) to attach it.",
+    },
+    "attached": {
+        ZH: "已为记录 #{id} 添加附件：{names}。",
+        EN: "Attached to record #{id}: {names}.",
+    },
+    "attach_dup": {
+        ZH: "这个文件已经是记录 #{id} 的附件了。",
+        EN: "That file is already attached to record #{id}.",
+    },
+    "attach_too_big": {
+        ZH: "文件超过 20MB，已登记但未下载存档，请另行保存原件。",
+        EN: "The file is over 20 MB: noted, but not downloaded; keep the original safe.",
+    },
+    "attach_where": {
+        ZH: "要把文件存为附件，请回复该记录的确认消息发送，或在说明里写 /attach 记录编号，例如 /attach 12。",
+        EN: "To attach a file, reply to the record's confirmation, or add the caption /attach 12.",
+    },
+    "attach_needs_file": {
+        ZH: "请在发送照片或文件时，在说明里写 /attach 记录编号，例如 /attach 12。",
+        EN: "Send the photo or file with the caption /attach 12.",
+    },
+    "photo": {ZH: "照片", EN: "photo"},
+    # --- buttons of guided questions
+    "button_stale": {
+        ZH: "这个按钮已失效（问题已回答、已取消或不是发给你的）。如需重新开始，请发送 /log。",
+        EN: "This button no longer applies. Send /log to start again.",
+    },
+    "ask_topic": {
+        ZH: "会议或活动的主题是什么？（没有可点“跳过”）",
+        EN: "What was the topic? (press “Skip” if none)",
+    },
+    "ask_confirm": {
+        ZH: "请核对：\n{summary}\n确认无误请点“保存”，要修改请点对应按钮。",
+        EN: "Please check:\n{summary}\nPress “Save”, or a button to change something.",
+    },
+    "ask_date_typed": {
+        ZH: "请直接输入日期，例如：3月5日、上周五、2026-03-05。",
+        EN: "Type the date, e.g. 3月5日 or 2026-03-05.",
+    },
+    "choice_today": {ZH: "今天", EN: "Today"},
+    "choice_yesterday": {ZH: "昨天", EN: "Yesterday"},
+    "choice_other_date": {ZH: "其他日期", EN: "Another day"},
+    "choice_skip": {ZH: "跳过", EN: "Skip"},
+    "choice_save": {ZH: "✅ 保存", EN: "✅ Save"},
+    "choice_edit_type": {ZH: "改类型", EN: "Change type"},
+    "choice_edit_held_on": {ZH: "改日期", EN: "Change date"},
+    "choice_edit_present": {ZH: "改人数", EN: "Change attendance"},
+    "choice_edit_hours": {ZH: "改时长", EN: "Change duration"},
+    "choice_edit_topic": {ZH: "改主题", EN: "Change topic"},
+    "choice_cancel": {ZH: "❌ 取消", EN: "❌ Cancel"},
     "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
@@ -395,6 +543,10 @@ def t(key: str, locale: str = ZH, **params: Any) -> str:
 
 def field_name(name: str, locale: str = ZH) -> str:
     return FIELD_NAMES.get(locale, FIELD_NAMES[ZH]).get(name, name)
+
+
+def role_name(role: str, locale: str = ZH) -> str:
+    return ROLE_NAMES.get(locale, ROLE_NAMES[ZH]).get(role, role)
 
 
 def fmt_date(day: date, locale: str = ZH) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.commands import COMMANDS
+from bot.commands import COMMANDS, Command
 from bot.messages import (
     COMMITMENT_STATUS,
     EN,
@@ -261,11 +261,17 @@ def commitment_list(
     return "\n".join(lines)
 
 
+def audience_sees(c: Command, writer: bool, leader: bool) -> bool:
+    if c.audience == "hidden":
+        return False
+    return not ((c.audience == "leader" and not leader) or (c.audience == "writer" and not writer))
+
+
 def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> str:
     """Every command the reader may use, each with an example."""
     lines = [t("help_title", locale)]
     for c in COMMANDS:
-        if (c.audience == "leader" and not leader) or (c.audience == "writer" and not writer):
+        if not audience_sees(c, writer, leader):
             continue
         words = t("help_words", locale, word=c.words[0]) if c.words else ""
         text = c.en if locale == EN else c.zh

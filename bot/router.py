@@ -11,6 +11,7 @@ import logging
 import re
 import uuid
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -18,6 +19,8 @@ from sqlmodel import Session
 from bot import dialogs, render
 from bot.commands import BY_NAME, BY_WORD, Command
 from bot.handlers.commitments import CommitmentCommands
+from bot.handlers.files import FileCommands
+from bot.handlers.membership import MembershipCommands
 from bot.handlers.questions import Questions
 from bot.handlers.records import RecordCommands
 from bot.handlers.status import StatusCommands
@@ -40,6 +43,7 @@ _WORD = re.compile(
 # commands that change something without a natural key of their own: a redelivered message
 # must not act twice (/log and /commit carry the message as the record's source key instead)
 ACT_ONCE = frozenset({"undo", "edit", "done", "withdraw", "explain", "excuse"})
+PUBLIC = frozenset({"help", "start", "whoami"})  # strangers may use these (and learn nothing)
 
 
 def split_command(text: str, allow_words: bool = True) -> tuple[Command | None, str, str | None]:
@@ -57,7 +61,14 @@ def split_command(text: str, allow_words: bool = True) -> tuple[Command | None, 
     return None, text, None
 
 
-class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
+class Router(
+    RecordCommands,
+    Questions,
+    CommitmentCommands,
+    StatusCommands,
+    MembershipCommands,
+    FileCommands,
+):
     def __init__(
         self,
         engine: Engine,
@@ -67,10 +78,12 @@ class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
         locale: str = ZH,
         dialog_minutes: int = 30,
         filing: activities.FilingRule | None = None,
+        files_dir: Path = Path("data/files"),
     ):
         self.engine, self.registry, self.tz, self.clock = engine, registry, tz, clock
         self.locale, self.dialog_minutes = locale, dialog_minutes
         self.filing = filing or activities.FilingRule()
+        self.files_dir = files_dir
 
     # ------------------------------------------------------------------ entry point
 
@@ -116,12 +129,16 @@ class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
 
     def _dispatch(self, session: Session, incoming: Incoming) -> list[Reply]:
         text = normalise(incoming.text)
-        if not text:
-            return []
         if len(text) > MAX_MESSAGE:
             raise DomainError("message_too_long", limit=MAX_MESSAGE)
         actor = resolve_actor(session, incoming.platform, incoming.user_id)
         turn = Turn(session, incoming, actor, local_today(self.clock, self.tz))
+        if incoming.button is not None:
+            return self._press(turn)
+        if incoming.files:
+            return self._files(turn, text)
+        if not text:
+            return []
         if not text.startswith("/") and actor is not None:
             # an open question takes plain text first: "学习 党章" answers it, "撤销" drops it
             state, expired = dialogs.load(
@@ -143,6 +160,8 @@ class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
         turn.command, turn.args = command, args.strip()
         if command.name == "help":
             return [Reply(self._help(actor))]
+        if command.name in PUBLIC:
+            return getattr(self, f"_cmd_{command.name}")(turn)
         if actor is None:
             raise Refused("unknown_user")
         if command.name in ACT_ONCE and not self._first_delivery(turn):
@@ -151,6 +170,21 @@ class Router(RecordCommands, Questions, CommitmentCommands, StatusCommands):
             dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
         check_chat(actor, chat_binding(session, incoming.platform, incoming.chat_id))
         return getattr(self, f"_cmd_{command.name}")(turn)
+
+    def _press(self, turn: Turn) -> list[Reply]:
+        """A pressed button answers the question it was offered with, if that question is
+        still open for this user; a stale, foreign or forged button changes nothing."""
+        m = turn.incoming
+        stale = [Reply(t("button_stale", self.locale), alert=True)]
+        kind, _, rest = (m.button or "").partition(":")
+        token, _, index = rest.partition(":")
+        if kind != "q" or not index.isdigit() or turn.actor is None:
+            return stale
+        state, _ = dialogs.load(turn.session, m.platform, m.chat_id, m.user_id, self.clock())
+        choices = state.data.get("choices", []) if state is not None else []
+        if state is None or state.data.get("token") != token or int(index) >= len(choices):
+            return stale
+        return self._answer(turn, state, choices[int(index)])
 
     def _first_delivery(self, turn: Turn) -> bool:
         m = turn.incoming

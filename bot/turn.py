@@ -4,7 +4,7 @@ and everything a handler needs about the message being handled (Turn)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +23,18 @@ MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
 
 
 @dataclass(frozen=True)
+class FileRef:
+    """A photo or document that came with a message, as the platform names it."""
+
+    file_id: str
+    unique_id: str
+    kind: str  # "photo" or "document"
+    name: str | None = None
+    mime: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
 class Incoming:
     platform: str
     chat_id: str
@@ -30,12 +42,27 @@ class Incoming:
     text: str
     message_id: str | None = None
     is_group: bool = False
+    user_name: str = ""  # how the person calls themselves in the chat (for a new member)
+    reply_to: str | None = None  # the message this one answers, when it is one of the bot's
+    files: tuple[FileRef, ...] = ()
+    button: str | None = None  # the data of a pressed button; ``text`` is then empty
+    can_attach: bool = False  # the platform can send files in reply to the bot's messages
 
 
 @dataclass(frozen=True)
 class Choice:
     label: str
     value: str
+    data: str | None = None  # what a pressed button sends back (see Router.press)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file the adapter should fetch after the reply, then report with Router.file_saved."""
+
+    attachment_id: int
+    file_id: str
+    path: Path
 
 
 @dataclass(frozen=True)
@@ -43,6 +70,10 @@ class Reply:
     text: str
     choices: tuple[Choice, ...] = ()
     files: tuple[Path, ...] = ()
+    alert: bool = False  # the answer to a button press: shown as a pop-up, not a message
+    asks: bool = False  # a question of a guided dialog: the next message answers it
+    record: int | None = None  # the record this message confirms: a file in reply attaches
+    downloads: tuple[Download, ...] = ()
 
 
 @dataclass
@@ -79,6 +110,7 @@ class RouterState:
     locale: str
     dialog_minutes: int
     filing: FilingRule
+    files_dir: Path
 
 
 def split_long(reply: Reply, limit: int = MAX_MESSAGE) -> list[Reply]:
@@ -100,4 +132,5 @@ def split_long(reply: Reply, limit: int = MAX_MESSAGE) -> list[Reply]:
         else:
             current = f"{current}\n{line}" if current else line
     parts.append(current)
-    return [Reply(p) for p in parts[:-1]] + [Reply(parts[-1], reply.choices, reply.files)]
+    last = replace(reply, text=parts[-1])
+    return [Reply(p) for p in parts[:-1]] + [last]

@@ -38,7 +38,13 @@ class TelegramSettings(BaseModel):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
-    bot_username: str | None = None
+    bot_username: str | None = None  # for invitation links; asked of Telegram (getMe) if unset
+    # webhook mode when set (the public https URL Telegram posts to); polling otherwise
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_secret: SecretStr | None = None
+    poll_timeout_seconds: int = Field(default=30, ge=0, le=60)
 
 
 class ActivityTypeSettings(BaseModel):
@@ -67,6 +73,8 @@ class Settings(BaseSettings):
     filing_deadline_working_days: int = Field(default=3, ge=0, le=60)
     # statutory holidays and 调休 make-up days; off: Monday to Friday are working days
     chinese_holidays: bool = True
+    # photos and documents attached to records are downloaded here (one folder per record)
+    files_dir: Path = Path("./data/files")
     activities: dict[str, ActivityTypeSettings] = {}
     telegram: TelegramSettings = TelegramSettings()
 

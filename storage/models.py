@@ -181,3 +181,50 @@ class HandledMessage(SQLModel, table=True):
     chat_id: str = Field(max_length=100)
     message_id: str = Field(max_length=100)
     handled_at: datetime = _utc_column()
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code that binds whoever redeems it to a member and role (``/start CODE``).
+    Only a hash of the code is kept: a copy of the database does not hand out memberships."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    org_id: int = Field(foreign_key="org.id")
+    branch_id: int | None = Field(default=None, foreign_key="branch.id")
+    role: str = Field(max_length=20)  # a branch role, or "leader" / "admin"
+    member_name: str | None = Field(default=None, max_length=100)
+    created_at: datetime = _utc_column()
+    expires_at: datetime = _utc_column()
+    used_at: datetime | None = _utc_column(nullable=True)
+    used_by: int | None = Field(default=None, foreign_key="member.id")
+
+
+class Attachment(SQLModel, table=True):
+    """A photo or document attached to a record (sign-in sheet, minutes, a picture)."""
+
+    __table_args__ = (UniqueConstraint("activity_id", "platform", "file_unique_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    platform: str = Field(max_length=20)
+    file_id: str = Field(max_length=300)
+    file_unique_id: str = Field(max_length=100)
+    kind: str = Field(max_length=20)  # photo / document
+    name: str | None = Field(default=None, max_length=255)
+    mime: str | None = Field(default=None, max_length=100)
+    size: int | None = None
+    path: str | None = Field(default=None, max_length=500)  # set once downloaded
+    created_by: int = Field(foreign_key="member.id")
+    created_at: datetime = _utc_column()
+
+
+class BotMessage(SQLModel, table=True):
+    """A message the bot sent that confirms a record: replying to it with a file attaches it."""
+
+    __tablename__ = "bot_message"
+    __table_args__ = (UniqueConstraint("platform", "chat_id", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    message_id: str = Field(max_length=100)
+    activity_id: int = Field(foreign_key="activity.id")
+    sent_at: datetime = _utc_column()

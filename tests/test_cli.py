@@ -57,8 +57,10 @@ def test_console_session_logs_a_meeting_and_status_shows_it(demo_db):
 
 
 def test_console_dialog_over_several_lines(demo_db):
-    out = console(demo_db, "sec1", "branch1", "/log\n2\n昨天\n7\n")
-    assert "[1] 支部党员大会" in out and "已记录" in out
+    out = console(demo_db, "sec1", "branch1", "/log\n2\n2\n7\n研究秋收工作\n1\n")
+    assert "[1] 支部党员大会" in out and "[2] 昨天" in out
+    assert "请核对：\n支委会" in out and "主题：研究秋收工作" in out
+    assert "已记录" in out
 
 
 def test_status_json_has_the_documented_shape_and_agrees_with_text(demo_db):

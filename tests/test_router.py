@@ -122,14 +122,18 @@ def test_guided_dialog_from_nothing(chat, engine):
     assert "还没到" in sec("明天")  # a wrong answer is explained and asked again
     assert "出席多少人" in sec("3月18日")
     assert "没看懂" in sec("很多")
-    reply = sec("应到9 实到8")
-    assert "已记录" in reply
+    assert "主题是什么" in sec("应到9 实到8")
+    confirm = sec("研究春耕备耕")
+    assert "请核对" in confirm and "主题：研究春耕备耕" in confirm
+    assert activities(engine) == []  # nothing is saved before the secretary confirms
+    assert "已记录" in sec("保存")
     (a,) = activities(engine)
-    assert (a.type_code, a.held_on, a.expected, a.present) == (
+    assert (a.type_code, a.held_on, a.expected, a.present, a.topic) == (
         "committee_meeting",
         date(2026, 3, 18),
         9,
         8,
+        "研究春耕备耕",
     )
     assert count(engine, DialogState) == 0
 
@@ -267,9 +271,9 @@ def test_help_lists_every_command_with_an_example(chat):
 
     text = chat()("/help")
     for c in COMMANDS:
-        if c.audience != "leader":
+        if c.audience not in ("leader", "hidden"):
             assert f"/{c.name}" in text and c.example in text
-    assert "/excuse" not in text
+    assert "/excuse" not in text and "/start" not in text
     assert "/excuse" in chat("leader", "town")("/help")
     member = chat("mem1")("/help")
     assert "/status" in member and "/log" not in member and "/undo" not in member

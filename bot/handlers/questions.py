@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import asdict
 from datetime import date
 
@@ -19,8 +20,25 @@ from core import activities, commitments
 from core.activities import ActivityDraft
 from core.auth import Actor
 from core.errors import DomainError
+from storage.models import Activity
 
 CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
+SAVE_WORDS = frozenset({"确认", "保存", "确定", "是", "好", "对", "ok", "yes", "y"})
+OTHER_DATE, SKIP = "other_date", "skip"
+# the quick answers offered as buttons (or numbers in the console) for each question
+QUICK_CHOICES = {
+    "held_on": ("today", "yesterday", OTHER_DATE),
+    "topic": (SKIP,),
+    "confirm": ("save", "edit:type", "edit:held_on", "edit:present", "edit:topic", "cancel"),
+}
+# what going back to change one answer of a guided record forgets
+EDIT_CLEARS = {
+    "type": {"type_code": None, "group": None},
+    "held_on": {"held_on": None},
+    "present": {"present": None, "expected": None, "absent": None},
+    "hours": {"hours": None},
+    "topic": {"topic": None},
+}
 
 
 class Questions(RouterState):
@@ -37,13 +55,11 @@ class Questions(RouterState):
         field_: str,
         groups: list[str] | None = None,
         prefix: str = "",
+        buttons: bool = True,
     ) -> Reply:
-        choices: list[Choice] = []
-        if field_ == "type":
-            choices = self._type_choices(turn.actor, data.get("study", False))
-        elif field_ == "group":
-            choices = [Choice(g, g) for g in groups or []]
-        data = {**data, "awaiting": field_, "choices": [c.value for c in choices]}
+        choices = self._choices(turn, field_, data, groups) if buttons else []
+        token = secrets.token_hex(4)  # a button from an earlier question no longer fits
+        data = {**data, "awaiting": field_, "choices": [c.value for c in choices], "token": token}
         if draft is not None:
             data["draft"] = dialogs.draft_to_json(draft)
         m = turn.incoming
@@ -57,11 +73,26 @@ class Questions(RouterState):
             self.clock(),
             self.dialog_minutes,
         )
-        question = self._question(field_, data)
+        question = self._question(field_, data, draft)
         text = f"{prefix}{question}\n{t('dialog_footer', self.locale)}"
-        return Reply(text, tuple(choices))
+        buttons_ = (Choice(c.label, c.value, f"q:{token}:{i}") for i, c in enumerate(choices))
+        return Reply(text, tuple(buttons_), asks=True)
 
-    def _question(self, field_: str, data: dict) -> str:
+    def _choices(
+        self, turn: Turn, field_: str, data: dict, groups: list[str] | None
+    ) -> list[Choice]:
+        if field_ == "type":
+            return self._type_choices(turn.actor, data.get("study", False))
+        if field_ == "group":
+            return [Choice(g, g) for g in groups or []]
+        keys = QUICK_CHOICES.get(field_, ())
+        if field_ == "confirm" and data.get("study"):
+            keys = (*keys[:3], "edit:hours", *keys[3:])
+        return [Choice(t(f"choice_{k.replace(':', '_')}", self.locale), k) for k in keys]
+
+    def _question(self, field_: str, data: dict, draft: ActivityDraft | None) -> str:
+        if field_ == "confirm" and draft is not None:
+            return t("ask_confirm", self.locale, summary=self._draft_summary(draft))
         key = {
             "type": "ask_study_type" if data.get("study") else "ask_type",
             "held_on": "ask_date",
@@ -69,15 +100,24 @@ class Questions(RouterState):
             "hours": "ask_hours",
             "group": "ask_group",
             "content": "ask_content",
+            "topic": "ask_topic",
             "due": "ask_due",
         }[field_]
         return t(key, self.locale)
 
     def _answer(self, turn: Turn, state, text: str) -> list[Reply]:
-        if text.strip().lower() in CANCEL_WORDS:
-            return self._cmd_cancel(turn)
         data = dict(state.data)
         field_ = data.get("awaiting", "")
+        text = _numbered(text, data.get("choices", []), field_)
+        if text.strip().lower() in CANCEL_WORDS:
+            return self._cmd_cancel(turn)
+        if field_ == "confirm":
+            return self._confirm(turn, state.kind, data, text)
+        if text == OTHER_DATE:
+            prefix = t("ask_date_typed", self.locale) + "\n"
+            return [self._reask(turn, state.kind, data, field_, prefix, buttons=False)]
+        if text == SKIP:
+            return self._continue_log(turn, _draft(data), {**data, "topic_asked": True})
         try:
             value = self._parse_answer(turn, field_, text, data.get("choices", []))
         except DomainError as exc:
@@ -87,7 +127,7 @@ class Questions(RouterState):
             return [self._reask(turn, state.kind, data, field_, prefix)]
         if state.kind == "commit":
             return self._continue_commit(turn, {**data, field_: value})
-        draft = dialogs.draft_from_json(data.get("draft", {}))
+        draft = _draft(data)
         key = "type_code" if field_ == "type" else field_
         draft = draft.merged(**(value if isinstance(value, dict) else {key: value}))
         draft = activities.complete_attendance(draft)
@@ -99,10 +139,29 @@ class Questions(RouterState):
                 raise
             return [self._reask(turn, state.kind, data, field_, self.error_reply(exc).text + "\n")]
 
-    def _reask(self, turn: Turn, kind: str, data: dict, field_: str, prefix: str) -> Reply:
-        draft = dialogs.draft_from_json(data["draft"]) if "draft" in data else None
+    def _reask(
+        self, turn: Turn, kind: str, data: dict, field_: str, prefix: str, buttons: bool = True
+    ) -> Reply:
+        draft = _draft(data) if "draft" in data else None
         groups = data.get("choices") if field_ == "group" else None
-        return self._ask(turn, kind, data, draft, field_, groups, prefix)
+        return self._ask(turn, kind, data, draft, field_, groups, prefix, buttons)
+
+    def _confirm(self, turn: Turn, kind: str, data: dict, answer: str) -> list[Reply]:
+        """The last step of a guided record: save it, or go back to change one answer."""
+        draft = _draft(data)
+        if answer.strip().lower() in SAVE_WORDS or answer == "save":
+            return self._continue_log(turn, draft, {**data, "confirmed": True})
+        field_ = answer.removeprefix("edit:")
+        if field_ not in EDIT_CLEARS:
+            prefix = t("ask_again", self.locale, text=answer[:40], question="").strip() + "\n"
+            return [self._reask(turn, kind, data, "confirm", prefix)]
+        data = {k: v for k, v in data.items() if k != "topic_asked" or field_ != "topic"}
+        return self._continue_log(turn, draft.merged(**EDIT_CLEARS[field_]), data)
+
+    def _draft_summary(self, draft: ActivityDraft) -> str:
+        fields = {k: v for k, v in asdict(draft).items() if k != "group"}
+        shown = Activity(**fields)  # never added to a session: only rendered
+        return render.activity_summary(shown, self.registry, self.locale, draft.group)
 
     def _parse_answer(self, turn: Turn, field_: str, text: str, choices: list[str]):
         """The value of one answered question, or None if it could not be understood."""
@@ -152,6 +211,7 @@ def _answer_text(text: str, today: date) -> str | None:
 
 
 _ANSWER_PARSERS = {
+    "topic": _answer_text,
     "held_on": _answer_date,
     "due": _answer_due,
     "present": _answer_attendance,
@@ -165,6 +225,19 @@ def _small_number(text: str) -> int | None:
     if re.fullmatch(r"[0-9]{1,4}", text):
         return int(text)
     return cn_number(text) if text else None
+
+
+def _draft(data: dict) -> ActivityDraft:
+    return dialogs.draft_from_json(data.get("draft", {}))
+
+
+def _numbered(text: str, choices: list[str], field_: str) -> str:
+    """'2' typed in the console for the second offered answer (type and group pick their own,
+    and a number is a fair answer to "how many?")."""
+    s = text.strip()
+    if field_ in QUICK_CHOICES and re.fullmatch(r"[0-9]", s) and 1 <= int(s) <= len(choices):
+        return choices[int(s) - 1]
+    return text
 
 
 def _pick(text: str, choices: list[str]) -> str | None:

@@ -46,6 +46,8 @@ class RecordCommands(RouterState):
         activities.check_can_log(turn.actor, atype)
         activities.check_values(draft, self.registry, turn.today)
         data = {"draft": dialogs.draft_to_json(draft), "study": study}
+        if not turn.args:
+            data["guided"] = True  # step by step, ending with a summary to confirm
         if turn.source:
             data["source"] = list(astuple(turn.source))
         return self._continue_log(turn, draft, data)
@@ -58,6 +60,11 @@ class RecordCommands(RouterState):
         groups = activities.group_choices(turn.session, turn.actor, atype)
         if groups and not draft.group:
             missing.append("group")
+        if data.get("guided"):
+            if draft.topic is None and not data.get("topic_asked"):
+                missing.append("topic")
+            if not missing and not data.get("confirmed"):
+                missing.append("confirm")
         if missing:
             return [self._ask(turn, "log", data, draft, missing[0], groups)]
         m = turn.incoming
@@ -81,6 +88,8 @@ class RecordCommands(RouterState):
         if not logged.created:
             return Reply(t("logged_dup", self.locale, id=a.id))
         lines = [t("logged", self.locale, id=a.id, summary=summary)]
+        if turn.incoming.can_attach:
+            lines.append(t("attach_hint", self.locale))
         if logged.late_by:
             lines.append(
                 t("filed_late", self.locale, days=self.filing.working_days, late=logged.late_by)
@@ -91,7 +100,7 @@ class RecordCommands(RouterState):
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
         if logged.type.is_required and a.branch_id is not None:
             lines.append(self._progress(turn, logged.type, a.branch_id, a.held_on))
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), record=a.id)
 
     def _summary(self, turn: Turn, a: Activity) -> str:
         group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None

@@ -1,0 +1,156 @@
+"""The Telegram adapter: python-telegram-bot's Application wired to the router.
+
+It only translates: a message or a pressed button becomes an ``Incoming`` (convert.py), the
+router decides everything in one database transaction (run in a worker thread, so the event
+loop keeps polling and sending), and the replies go out through ``Sender`` (send.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from urllib.parse import urlparse
+
+from telegram import Bot, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.app import App
+from bot.messages import t
+from bot.router import Router
+from bot.telegram import convert
+from bot.telegram.menu import set_menus
+from bot.telegram.send import Sender, retrying
+
+log = logging.getLogger(__name__)
+UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+RATE_LIMIT_RETRIES = 3  # times a send is retried after Telegram's RetryAfter
+
+
+class TelegramAdapter:
+    def __init__(self, app: App, router: Router | None = None):
+        self.settings = app.settings
+        self.router = router or app.router()
+        self.locale = app.settings.locale
+        self.username: str | None = app.settings.telegram.bot_username
+        self.application = self._build()
+        self.sender = Sender(self.application.bot, self.router)
+
+    def _build(self) -> Application:
+        tg = self.settings.telegram
+        assert tg.token is not None
+        application = (
+            ApplicationBuilder()
+            .token(tg.token.get_secret_value())
+            .base_url(tg.base_url)
+            .base_file_url(tg.base_file_url)
+            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+            .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
+            .post_init(self._post_init)
+            .build()
+        )
+        wanted = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
+        application.add_handler(
+            MessageHandler(filters.UpdateType.MESSAGE & wanted, self.on_message)
+        )
+        application.add_handler(CallbackQueryHandler(self.on_press))
+        application.add_error_handler(self.on_error)
+        return application
+
+    async def _post_init(self, application: Application) -> None:
+        me = await retrying(application.bot.get_me)
+        self.username = self.username or me.username
+        try:
+            await set_menus(application.bot)
+        except Exception:  # a missing menu is cosmetic: keep serving
+            log.exception("could not set the command menus")
+
+    # ------------------------------------------------------------------ handlers
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if message is None or message.from_user is None or message.from_user.is_bot:
+            return
+        text = message.text or message.caption or ""
+        if convert.for_another_bot(text, self.username):
+            return
+        incoming = convert.from_message(message, context.bot.id)
+        replies = await asyncio.to_thread(self.router.handle, incoming)
+        reply_to = message.message_id if incoming.is_group else None
+        await self.sender.send(message.chat_id, replies, reply_to, incoming.is_group)
+
+    async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        assert query is not None
+        incoming = convert.from_press(query)
+        if incoming is None:
+            await query.answer(t("button_stale", self.locale), show_alert=True)
+            return
+        replies = await asyncio.to_thread(self.router.handle, incoming)
+        if replies and replies[0].alert:
+            await query.answer(replies[0].text[:200], show_alert=True)
+            return
+        await query.answer()
+        message = query.message
+        label = convert.pressed_label(query)
+        if label and message is not None and getattr(message, "text", None):
+            await self.sender.mark_pressed(message.chat.id, message.message_id, message.text, label)
+        chat_id = int(incoming.chat_id)
+        await self.sender.send(chat_id, replies, None, incoming.is_group)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log what failed with the update id, and tell the user with an error id. The router
+        has committed or rolled back by now: a failed reply never undoes a record."""
+        error_id = uuid.uuid4().hex[:8]
+        update_id = update.update_id if isinstance(update, Update) else None
+        log.error("error %s in update %s", error_id, update_id, exc_info=context.error)
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            return
+        try:
+            await context.bot.send_message(
+                chat.id, t("internal_error", self.locale, error_id=error_id)
+            )
+        except Exception:  # the chat may be gone or the network down: logged above
+            log.warning("could not send the apology for error %s", error_id)
+
+    # ------------------------------------------------------------------ running
+
+    def run(self) -> int:
+        """Serve until SIGINT/SIGTERM (PTB installs the handlers and shuts down cleanly)."""
+        tg = self.settings.telegram
+        if tg.webhook_url:
+            secret = tg.webhook_secret.get_secret_value() if tg.webhook_secret else None
+            self.application.run_webhook(
+                listen=tg.webhook_listen,
+                port=tg.webhook_port,
+                url_path=urlparse(tg.webhook_url).path.lstrip("/"),
+                webhook_url=tg.webhook_url,
+                secret_token=secret,
+                allowed_updates=UPDATES,
+            )
+        else:
+            self.application.run_polling(
+                poll_interval=0,
+                timeout=tg.poll_timeout_seconds,
+                allowed_updates=UPDATES,
+            )
+        return 0
+
+
+async def bot_username(app: App) -> str | None:
+    """The bot's @username for invitation links: from the settings, else asked of Telegram."""
+    tg = app.settings.telegram
+    if tg.bot_username or tg.token is None:
+        return tg.bot_username
+    bot = Bot(tg.token.get_secret_value(), base_url=tg.base_url, base_file_url=tg.base_file_url)
+    async with bot:
+        return (await bot.get_me()).username

@@ -1,0 +1,135 @@
+"""Router replies out to Telegram: HTML-escaped text, inline keyboards, files, downloads.
+
+Every call goes through ``retrying``: PTB's AIORateLimiter already waits out ``RetryAfter``;
+network hiccups (timeouts, resets) are retried here with exponential backoff. A reply that
+still cannot be sent is logged and dropped: the record it confirms was committed before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from telegram import (
+    Bot,
+    ForceReply,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+from telegram.constants import ParseMode
+from telegram.error import NetworkError, RetryAfter
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from bot.router import Router
+from bot.telegram.convert import PLATFORM
+from bot.turn import Choice, Download, Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+MAX_CALLBACK_DATA = 64  # bytes, Telegram's limit
+SEND_ATTEMPTS = 4
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+async def retrying(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
+    """``call()``, again after a network error (RetryAfter is the rate limiter's business)."""
+    retry = AsyncRetrying(
+        retry=retry_if_exception_type(NetworkError) & ~retry_if_exception_type(RetryAfter),
+        stop=stop_after_attempt(attempts),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        reraise=True,
+    )
+    async for attempt in retry:
+        with attempt:
+            return await call()
+    raise AssertionError("unreachable")  # AsyncRetrying either returns or re-raises
+
+
+def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
+    """Buttons for the choices that carry callback data, three to a row (two when long)."""
+    buttons = [
+        InlineKeyboardButton(c.label, callback_data=c.data)
+        for c in choices
+        if c.data and len(c.data.encode()) <= MAX_CALLBACK_DATA
+    ]
+    if not buttons:
+        return None
+    width = 2 if max(len(b.text) for b in buttons) > 6 else 3
+    return InlineKeyboardMarkup([buttons[i : i + width] for i in range(0, len(buttons), width)])
+
+
+class Sender:
+    def __init__(self, bot: Bot, router: Router):
+        self.bot, self.router = bot, router
+
+    async def send(
+        self, chat_id: int, replies: Sequence[Reply], reply_to: int | None, group: bool
+    ) -> None:
+        for reply in replies:
+            sent = await self._send_one(chat_id, reply, reply_to, group)
+            if reply.record is not None:
+                await asyncio.to_thread(
+                    self.router.message_sent, PLATFORM, str(chat_id), str(sent.message_id), reply
+                )
+            for path in reply.files:
+                await retrying(lambda p=path: self.bot.send_document(chat_id, document=p))
+            for download in reply.downloads:
+                await self.fetch(download)
+
+    async def _send_one(
+        self, chat_id: int, reply: Reply, reply_to: int | None, group: bool
+    ) -> Message:
+        markup = keyboard(reply.choices)
+        if markup is None and reply.asks and group:
+            # with privacy mode on, the bot only hears replies to its own messages
+            markup = ForceReply(selective=True, input_field_placeholder=_placeholder(reply))
+        params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        return await retrying(
+            lambda: self.bot.send_message(
+                chat_id,
+                html.escape(reply.text, quote=False),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                reply_parameters=params,
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+
+    async def fetch(self, download: Download) -> None:
+        """Download an attached file next to the others of its record; report the outcome."""
+        size: int | None = None
+        try:
+            tg_file = await retrying(lambda: self.bot.get_file(download.file_id))
+            download.path.parent.mkdir(parents=True, exist_ok=True)
+            await retrying(lambda: tg_file.download_to_drive(download.path))
+            size = download.path.stat().st_size
+        except Exception:
+            log.exception("could not download file %s to %s", download.file_id, download.path)
+        await asyncio.to_thread(self.router.file_saved, download, size)
+
+    async def mark_pressed(self, chat_id: int, message_id: int, text: str, label: str) -> None:
+        """Show which button was pressed and take the keyboard away."""
+        await retrying(
+            lambda: self.bot.edit_message_text(
+                html.escape(f"{text}\n→ {label}", quote=False),
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=None,
+            )
+        )
+
+
+def _placeholder(reply: Reply) -> str:
+    return reply.text.split("\n", 1)[0][:64]
