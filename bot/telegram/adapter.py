@@ -54,7 +54,7 @@ class TelegramAdapter:
             .base_file_url(tg.base_file_url)
             .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
             .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
-            .post_init(self._post_init)
+            .post_init(self.post_init)
             .build()
         )
         wanted = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
@@ -65,7 +65,8 @@ class TelegramAdapter:
         application.add_error_handler(self.on_error)
         return application
 
-    async def _post_init(self, application: Application) -> None:
+    async def post_init(self, application: Application) -> None:
+        """Learn our @username and set the command menus (PTB calls this before polling)."""
         me = await retrying(application.bot.get_me)
         self.username = self.username or me.username
         try:

@@ -23,10 +23,10 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import NetworkError, RetryAfter
+from telegram.error import BadRequest, NetworkError
 from tenacity import (
     AsyncRetrying,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     wait_exponential,
 )
@@ -45,7 +45,7 @@ NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 async def retrying(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
     """``call()``, again after a network error (RetryAfter is the rate limiter's business)."""
     retry = AsyncRetrying(
-        retry=retry_if_exception_type(NetworkError) & ~retry_if_exception_type(RetryAfter),
+        retry=retry_if_exception(_transient),
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=0.5, max=8),
         reraise=True,
@@ -54,6 +54,11 @@ async def retrying(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMP
         with attempt:
             return await call()
     raise AssertionError("unreachable")  # AsyncRetrying either returns or re-raises
+
+
+def _transient(exc: BaseException) -> bool:
+    # PTB derives BadRequest from NetworkError, but a bad request fails the same way again
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
 
 
 def keyboard(choices: Sequence[Choice]) -> InlineKeyboardMarkup | None:
