@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
 from telegram import Bot, Update
@@ -43,6 +44,7 @@ class TelegramAdapter:
         self.username: str | None = app.settings.telegram.bot_username
         self.application = self._build()
         self.sender = Sender(self.application.bot, self.router)
+        self._last_send: dict[int, asyncio.Task] = {}  # per chat, the newest reply in flight
 
     def _build(self) -> Application:
         tg = self.settings.telegram
@@ -86,7 +88,11 @@ class TelegramAdapter:
         incoming = convert.from_message(message, context.bot.id)
         replies = await asyncio.to_thread(self.router.handle, incoming)
         reply_to = message.message_id if incoming.is_group else None
-        await self.sender.send(message.chat_id, replies, reply_to, incoming.is_group)
+        self._in_order(
+            message.chat_id,
+            lambda: self.sender.send(message.chat_id, replies, reply_to, incoming.is_group),
+            update,
+        )
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -99,13 +105,36 @@ class TelegramAdapter:
         if replies and replies[0].alert:
             await query.answer(replies[0].text[:200], show_alert=True)
             return
+        chat_id = int(incoming.chat_id)
+        self._in_order(
+            chat_id, lambda: self._answer_press(query, replies, incoming.is_group), update
+        )
+
+    async def _answer_press(self, query, replies, group: bool) -> None:
         await query.answer()
         message = query.message
         label = convert.pressed_label(query)
         if label and message is not None and getattr(message, "text", None):
             await self.sender.mark_pressed(message.chat.id, message.message_id, message.text, label)
-        chat_id = int(incoming.chat_id)
-        await self.sender.send(chat_id, replies, None, incoming.is_group)
+        await self.sender.send(message.chat.id, replies, None, group)
+
+    def _in_order(self, chat_id: int, send: Callable[[], Awaitable[None]], update: Update) -> None:
+        """Send in the background, after the chat's earlier replies: the next update is
+        worked on while this reply travels, and a chat still reads its answers in order."""
+        previous = self._last_send.get(chat_id)
+
+        async def after_previous() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])  # its failure is reported on its own
+            await send()
+
+        task = self.application.create_task(after_previous(), update=update)
+        self._last_send[chat_id] = task
+        task.add_done_callback(lambda done: self._forget(chat_id, done))
+
+    def _forget(self, chat_id: int, task: asyncio.Task) -> None:
+        if self._last_send.get(chat_id) is task:
+            del self._last_send[chat_id]
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log what failed with the update id, and tell the user with an error id. The router

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import sys
 import threading
 import time
 import urllib.error
@@ -148,6 +149,9 @@ def _utf8(header_value: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
+    # headers and body go out in two writes: without TCP_NODELAY, Nagle's algorithm and the
+    # client's delayed ACK stall every response by ~40 ms
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:
@@ -189,6 +193,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     fake: FakeTelegram
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A bot that stops while its long poll is open hangs up on us: not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 # ---------------------------------------------------------------- the fake
