@@ -26,7 +26,7 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 bench: $(STAMP)
-	@echo "No benchmarks yet: they arrive with the Telegram adapter and leaders' view issues."
+	$(BIN)/python -m bench.telegram_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -44,14 +44,18 @@ class Attached:
 
 def confirmed_record(session: Session, platform: str, chat: str, message_id: str) -> int | None:
     """The record a bot message confirmed, so a file sent in reply to it attaches there."""
-    row = session.exec(
+    row = _confirmation(session, platform, chat, message_id)
+    return row.activity_id if row else None
+
+
+def _confirmation(session: Session, platform: str, chat: str, message_id: str) -> BotMessage | None:
+    return session.exec(
         select(BotMessage).where(
             BotMessage.platform == platform,
             BotMessage.chat_id == chat,
             BotMessage.message_id == message_id,
         )
     ).first()
-    return row.activity_id if row else None
 
 
 def remember_confirmation(
@@ -64,7 +68,7 @@ def remember_confirmation(
         activity_id=activity_id,
         sent_at=clock(),
     )
-    insert_once(session, row, lambda: None)
+    insert_once(session, row, lambda: _confirmation(session, platform, chat, message_id))
 
 
 def attach(

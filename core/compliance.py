@@ -263,8 +263,10 @@ def evaluate(
     branches: list[tuple[int, str]],
     period: Period,
     today: date,
+    rules_only: bool = False,
 ) -> OrgResult:
-    """Compliance of ``branches`` (id, name) in ``period`` as of ``today``."""
+    """Compliance of ``branches`` (id, name) in ``period`` as of ``today``. ``rules_only``
+    skips commitments and last-activity dates, for a caller that reads only the rules."""
     ids = [b for b, _ in branches]
     years = period.units("year")
     span_start, span_end = years[0].start, years[-1].end
@@ -279,8 +281,12 @@ def evaluate(
         queries.groups_by_branch(session, org_id, all_branches),
         queries.member_counts(session, org_id, all_branches),
         queries.excused_units(session, org_id, every_unit_key, all_branches),
-        queries.commitment_counts(session, org_id, period.start, period.end, today, all_branches),
-        queries.last_activity_days(session, org_id, all_branches),
+        []
+        if rules_only
+        else queries.commitment_counts(
+            session, org_id, period.start, period.end, today, all_branches
+        ),
+        {} if rules_only else queries.last_activity_days(session, org_id, all_branches),
     )
     results = [
         _branch_result(facts, plans, branch_id, name, period, today) for branch_id, name in branches

@@ -270,6 +270,7 @@ def test_a_photo_in_reply_to_the_confirmation_is_attached(bound_secretary, tg_ro
     confirmation = logged(bound_secretary)
     assert "回复本条消息" in confirmation.text
     tg_router.message_sent(TG, "1001", "555", confirmation)
+    tg_router.message_sent(TG, "1001", "555", confirmation)  # told twice: still one note
     (reply,) = bound_secretary.send("", reply_to="555", files=photo())
     assert f"已为记录 #{confirmation.record} 添加附件" in reply.text
     (download,) = reply.downloads
@@ -313,6 +314,7 @@ def test_others_cannot_attach_to_a_record(bound_secretary, tg_router, engine, cl
 
 def test_a_photo_that_is_not_addressed_to_the_bot(bound_secretary, tg_router):
     assert "回复该记录的确认消息" in bound_secretary("", files=photo())
+    assert "不认识你" in Person(tg_router, "7777")("", files=photo())
     group = Person(tg_router, "1001", chat="-100500")
     assert group.send("看看今天的照片", files=photo()) == []  # group chatter
 

@@ -20,12 +20,12 @@ class FileCommands(RouterState):
     def _files(self, turn: Turn, caption: str) -> list[Reply]:
         """A message carrying files: attach them where the caption or the reply points."""
         record_id = self._target_record(turn, caption)
-        if record_id is None:
-            if turn.incoming.is_group:
-                return []  # photos in a group are conversation unless addressed to us
-            raise DomainError("attach_where")
+        if record_id is None and turn.incoming.is_group:
+            return []  # photos in a group are conversation unless addressed to us
         if turn.actor is None:
             raise Refused("unknown_user")
+        if record_id is None:
+            raise DomainError("attach_where")
         return [self._attach_all(turn, record_id)]
 
     def _target_record(self, turn: Turn, caption: str) -> int | None:

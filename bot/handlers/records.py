@@ -112,7 +112,13 @@ class RecordCommands(RouterState):
         branch = turn.session.get(Branch, branch_id)
         assert branch is not None
         result = evaluate(
-            turn.session, self.registry, branch.org_id, [(branch_id, branch.name)], unit, turn.today
+            turn.session,
+            self.registry,
+            branch.org_id,
+            [(branch_id, branch.name)],
+            unit,
+            turn.today,
+            rules_only=True,
         )
         rule = next(r for r in result.branches[0].rules if r.type.code == atype.code)
         return render.rule_line(rule, self.locale)
