@@ -66,6 +66,8 @@ def zhibu_app(fake: FakeTelegram, workdir: Path) -> App:
             "base_url": fake.base_url,
             "base_file_url": fake.base_file_url,
             "poll_timeout_seconds": 1,
+            # by design the limiter holds sends to Telegram's 30/s; measured here: our own cost
+            "rate_limit": False,
         },
     )
     app = build_app(settings)
@@ -104,7 +106,8 @@ def main() -> int:
     logging.basicConfig(level=logging.ERROR)
     echo, zhibu = asyncio.run(measure(args.n, args.rounds))
     ratio = zhibu / echo
-    print(f"Telegram, {args.n} updates x {args.rounds} rounds (best round), same fake server:")
+    print(f"Telegram, {args.n} updates x {args.rounds} rounds (best round), same fake server")
+    print("(Zhibu's rate limiter off: it caps sends at Telegram's 30 messages/s on purpose)")
     print(f"  bare PTB echo bot  {echo * 1000:7.2f} ms/update  {1 / echo:7.0f} updates/s")
     print(f"  Zhibu              {zhibu * 1000:7.2f} ms/update  {1 / zhibu:7.0f} updates/s")
     verdict = "meets" if ratio <= GOAL else "MISSES"

@@ -45,6 +45,9 @@ class TelegramSettings(BaseModel):
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     webhook_secret: SecretStr | None = None
     poll_timeout_seconds: int = Field(default=30, ge=0, le=60)
+    # keep within Telegram's limits (30 messages/s overall, 20 per minute in a group); off
+    # only for a self-hosted Bot API server without them, or a benchmark of our own cost
+    rate_limit: bool = True
 
 
 class ActivityTypeSettings(BaseModel):

@@ -49,16 +49,17 @@ class TelegramAdapter:
     def _build(self) -> Application:
         tg = self.settings.telegram
         assert tg.token is not None
-        application = (
+        builder = (
             ApplicationBuilder()
             .token(tg.token.get_secret_value())
             .base_url(tg.base_url)
             .base_file_url(tg.base_file_url)
-            .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
             .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
             .post_init(self.post_init)
-            .build()
         )
+        if tg.rate_limit:
+            builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        application = builder.build()
         wanted = filters.TEXT | filters.CAPTION | filters.PHOTO | filters.Document.ALL
         application.add_handler(
             MessageHandler(filters.UpdateType.MESSAGE & wanted, self.on_message)
