@@ -153,8 +153,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "抱歉，你没有权限进行这项操作。",
         EN: "Sorry, you are not allowed to do that.",
     },
+    "send_failed": {
+        ZH: "抱歉，出了点问题（错误编号 {error_id}，已记入日志）。刚才的操作可能已经完成，请先用 /list 或 /status 查看，不要重复记录；如仍有问题，请把编号告诉管理员。",
+        EN: "Sorry, something went wrong (error id {error_id}, logged). What you sent may already be saved: check /list or /status before sending it again.",
+    },
     "internal_error": {
-        ZH: "抱歉，处理时出了点问题，已记录（错误编号 {error_id}）。请稍后再试，或把编号告诉管理员。",
+        ZH: "抱歉，处理时出了点问题，没有保存任何改动（错误编号 {error_id}，已记入日志）。请稍后再试，或把编号告诉管理员。",
         EN: "Sorry, something went wrong (error id {error_id}). Please try again later.",
     },
     # --- input problems, each with the right form
@@ -447,7 +451,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "“{role}”是党委层面的角色，不属于某个支部，请去掉 --branch。",
         EN: "“{role}” is an org-level role; drop --branch.",
     },
-    "whoami": {ZH: "你是 {name}（{where} · {roles}）。", EN: "You are {name} ({where} · {roles})."},
+    "whoami": {ZH: "你是 {name}（{where}）。", EN: "You are {name} ({where})."},
     "whoami_stranger": {
         ZH: "我还不认识你。请向支部书记或镇党委索取邀请链接。",
         EN: "I don't know you yet. Ask your branch secretary or the town office for an invitation link.",
@@ -501,8 +505,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "photo": {ZH: "照片", EN: "photo"},
     # --- buttons of guided questions
     "button_stale": {
-        ZH: "这个按钮已失效（问题已回答、已取消或不是发给你的）。如需重新开始，请发送 /log。",
-        EN: "This button no longer applies. Send /log to start again.",
+        ZH: "这个按钮已失效（问题已回答、已取消或不是发给你的）。如需重新开始，请重新发送命令。",
+        EN: "This button no longer applies. Send the command again to start over.",
     },
     "ask_topic": {
         ZH: "会议或活动的主题是什么？（没有可点“跳过”）",
@@ -513,8 +517,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "Please check:\n{summary}\nPress “Save”, or a button to change something.",
     },
     "ask_date_typed": {
-        ZH: "请直接输入日期，例如：3月5日、上周五、2026-03-05。",
-        EN: "Type the date, e.g. 3月5日 or 2026-03-05.",
+        ZH: "好的，请直接输入日期。",
+        EN: "All right, type the date.",
     },
     "choice_today": {ZH: "今天", EN: "Today"},
     "choice_yesterday": {ZH: "昨天", EN: "Yesterday"},

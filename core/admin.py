@@ -206,6 +206,7 @@ def bind_chat(
     binding = session.exec(
         select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
     ).first() or ChatBinding(platform=platform, chat_id=chat_id, org_id=org.id)  # type: ignore[arg-type]
+    binding.org_id = org.id  # type: ignore[assignment]
     binding.branch_id = branch.id if branch else None
     session.add(binding)
     session.flush()

@@ -121,7 +121,9 @@ def safe_name(upload: Upload) -> str:
         name = f"{upload.kind}-{upload.unique_id}.jpg"
     stem, dot, ext = name.rpartition(".")
     stem, ext = (stem, ext) if dot else (name, "")
-    stem = _UNSAFE.sub("_", stem).strip("._")[:80] or upload.kind
+    stem = _UNSAFE.sub("_", stem).strip("._")
+    # file systems limit names in bytes (255), and one CJK character takes three or four
+    stem = stem.encode()[:150].decode(errors="ignore") or upload.kind
     ext = _UNSAFE.sub("", ext)[:10]
     return f"{stem}.{ext}" if ext else stem
 

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -48,6 +55,15 @@ class TelegramSettings(BaseModel):
     # keep within Telegram's limits (30 messages/s overall, 20 per minute in a group); off
     # only for a self-hosted Bot API server without them, or a benchmark of our own cost
     rate_limit: bool = True
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> TelegramSettings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError(
+                "设置了 webhook_url 就必须设置 webhook_secret（如 ZHIBU_TELEGRAM__WEBHOOK_SECRET），"
+                "否则任何人都能冒充 Telegram 推送消息"
+            )
+        return self
 
 
 class ActivityTypeSettings(BaseModel):

@@ -97,7 +97,7 @@ def redeem(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise DomainError("invite_used")
-    member = _member_for(session, clock, invite, display_name)
+    member = _member_for(session, clock, invite, display_name, platform)
     session.add(Identity(platform=platform, external_id=user_id, member_id=member.id))  # type: ignore[arg-type]
     invite.used_by = member.id
     session.add(invite)
@@ -117,11 +117,14 @@ def _find(session: Session, code: str) -> Invite:
     return invite
 
 
-def _member_for(session: Session, clock: Clock, invite: Invite, display_name: str) -> Member:
-    """The member named in the invite (if they exist and have no chat account yet), else a new
-    member under the invited name or, failing that, the name the person uses in the chat."""
+def _member_for(
+    session: Session, clock: Clock, invite: Invite, display_name: str, platform: str
+) -> Member:
+    """The member named in the invite (if they exist and have no account on this platform yet:
+    a namesake's account is never handed over), else a new member under the invited name or,
+    failing that, the name the person uses in the chat."""
     name = invite.member_name or display_name.strip()[:100] or "新成员"
-    member = _existing(session, invite, name) if invite.member_name else None
+    member = _existing(session, invite, name, platform) if invite.member_name else None
     if member is None:
         member = Member(
             org_id=invite.org_id, branch_id=invite.branch_id, name=name, created_at=clock()
@@ -136,11 +139,13 @@ def _member_for(session: Session, clock: Clock, invite: Invite, display_name: st
     return member
 
 
-def _existing(session: Session, invite: Invite, name: str) -> Member | None:
+def _existing(session: Session, invite: Invite, name: str, platform: str) -> Member | None:
+    has_account = select(Identity.member_id).where(Identity.platform == platform)
     return session.exec(
         select(Member).where(
             Member.org_id == invite.org_id,
             Member.branch_id == invite.branch_id,
             Member.name == name,
+            Member.id.not_in(has_account),  # type: ignore[union-attr]
         )
     ).first()

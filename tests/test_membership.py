@@ -323,3 +323,65 @@ def test_a_file_too_big_to_download_is_noted_but_not_fetched(bound_secretary):
     record = logged(bound_secretary).record
     (reply,) = bound_secretary.send(f"/attach {record}", files=photo(size=30 * 1024 * 1024))
     assert "超过 20MB" in reply.text and not reply.downloads
+
+
+# ---------------------------------------------------------------- found in review
+
+
+def test_a_leader_of_another_town_neither_learns_nor_takes_a_group(tg_router, engine, clock, town):
+    Person(tg_router, "1001")(f"/start {make_invite(engine, clock)}")
+    Person(tg_router, "1001", chat="-100500")("/bindgroup")
+    with session_scope(engine) as s:
+        other = admin.create_org(s, clock, "别镇党委")
+        admin.add_branch(s, clock, other, "别村党支部", "别村")
+        code = invites.create_invite(s, clock, other, None, "leader", timedelta(days=1)).code
+    Person(tg_router, "8001")(f"/start {code}")
+    stranger_leader = Person(tg_router, "8001", chat="-100500")
+    assert "一村" not in stranger_leader("/whoami")
+    assert "一村" not in stranger_leader("/bindgroup 别村")
+    with session_scope(engine) as s:
+        binding = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "-100500")).one()
+        assert (binding.org_id, binding.branch_id) == (town.org_id, town.branch1)
+
+
+def test_an_invitation_never_hands_over_a_namesakes_account(tg_router, engine, clock, town):
+    Person(tg_router, "1001")(f"/start {make_invite(engine, clock, 'secretary', name='王党员')}")
+    Person(tg_router, "1002")(f"/start {make_invite(engine, clock, 'member', name='王党员')}")
+    with session_scope(engine) as s:
+        owners = {
+            i.external_id: i.member_id
+            for i in s.exec(select(Identity).where(Identity.platform == TG)).all()
+        }
+        assert owners["1001"] != owners["1002"]
+        first = s.get(Member, owners["1001"])
+        assert first is not None and first.branch_role == "secretary"  # not demoted
+
+
+def test_typed_labels_answer_like_buttons(bound_secretary, engine):
+    bound_secretary("/log 支委会 昨天 出席7人 ")  # complete: saved at once
+    bound_secretary("/log")
+    bound_secretary("党课")
+    bound_secretary("今天")
+    bound_secretary("12")
+    assert "请核对" in bound_secretary("跳过")
+    assert "哪天" in bound_secretary("改日期")
+    assert "直接输入日期" in bound_secretary("其他日期")
+    bound_secretary("3月18日")
+    assert "已记录" in bound_secretary("保存")
+    with session_scope(engine) as s:
+        lecture = s.exec(select(Activity).where(Activity.type_code == "party_lecture")).one()
+        assert lecture.topic is None and str(lecture.held_on) == "2026-03-18"
+
+
+def test_quick_answer_words_mean_nothing_in_other_questions(bound_secretary, engine):
+    assert "承诺的内容" in bound_secretary("/commit")
+    reply = bound_secretary("skip")
+    assert "截止" in reply or "什么时候" in reply  # "skip" is the commitment's content here
+
+
+def test_a_webhook_without_a_secret_is_refused():
+    from core.config import ConfigError, load_settings
+
+    with pytest.raises(ConfigError) as exc:
+        load_settings(None, telegram={"webhook_url": "https://example.org/tg"})
+    assert "webhook_secret" in str(exc.value)

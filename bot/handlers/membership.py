@@ -42,11 +42,15 @@ class MembershipCommands(RouterState):
         org = turn.session.get(Org, actor.org_id)
         roles = [role_name(r, self.locale) for r in (actor.org_role, actor.branch_role) if r]
         where = branch.name if branch else (org.name if org else "")
-        return t("whoami", self.locale, name=actor.name, where=where, roles="、".join(roles))
+        if roles:
+            where = f"{where} · {'、'.join(roles)}"
+        return t("whoami", self.locale, name=actor.name, where=where)
 
     def _chat_line(self, turn: Turn, binding: ChatBinding | None) -> str:
         if binding is None:
             return t("chat_unbound", self.locale)
+        if turn.actor is None or binding.org_id != turn.actor.org_id:
+            return t("chat_bound_other", self.locale)
         if binding.branch_id is None:
             org = turn.session.get(Org, binding.org_id)
             return t("chat_bound", self.locale, name=org.name if org else "")
@@ -67,7 +71,7 @@ class MembershipCommands(RouterState):
         target_id = branch.id if branch else None
         if current is not None and current.org_id == org.id and current.branch_id == target_id:
             return [Reply(self._chat_line(turn, current))]
-        if current is not None and not actor.is_leader:
+        if current is not None and (current.org_id != org.id or not actor.is_leader):
             # moving a group between branches is the town's call, not a secretary's
             raise DomainError("chat_taken")
         bind_chat(turn.session, org, m.platform, m.chat_id, branch)

@@ -108,15 +108,15 @@ class Questions(RouterState):
     def _answer(self, turn: Turn, state, text: str) -> list[Reply]:
         data = dict(state.data)
         field_ = data.get("awaiting", "")
-        text = _numbered(text, data.get("choices", []), field_)
+        text = self._offered(text, data.get("choices", []), field_)
         if text.strip().lower() in CANCEL_WORDS:
             return self._cmd_cancel(turn)
         if field_ == "confirm":
             return self._confirm(turn, state.kind, data, text)
-        if text == OTHER_DATE:
+        if field_ == "held_on" and text == OTHER_DATE:
             prefix = t("ask_date_typed", self.locale) + "\n"
             return [self._reask(turn, state.kind, data, field_, prefix, buttons=False)]
-        if text == SKIP:
+        if field_ == "topic" and state.kind == "log" and text == SKIP:
             return self._continue_log(turn, _draft(data), {**data, "topic_asked": True})
         try:
             value = self._parse_answer(turn, field_, text, data.get("choices", []))
@@ -138,6 +138,20 @@ class Questions(RouterState):
             if exc.key in ("forbidden", "unknown_user"):
                 raise
             return [self._reask(turn, state.kind, data, field_, self.error_reply(exc).text + "\n")]
+
+    def _offered(self, text: str, choices: list[str], field_: str) -> str:
+        """The value of an offered quick answer typed by its number ('2', in the console) or by
+        its label ('跳过', '改日期'); any other text as it is."""
+        s = text.strip()
+        if field_ not in QUICK_CHOICES:
+            return text
+        if re.fullmatch(r"[0-9]", s) and 1 <= int(s) <= len(choices):
+            return choices[int(s) - 1]
+        for value in choices:
+            label = t(f"choice_{value.replace(':', '_')}", self.locale)
+            if s in (label, label.lstrip("✅❌ ")):
+                return value
+        return text
 
     def _reask(
         self, turn: Turn, kind: str, data: dict, field_: str, prefix: str, buttons: bool = True
@@ -229,15 +243,6 @@ def _small_number(text: str) -> int | None:
 
 def _draft(data: dict) -> ActivityDraft:
     return dialogs.draft_from_json(data.get("draft", {}))
-
-
-def _numbered(text: str, choices: list[str], field_: str) -> str:
-    """'2' typed in the console for the second offered answer (type and group pick their own,
-    and a number is a fair answer to "how many?")."""
-    s = text.strip()
-    if field_ in QUICK_CHOICES and re.fullmatch(r"[0-9]", s) and 1 <= int(s) <= len(choices):
-        return choices[int(s) - 1]
-    return text
 
 
 def _pick(text: str, choices: list[str]) -> str | None:

@@ -13,7 +13,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlparse
 
-from telegram import Bot, Update
+from telegram import Bot, CallbackQuery, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -30,6 +31,7 @@ from bot.router import Router
 from bot.telegram import convert
 from bot.telegram.menu import set_menus
 from bot.telegram.send import Sender, retrying
+from bot.turn import Reply
 
 log = logging.getLogger(__name__)
 UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -106,17 +108,25 @@ class TelegramAdapter:
         if replies and replies[0].alert:
             await query.answer(replies[0].text[:200], show_alert=True)
             return
+        try:  # at once: Telegram gives up on a button whose answer is late
+            await query.answer()
+        except TelegramError:
+            log.warning("could not answer button press %s", query.id, exc_info=True)
         chat_id = int(incoming.chat_id)
         self._in_order(
-            chat_id, lambda: self._answer_press(query, replies, incoming.is_group), update
+            chat_id, lambda: self._after_press(query, replies, incoming.is_group), update
         )
 
-    async def _answer_press(self, query, replies, group: bool) -> None:
-        await query.answer()
+    async def _after_press(self, query: CallbackQuery, replies: list[Reply], group: bool) -> None:
         message = query.message
+        assert message is not None  # from_press refused presses without one
         label = convert.pressed_label(query)
-        if label and message is not None and getattr(message, "text", None):
-            await self.sender.mark_pressed(message.chat.id, message.message_id, message.text, label)
+        text = getattr(message, "text", None)
+        if label and text:
+            try:  # cosmetic: the answer below matters more
+                await self.sender.mark_pressed(message.chat.id, message.message_id, text, label)
+            except TelegramError:
+                log.warning("could not mark the pressed button", exc_info=True)
         await self.sender.send(message.chat.id, replies, None, group)
 
     def _in_order(self, chat_id: int, send: Callable[[], Awaitable[None]], update: Update) -> None:
@@ -148,7 +158,7 @@ class TelegramAdapter:
             return
         try:
             await context.bot.send_message(
-                chat.id, t("internal_error", self.locale, error_id=error_id)
+                chat.id, t("send_failed", self.locale, error_id=error_id)
             )
         except Exception:  # the chat may be gone or the network down: logged above
             log.warning("could not send the apology for error %s", error_id)

@@ -82,23 +82,32 @@ class Sender:
         self, chat_id: int, replies: Sequence[Reply], reply_to: int | None, group: bool
     ) -> None:
         for reply in replies:
-            sent = await self._send_one(chat_id, reply, reply_to, group)
-            if reply.record is not None:
-                await asyncio.to_thread(
-                    self.router.message_sent, PLATFORM, str(chat_id), str(sent.message_id), reply
-                )
-            for path in reply.files:
-                await retrying(lambda p=path: self.bot.send_document(chat_id, document=p))
-            for download in reply.downloads:
-                await self.fetch(download)
+            try:
+                sent = await self._send_one(chat_id, reply, reply_to, group)
+                if reply.record is not None:
+                    await asyncio.to_thread(
+                        self.router.message_sent,
+                        PLATFORM,
+                        str(chat_id),
+                        str(sent.message_id),
+                        reply,
+                    )
+                for path in reply.files:
+                    await retrying(lambda p=path: self.bot.send_document(chat_id, document=p))
+            finally:  # the file is the record's, whether or not the answer got through
+                for download in reply.downloads:
+                    await self.fetch(download)
 
     async def _send_one(
         self, chat_id: int, reply: Reply, reply_to: int | None, group: bool
     ) -> Message:
         markup = keyboard(reply.choices)
         if markup is None and reply.asks and group:
-            # with privacy mode on, the bot only hears replies to its own messages
-            markup = ForceReply(selective=True, input_field_placeholder=_placeholder(reply))
+            # with privacy mode on, the bot only hears replies to its own messages; "selective"
+            # opens the reply box for the author of the message answered, if there is one
+            markup = ForceReply(
+                selective=bool(reply_to), input_field_placeholder=_placeholder(reply)
+            )
         params = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         return await retrying(
             lambda: self.bot.send_message(

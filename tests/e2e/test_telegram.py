@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
@@ -158,16 +160,27 @@ async def test_a_photo_in_reply_to_the_confirmation_is_attached_and_saved(
         reply_to_message_id=confirmation["message_id"],
     )
     assert "已为记录 #1 添加附件：照片" in answer["text"]
-    await fake.wait_for_call_async("getFile")
-    saved = Path(tmp_path / "files" / "1")
-    await fake.wait_for_async(lambda f: saved.exists() and any(saved.iterdir()), what="download")
-    (path,) = saved.iterdir()
+    row = await stored_attachment(db_url)  # once the download is reported back
+    path = Path(row.path or "")
+    assert path.parent == tmp_path / "files" / "1"
     assert path.read_bytes() == b"\xff\xd8 sign-in sheet"
+    assert (row.activity_id, row.kind, row.size) == (1, "photo", path.stat().st_size)
+
+
+async def stored_attachment(db_url: str, timeout: float = 10) -> Attachment:
+    """The one attachment row, once its file is on disk."""
     engine = create_engine(db_url)
-    with Session(engine) as s:
-        (row,) = s.exec(select(Attachment)).all()
-        assert (row.activity_id, row.kind) == (1, "photo") and row.path == str(path)
-    engine.dispose()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with Session(engine) as s:
+                rows = s.exec(select(Attachment)).all()
+                if rows and rows[0].path and Path(rows[0].path).exists():
+                    return rows[0]
+            await asyncio.sleep(0.05)
+    finally:
+        engine.dispose()
+    raise AssertionError("the attachment was not downloaded and reported in time")
 
 
 async def test_a_document_with_an_attach_caption(fake, bot, db_url, tmp_path):
