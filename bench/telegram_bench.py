@@ -41,11 +41,11 @@ COMMANDS = (  # what a secretary sends in a week, in turn
 
 async def drain(fake: FakeTelegram, push: Callable[[int], object], n: int) -> float:
     """Seconds from queuing ``n`` messages until the bot has answered every one."""
-    before = len(fake.messages(USER))
+    before = fake.sent_count(USER)
     start = time.perf_counter()
     for i in range(n):
         push(i)
-    await fake.wait_for_messages_async(USER, before + n, timeout=600)
+    await fake.wait_for_count_async(USER, before + n, timeout=600)
     return time.perf_counter() - start
 
 

@@ -213,6 +213,25 @@ def bind_chat(
     return binding
 
 
+def move_chat(session: Session, platform: str, old: str, new: str) -> None:
+    """A chat got a new id (a Telegram group upgraded to a supergroup): its binding, open
+    questions and record confirmations move with it, so the group stays bound."""
+    from sqlalchemy import update
+
+    from storage.models import BotMessage, DialogState
+
+    taken = session.exec(
+        select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == new)
+    ).first()
+    tables = [BotMessage, DialogState] + ([] if taken else [ChatBinding])
+    for table in tables:
+        session.execute(
+            update(table)
+            .where(table.platform == platform, table.chat_id == old)  # type: ignore[attr-defined]
+            .values(chat_id=new)
+        )
+
+
 @dataclass
 class ImportReport:
     created: int

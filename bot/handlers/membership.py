@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.messages import role_name, t
 from bot.turn import Reply, RouterState, Turn
 from core import invites
-from core.admin import bind_chat
+from core.admin import bind_chat, move_chat
 from core.auth import Action, Actor, can, chat_binding, resolve_actor
 from core.errors import DomainError, Refused
 from core.status import find_branch
+from storage.db import session_scope
 from storage.models import Branch, ChatBinding, Org
 
 
@@ -88,3 +89,8 @@ class MembershipCommands(RouterState):
         if turn.args or not can(actor, Action.WRITE_BRANCH, actor.branch_id):
             raise Refused("forbidden")
         return turn.session.get(Branch, actor.branch_id)
+
+    def chat_moved(self, platform: str, old: str, new: str) -> None:
+        """Adapter callback: the platform gave a chat a new id (see admin.move_chat)."""
+        with session_scope(self.engine) as session:
+            move_chat(session, platform, old, new)

@@ -67,6 +67,7 @@ class TelegramAdapter:
             MessageHandler(filters.UpdateType.MESSAGE & wanted, self.on_message)
         )
         application.add_handler(CallbackQueryHandler(self.on_press))
+        application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, self.on_migrate))
         application.add_error_handler(self.on_error)
         return application
 
@@ -96,6 +97,17 @@ class TelegramAdapter:
             lambda: self.sender.send(message.chat_id, replies, reply_to, incoming.is_group),
             update,
         )
+
+    async def on_migrate(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A group became a supergroup with a new chat id: keep its binding."""
+        message = update.effective_message
+        if message is None:
+            return
+        old, new = message.chat_id, message.migrate_to_chat_id
+        if new is None:  # the same event, seen from the new supergroup
+            old, new = message.migrate_from_chat_id, message.chat_id
+        if old is not None:
+            await asyncio.to_thread(self.router.chat_moved, convert.PLATFORM, str(old), str(new))
 
     async def on_press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

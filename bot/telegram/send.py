@@ -23,7 +23,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError
+from telegram.error import BadRequest, NetworkError, TimedOut
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -42,10 +42,16 @@ SEND_ATTEMPTS = 4
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 
-async def retrying(call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS) -> T:
-    """``call()``, again after a network error (RetryAfter is the rate limiter's business)."""
+async def retrying(
+    call: Callable[[], Awaitable[T]], attempts: int = SEND_ATTEMPTS, sends: bool = False
+) -> T:
+    """``call()``, again after a network error (RetryAfter is the rate limiter's business).
+    A call that ``sends`` a message is not repeated after a timeout: Telegram may have
+    delivered it already, and a member would read the answer twice."""
     retry = AsyncRetrying(
-        retry=retry_if_exception(_transient),
+        retry=retry_if_exception(
+            lambda exc: _transient(exc) and not (sends and isinstance(exc, TimedOut))
+        ),
         stop=stop_after_attempt(attempts),
         wait=wait_exponential(multiplier=0.5, max=8),
         reraise=True,
@@ -93,7 +99,9 @@ class Sender:
                         reply,
                     )
                 for path in reply.files:
-                    await retrying(lambda p=path: self.bot.send_document(chat_id, document=p))
+                    await retrying(
+                        lambda p=path: self.bot.send_document(chat_id, document=p), sends=True
+                    )
             finally:  # the file is the record's, whether or not the answer got through
                 for download in reply.downloads:
                     await self.fetch(download)
@@ -117,7 +125,8 @@ class Sender:
                 reply_markup=markup,
                 reply_parameters=params,
                 link_preview_options=NO_PREVIEW,
-            )
+            ),
+            sends=True,
         )
 
     async def fetch(self, download: Download) -> None:

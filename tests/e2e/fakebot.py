@@ -633,6 +633,15 @@ class FakeTelegram:
             ids = self._bot_sent.get(chat_id, [])
             return [copy.deepcopy(self._store[(chat_id, mid)]) for mid in ids]
 
+    def sent_count(self, chat_id: ChatId) -> int:
+        """How many bot messages the chat holds: cheap enough for a benchmark's wait."""
+        with self._cond:
+            return len(self._bot_sent.get(chat_id, []))
+
+    async def wait_for_count_async(self, chat_id: ChatId, n: int, timeout: float = 10.0) -> None:
+        what = f"{n} messages in {chat_id}"
+        await asyncio.to_thread(self._wait, lambda f: f.sent_count(chat_id) >= n, timeout, what)
+
     def last_message(self, chat_id: ChatId) -> JSON | None:
         found = self.messages(chat_id)
         return found[-1] if found else None

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
 
-from storage.models import Activity, Attachment
+from storage.models import Activity, Attachment, ChatBinding
 from tests.e2e.conftest import GROUP_CHAT, invite_code, quick_invite
 from tests.e2e.fakebot import FakeTelegram
 
@@ -265,3 +265,24 @@ async def test_a_blocked_chat_does_not_stop_the_bot(fake, bot, db_url):
     await fake.wait_for_call_async("sendMessage", 4)
     assert "示范镇党委" in (await say(fake, "/status", LEADER))["text"]
     assert len(records(db_url)) == 1
+
+
+async def test_a_group_upgraded_to_a_supergroup_stays_bound(fake, bot, db_url):
+    await join(fake, db_url)
+    old, new = -4001, -1004001
+    fake.user_message("/bindgroup", user_id=SECRETARY, chat_id=old, chat_type="group")
+    await fake.wait_for_messages_async(old, 1)
+    service = {"message_id": 99, "date": 0, "chat": {"id": old, "type": "group", "title": "支部群"}}
+    service["migrate_to_chat_id"] = new
+    fake.push_raw({"message": service})
+    await fake.wait_for_async(lambda f: bound_chat(db_url) == str(new), what="binding moved")
+    answer = await say(fake, "/whoami", SECRETARY, new)
+    assert "本群已绑定到一村党支部" in answer["text"]
+
+
+def bound_chat(db_url: str) -> str | None:
+    engine = create_engine(db_url)
+    with Session(engine) as s:
+        binding = s.exec(select(ChatBinding)).first()
+    engine.dispose()
+    return binding.chat_id if binding else None
