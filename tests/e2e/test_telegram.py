@@ -8,9 +8,11 @@ from pathlib import Path
 
 from sqlmodel import Session, create_engine, select
 
+from bot.app import build_app
+from bot.telegram.adapter import TelegramAdapter
 from storage.models import Activity, Attachment, ChatBinding
-from tests.e2e.conftest import GROUP_CHAT, invite_code, quick_invite
-from tests.e2e.fakebot import FakeTelegram
+from tests.e2e.conftest import CLOCK, GROUP_CHAT, invite_code, quick_invite, settings_for
+from tests.e2e.fakebot import FakeTelegram, run_polling
 
 SECRETARY, LEADER, STRANGER = 1001, 9001, 7777
 
@@ -286,3 +288,24 @@ def bound_chat(db_url: str) -> str | None:
         binding = s.exec(select(ChatBinding)).first()
     engine.dispose()
     return binding.chat_id if binding else None
+
+
+async def test_a_guided_log_survives_a_restart_of_the_bot(fake, db_url, tmp_path):
+    async def started():
+        app = build_app(settings_for(fake, db_url, tmp_path / "files"), CLOCK)
+        adapter = TelegramAdapter(app)
+        return app, adapter
+
+    app, adapter = await started()
+    async with run_polling(adapter.application) as application:
+        await adapter.post_init(application)
+        await join(fake, db_url)
+        question = await say(fake, "/log", SECRETARY)
+        date_q = await press(fake, question, "主题党日", SECRETARY)
+    app.engine.dispose()
+    app, adapter = await started()  # a new process would see the same database
+    async with run_polling(adapter.application) as application:
+        await adapter.post_init(application)
+        attendance_q = await press(fake, date_q, "今天", SECRETARY)
+        assert "出席多少人" in attendance_q["text"]
+    app.engine.dispose()
