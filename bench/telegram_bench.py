@@ -85,7 +85,7 @@ async def measure(n: int, rounds: int) -> tuple[float, float]:
     echo, zhibu = [], []
     with FakeTelegram() as fake, tempfile.TemporaryDirectory() as tmp:
         app = zhibu_app(fake, Path(tmp))
-        adapter = TelegramAdapter(app)
+        adapter = TelegramAdapter(app, pushes=False)
         for _ in range(rounds):
             async with run_polling(build_echo_app(fake)):
                 await drain(fake, echo_push(fake), 20)  # warm-up

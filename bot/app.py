@@ -13,6 +13,7 @@ from core.config import ConfigError, Settings
 from core.periods import Clock
 from core.rules import Registry
 from core.workdays import WorkCalendar
+from jobs.schedule import Jobs
 from storage import migrate
 from storage.db import is_sqlite, make_engine
 
@@ -48,6 +49,21 @@ class App:
             ),
             self.settings.files_dir,
         )
+
+
+def jobs_of(app: App) -> Jobs:
+    from bot import notices  # the wording of pushes
+
+    return Jobs(
+        app.engine,
+        app.registry,
+        app.settings.jobs,
+        app.settings.tz,
+        WorkCalendar(app.settings.chinese_holidays),
+        app.clock,
+        notices,
+        app.settings.locale,
+    )
 
 
 def open_engine(settings: Settings) -> Engine:

@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot import console
+from bot import cli_jobs, console
 from bot.app import App, build_app, shifted_clock, system_clock
 from bot.messages import role_name, t
 from bot.parsing import parse_period
@@ -59,6 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("current", help="显示数据库结构版本是否最新")
 
     _admin_parser(sub)
+    cli_jobs.add_parsers(sub)
     return p
 
 
@@ -160,6 +161,8 @@ def _run(args, settings: Settings) -> int:
             return _status(app, args)
         case "admin":
             return _admin(app, args)
+        case "jobs" | "outbox":
+            return cli_jobs.run(app, args)
     return EXIT_USAGE
 
 

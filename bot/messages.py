@@ -531,6 +531,69 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "choice_edit_hours": {ZH: "改时长", EN: "Change duration"},
     "choice_edit_topic": {ZH: "改主题", EN: "Change topic"},
     "choice_cancel": {ZH: "❌ 取消", EN: "❌ Cancel"},
+    # --- scheduled pushes (bot/notices.py)
+    "owed_detail": {ZH: "{name}（{details}）", EN: "{name} ({details})"},
+    "owed_people": {ZH: "已覆盖{held}/{need}人", EN: "{held}/{need} members"},
+    "owed_times": {ZH: "已开{held}/{need}次", EN: "{held}/{need} held"},
+    "commitment_due_item": {ZH: "#{id} {content}（{day}）", EN: "#{id} {content} ({day})"},
+    "and_more": {ZH: " 等{n}项", EN: " and more ({n} in all)"},
+    "reminder_title": {
+        ZH: "📋 {branch} · {month}提醒单",
+        EN: "📋 {branch} · reminders for {month}",
+    },
+    "reminder_month": {ZH: "本月须开：{items}", EN: "Due this month: {items}"},
+    "reminder_month_done": {
+        ZH: "本月的会议都已记录，辛苦了！",
+        EN: "Everything due this month is already logged. Well done!",
+    },
+    "reminder_quarter": {ZH: "本季度还需：{items}", EN: "Still due this quarter: {items}"},
+    "reminder_year": {ZH: "今年还需：{items}", EN: "Still due this year: {items}"},
+    "reminder_overdue": {ZH: "⚠️ 上期未完成：{items}", EN: "⚠️ Missed last time: {items}"},
+    "reminder_commitments_due": {
+        ZH: "📌 本月到期的承诺：{items}",
+        EN: "📌 Commitments due this month: {items}",
+    },
+    "reminder_commitments_overdue": {
+        ZH: "⏰ 已逾期的承诺：{items}",
+        EN: "⏰ Overdue commitments: {items}",
+    },
+    "reminder_footer": {
+        ZH: "开会后发送 /log 记录，/status 查看进度。",
+        EN: "Send /log after each meeting; /status shows progress.",
+    },
+    "digest_title": {
+        ZH: "📋 {org} · {month}提醒单（汇总）",
+        EN: "📋 {org} · reminders for {month} (summary)",
+    },
+    "digest_sent": {
+        ZH: "已向 {n} 个支部发送本月提醒单。",
+        EN: "Reminders sent to {n} branches.",
+    },
+    "digest_overdue": {ZH: "⚠️ 上期未完成：", EN: "⚠️ Missed last time:"},
+    "digest_silent": {
+        ZH: "🔕 30天以上无活动记录：{items}",
+        EN: "🔕 No activity for 30 days or more: {items}",
+    },
+    "silent_item": {ZH: "{branch}（最近一次 {day}）", EN: "{branch} (last {day})"},
+    "silent_never": {ZH: "{branch}（尚无记录）", EN: "{branch} (no records yet)"},
+    "digest_commitments": {ZH: "📌 逾期承诺：{items}", EN: "📌 Overdue commitments: {items}"},
+    "digest_commitments_item": {ZH: "{branch} {n} 项", EN: "{branch} {n}"},
+    "digest_unbound": {
+        ZH: "ℹ️ 未绑定群聊、未收到提醒的支部：{items}（请书记在支部群里发送 /bindgroup）",
+        EN: "ℹ️ Branches without a bound chat (not reminded): {items}",
+    },
+    "nudge_title": {
+        ZH: "⏰ {branch}：本月还剩 {days} 个工作日，以下事项尚未记录：",
+        EN: "⏰ {branch}: {days} working days left this month, and these are not logged yet:",
+    },
+    "nudge_footer": {
+        ZH: "已召开的请发送 /log 补记；确实无法召开的，请及时向镇党委说明。",
+        EN: "If held, log it with /log; if it cannot be held, tell the town office.",
+    },
+    "nudge_silent": {
+        ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",
+        EN: "🔕 {org}: no activity for 30 days or more, please follow up: {items}",
+    },
     "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",

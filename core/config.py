@@ -66,6 +66,26 @@ class TelegramSettings(BaseModel):
         return self
 
 
+class JobSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+    enabled: bool = True
+    time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class JobsSettings(BaseModel):
+    """Scheduled pushes. Times are local (``timezone``); days follow the working-day calendar."""
+
+    model_config = {"extra": "forbid"}
+    enabled: bool = True
+    # after downtime, a push whose time passed at most this many days ago is still sent
+    catch_up_days: int = Field(default=3, ge=0, le=31)
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    # nudge on the working days when this many working days are left in the month (today included)
+    month_end_nudge_days_left: list[int] = Field(default=[3, 1], min_length=1)
+    monthly_reminder: JobSettings = JobSettings()
+    month_end_nudge: JobSettings = JobSettings(time="16:00")
+
+
 class ActivityTypeSettings(BaseModel):
     """Overrides one activity type's defaults; a new code must give at least ``name``."""
 
@@ -96,6 +116,7 @@ class Settings(BaseSettings):
     files_dir: Path = Path("./data/files")
     activities: dict[str, ActivityTypeSettings] = {}
     telegram: TelegramSettings = TelegramSettings()
+    jobs: JobsSettings = JobsSettings()
 
     @field_validator("timezone")
     @classmethod

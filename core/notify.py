@@ -11,3 +11,7 @@ class Notifier(Protocol):
     async def send(self, chat_id: str, text: str) -> str:
         """Send ``text`` to ``chat_id``; return the platform's message id."""
         ...
+
+
+class Unreachable(Exception):
+    """The chat blocked the bot, or was deleted: retrying cannot help."""

@@ -24,6 +24,20 @@ class WorkCalendar:
                 _warn_once(day.year)
         return day.weekday() < 5
 
+    def first_workday_of_month(self, year: int, month: int) -> date:
+        day = date(year, month, 1)
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    def workdays_left_in_month(self, day: date) -> int:
+        """Working days from ``day`` to the end of its month, ``day`` included if it is one."""
+        left, current = 0, day
+        while current.month == day.month:
+            left += self.is_workday(current)
+            current += timedelta(days=1)
+        return left
+
     def workdays_after(self, start: date, end: date) -> int:
         """Working days in (start, end]: how many working days ``end`` is after ``start``."""
         return sum(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -69,6 +69,8 @@ class ChatBinding(SQLModel, table=True):
     chat_id: str = Field(max_length=100)
     org_id: int = Field(foreign_key="org.id", index=True)
     branch_id: int | None = Field(default=None, foreign_key="branch.id", index=True)
+    # set when the platform says the bot was blocked or the chat is gone: pushes skip it
+    unreachable_at: datetime | None = _utc_column(nullable=True)
 
 
 class Activity(SQLModel, table=True):
@@ -228,3 +230,27 @@ class BotMessage(SQLModel, table=True):
     message_id: str = Field(max_length=100)
     activity_id: int = Field(foreign_key="activity.id")
     sent_at: datetime = _utc_column()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message a scheduled job wants delivered. The unique ``key`` (job, target chat,
+    period) makes a job that runs twice for the same period enqueue nothing the second time;
+    a deliverer claims a row before sending, so two bot processes never both send it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)
+    job: str = Field(max_length=40)
+    platform: str = Field(max_length=20)
+    chat_id: str = Field(max_length=100)
+    text: str = Field(sa_type=Text)
+    status: str = Field(default="pending", max_length=10)  # pending/sent/failed/skipped
+    attempts: int = 0
+    next_attempt_at: datetime = _utc_column()
+    claimed_by: str | None = Field(default=None, max_length=60)
+    claimed_until: datetime | None = _utc_column(nullable=True)
+    sent_at: datetime | None = _utc_column(nullable=True)
+    message_id: str | None = Field(default=None, max_length=100)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = _utc_column()

@@ -25,13 +25,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.app import App
+from bot.app import App, jobs_of
 from bot.messages import t
 from bot.router import Router
 from bot.telegram import convert
 from bot.telegram.menu import set_menus
-from bot.telegram.send import Sender, retrying
+from bot.telegram.send import Sender, TelegramNotifier, retrying
 from bot.turn import Reply
+from jobs.scheduler import Pushes
 
 log = logging.getLogger(__name__)
 UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -39,7 +40,9 @@ RATE_LIMIT_RETRIES = 3  # times a send is retried after Telegram's RetryAfter
 
 
 class TelegramAdapter:
-    def __init__(self, app: App, router: Router | None = None):
+    def __init__(self, app: App, router: Router | None = None, pushes: bool = True):
+        self.app, self.with_pushes = app, pushes and app.settings.jobs.enabled
+        self.pushes: Pushes | None = None
         self.settings = app.settings
         self.router = router or app.router()
         self.locale = app.settings.locale
@@ -58,6 +61,7 @@ class TelegramAdapter:
             .base_file_url(tg.base_file_url)
             .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
             .post_init(self.post_init)
+            .post_shutdown(self.post_shutdown)
         )
         if tg.rate_limit:
             builder = builder.rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
@@ -79,6 +83,14 @@ class TelegramAdapter:
             await set_menus(application.bot)
         except Exception:  # a missing menu is cosmetic: keep serving
             log.exception("could not set the command menus")
+        if self.with_pushes:
+            notifiers = {convert.PLATFORM: TelegramNotifier(application.bot)}
+            self.pushes = Pushes(jobs_of(self.app), notifiers, self.settings.jobs.max_attempts)
+            await self.pushes.start()
+
+    async def post_shutdown(self, application: Application) -> None:
+        if self.pushes is not None:
+            self.pushes.stop()
 
     # ------------------------------------------------------------------ handlers
 

@@ -23,7 +23,7 @@ from telegram import (
     ReplyParameters,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, TimedOut
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -34,6 +34,7 @@ from tenacity import (
 from bot.router import Router
 from bot.telegram.convert import PLATFORM
 from bot.turn import Choice, Download, Reply
+from core.notify import Unreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -156,3 +157,31 @@ class Sender:
 
 def _placeholder(reply: Reply) -> str:
     return reply.text.split("\n", 1)[0][:64]
+
+
+class TelegramNotifier:
+    """Scheduled pushes from the outbox, through the same bot (and rate limiter) as replies."""
+
+    platform = PLATFORM
+
+    def __init__(self, bot: Bot):
+        self.bot = bot
+
+    async def send(self, chat_id: str, text: str) -> str:
+        try:
+            sent = await retrying(
+                lambda: self.bot.send_message(
+                    int(chat_id),
+                    html.escape(text, quote=False),
+                    parse_mode=ParseMode.HTML,
+                    link_preview_options=NO_PREVIEW,
+                ),
+                sends=True,
+            )
+        except Forbidden as exc:  # blocked by the user, or removed from the group
+            raise Unreachable(str(exc)) from exc
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                raise Unreachable(str(exc)) from exc
+            raise
+        return str(sent.message_id)

@@ -78,6 +78,7 @@ async def bot(fake, db_url, tmp_path) -> AsyncIterator[TelegramAdapter]:
     async with run_polling(adapter.application) as application:
         await adapter.post_init(application)
         yield adapter
+        await adapter.post_shutdown(application)
     app.engine.dispose()
 
 

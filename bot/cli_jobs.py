@@ -1,0 +1,97 @@
+"""``zhibu jobs list|run`` and ``zhibu outbox``: the scheduled pushes from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from bot.app import App, jobs_of
+from bot.delivery import ConsoleNotifier
+from core.notify import Notifier
+from jobs import outbox
+from storage.db import session_scope
+
+
+def add_parsers(sub) -> None:
+    j = sub.add_parser("jobs", help="定时推送（月提醒单、月末提醒…）").add_subparsers(
+        dest="jobs_command", required=True
+    )
+    x = j.add_parser("list", help="列出每个任务、触发规则和接下来三次运行时间")
+    x.add_argument("--now", help="假定的当前时间，ISO 格式")
+    x = j.add_parser("run", help="立即运行一个任务：计算、写入待发送队列并发送")
+    x.add_argument("name", help="任务名，如 monthly_reminder")
+    x.add_argument("--now", help="按此时间计算（ISO 格式，如 2026-04-01T09:00）")
+    x.add_argument("--dry-run", action="store_true", help="只显示将发送的内容，不写入、不发送")
+    o = sub.add_parser("outbox", help="查看待发送或发送失败的推送")
+    o.add_argument("--failed", action="store_true", help="只看发送失败的")
+
+
+def run(app: App, args) -> int:
+    if args.command == "outbox":
+        return _outbox(app, args.failed)
+    jobs = jobs_of(app)
+    if args.jobs_command == "list":
+        return _list(app, jobs)
+    if args.name not in jobs.jobs:
+        print(f"没有名为“{args.name}”的任务。可用：{'、'.join(jobs.jobs)}")
+        return 2
+    at = app.clock().astimezone(app.settings.tz)
+    if args.dry_run:
+        for m in jobs.messages(args.name, at):
+            print(f"→ [{m.chat_id}] ({m.platform}) {m.text}\n")
+        return 0
+    added = jobs.run(args.name, at)
+    print(f"{args.name}（按 {at:%Y-%m-%d %H:%M} 计算）：新写入 {added} 条推送。\n")
+    sent = asyncio.run(_deliver(app))
+    print(f"已发送 {sent} 条。")
+    return 0
+
+
+def _list(app: App, jobs) -> int:
+    now = app.clock()
+    for name, job in jobs.jobs.items():
+        fires = "、".join(f"{f:%Y-%m-%d %H:%M}" for f in jobs.next_fires(name, now))
+        print(f"{name}\n  {job.description}\n  接下来：{fires}")
+    return 0
+
+
+async def _deliver(app: App) -> int:
+    async with _notifiers(app) as notifiers:
+        deliverer = outbox.Deliverer(
+            app.engine, app.clock, notifiers, app.settings.jobs.max_attempts
+        )
+        return await deliverer.deliver_due()
+
+
+@contextlib.asynccontextmanager
+async def _notifiers(app: App) -> AsyncIterator[dict[str, Notifier]]:
+    """Console always; Telegram when a token is configured."""
+    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
+    tg = app.settings.telegram
+    if tg.token is None:
+        yield notifiers
+        return
+    from telegram import Bot
+
+    from bot.telegram.send import TelegramNotifier
+
+    bot = Bot(tg.token.get_secret_value(), base_url=tg.base_url, base_file_url=tg.base_file_url)
+    async with bot:
+        notifiers["telegram"] = TelegramNotifier(bot)
+        yield notifiers
+
+
+def _outbox(app: App, failed: bool) -> int:
+    with session_scope(app.engine) as session:
+        rows = outbox.pending(session, failed)
+        if not rows:
+            print("没有发送失败的推送。" if failed else "没有待发送的推送。")
+        for r in rows:
+            first = r.text.split("\n", 1)[0]
+            next_at = r.next_attempt_at.astimezone(app.settings.tz)
+            when = f"下次尝试 {next_at:%Y-%m-%d %H:%M}" if not failed else ""
+            error = f"  错误：{r.last_error}" if r.last_error else ""
+            print(f"#{r.id} {r.job} → {r.platform}:{r.chat_id} 已尝试{r.attempts}次 {when}{error}")
+            print(f"    {first}")
+    return 0

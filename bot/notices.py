@@ -1,0 +1,141 @@
+"""The wording of scheduled pushes: the 月提醒单 for each branch and its digest for the
+leaders, the nudge before a month closes. Facts come from core.reminders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.messages import SEPARATORS, ZH, fmt_date, t
+from bot.render import type_name
+from core.periods import Period
+from core.reminders import BranchDue, Owed
+from storage.models import Commitment
+
+COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
+
+
+def _items(locale: str) -> str:
+    return SEPARATORS[locale][0]
+
+
+def owed_label(owed: Owed, locale: str, with_unit: bool = False) -> str:
+    """支委会 · 党小组会（第二党小组）· 谈心谈话（5/12人）· 党课（2025年第四季度）"""
+    name = type_name(owed.type, locale)
+    details = []
+    if owed.groups:
+        details.append(_items(locale).join(owed.groups))
+    elif owed.type.scope == "member":
+        details.append(t("owed_people", locale, held=owed.held, need=owed.need))
+    elif owed.need > 1:
+        details.append(t("owed_times", locale, held=owed.held, need=owed.need))
+    if with_unit:
+        details.append(owed.unit.label(locale))
+    return (
+        t("owed_detail", locale, name=name, details=_clauses(details, locale)) if details else name
+    )
+
+
+def _clauses(parts: list[str], locale: str) -> str:
+    return ("，" if locale == ZH else ", ").join(parts)
+
+
+def _owed_list(owed: Sequence[Owed], locale: str, with_unit: bool = False) -> str:
+    return _items(locale).join(owed_label(o, locale, with_unit) for o in owed)
+
+
+def _commitment_list(rows: Sequence[Commitment], locale: str) -> str:
+    shown = [
+        t("commitment_due_item", locale, id=c.id, content=c.content, day=fmt_date(c.due_on, locale))
+        for c in rows[:COMMITMENTS_SHOWN]
+    ]
+    more = t("and_more", locale, n=len(rows)) if len(rows) > COMMITMENTS_SHOWN else ""
+    return SEPARATORS[locale][1].join(shown) + more
+
+
+def monthly_reminder(due: BranchDue, month: Period, locale: str = ZH) -> str:
+    """The 月提醒单 of one branch, short enough for one chat message."""
+    lines = [t("reminder_title", locale, branch=due.name, month=month.label(locale))]
+    if due.this_month:
+        lines.append(t("reminder_month", locale, items=_owed_list(due.this_month, locale)))
+    else:
+        lines.append(t("reminder_month_done", locale))
+    if due.this_quarter:
+        lines.append(t("reminder_quarter", locale, items=_owed_list(due.this_quarter, locale)))
+    if due.this_year:
+        lines.append(t("reminder_year", locale, items=_owed_list(due.this_year, locale)))
+    if due.overdue:
+        lines.append(t("reminder_overdue", locale, items=_owed_list(due.overdue, locale, True)))
+    lines += _commitment_lines(due, locale)
+    lines.append(t("reminder_footer", locale))
+    return "\n".join(lines)
+
+
+def _commitment_lines(due: BranchDue, locale: str) -> list[str]:
+    lines = []
+    if due.commitments_due:
+        items = _commitment_list(due.commitments_due, locale)
+        lines.append(t("reminder_commitments_due", locale, items=items))
+    if due.commitments_overdue:
+        items = _commitment_list(due.commitments_overdue, locale)
+        lines.append(t("reminder_commitments_overdue", locale, items=items))
+    return lines
+
+
+def leaders_digest(
+    org: str,
+    dues: Sequence[BranchDue],
+    unbound: Sequence[str],
+    month: Period,
+    today: date,
+    locale: str = ZH,
+) -> str:
+    """One message for the leaders' chat: who was reminded, who is behind, who is silent."""
+    lines = [t("digest_title", locale, org=org, month=month.label(locale))]
+    lines.append(t("digest_sent", locale, n=len(dues) - len(unbound)))
+    colon = SEPARATORS[locale][2]
+    behind = [f"· {d.name}{colon}{_owed_list(d.overdue, locale)}" for d in dues if d.overdue]
+    if behind:
+        lines += [t("digest_overdue", locale), *behind]
+    if silent := _silent(dues, locale):
+        lines.append(t("digest_silent", locale, items=silent))
+    late = [
+        t("digest_commitments_item", locale, branch=d.name, n=len(d.commitments_overdue))
+        for d in dues
+        if d.commitments_overdue
+    ]
+    if late:
+        lines.append(t("digest_commitments", locale, items=_items(locale).join(late)))
+    if unbound:
+        lines.append(t("digest_unbound", locale, items=_items(locale).join(unbound)))
+    return "\n".join(lines)
+
+
+def _silent(dues: Sequence[BranchDue], locale: str) -> str:
+    items = [
+        t("silent_item", locale, branch=d.name, day=fmt_date(d.last_activity, locale))
+        if d.last_activity
+        else t("silent_never", locale, branch=d.name)
+        for d in dues
+        if d.silent
+    ]
+    return _items(locale).join(items)
+
+
+def month_end_nudge(
+    due: BranchDue, month_end: date, days_left: int, locale: str = ZH
+) -> str | None:
+    """To a branch with something still open that closes with the month; else None."""
+    closing = due.closing_by(month_end)
+    if not closing:
+        return None
+    lines = [t("nudge_title", locale, branch=due.name, days=days_left)]
+    lines += [f"· {owed_label(o, locale, with_unit=True)}" for o in closing]
+    lines.append(t("nudge_footer", locale))
+    return "\n".join(lines)
+
+
+def silent_digest(org: str, dues: Sequence[BranchDue], locale: str = ZH) -> str | None:
+    """To the leaders before the month closes: branches with no activity for 30 days."""
+    silent = _silent(dues, locale)
+    return t("nudge_silent", locale, org=org, items=silent) if silent else None

@@ -1,0 +1,175 @@
+"""What each branch still owes, as of a day: the facts behind the 月提醒单 and the nudges
+before a month closes. Computed by the same engine as /status; worded in bot/notices.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from core.compliance import BranchResult, RuleResult, evaluate
+from core.periods import KIND_OF_MONTHS, Period
+from core.rules import ActivityType, Registry
+from storage.models import Branch, ChatBinding, Commitment
+
+YEAR_ITEMS_FROM_MONTH = 10  # 组织生活会, 民主评议 … are "usually in Q4": mention them from October
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A rule not yet met in one unit: which type, in which unit, for which party groups."""
+
+    type: ActivityType
+    unit: Period
+    groups: tuple[str, ...] = ()  # the party groups that still owe it (group rules)
+    held: int = 0
+    need: int = 1
+
+
+@dataclass(frozen=True)
+class BranchDue:
+    branch_id: int
+    name: str
+    this_month: tuple[Owed, ...]
+    this_quarter: tuple[Owed, ...]  # quarter- and half-year rules not met yet
+    this_year: tuple[Owed, ...]  # year rules not met yet (from October on)
+    overdue: tuple[Owed, ...]  # missed in the unit that has just closed
+    commitments_due: tuple[Commitment, ...]  # open, due by the end of this month
+    commitments_overdue: tuple[Commitment, ...]
+    last_activity: date | None
+    silent: bool
+
+    @property
+    def owes_now(self) -> tuple[Owed, ...]:
+        return self.this_month + self.this_quarter + self.this_year
+
+    def closing_by(self, day: date) -> tuple[Owed, ...]:
+        """What is still owed in units that end by ``day`` (a quarter's 党课 is no month-end
+        worry in its first month)."""
+        return tuple(o for o in self.owes_now if o.unit.end <= day)
+
+    @property
+    def anything(self) -> bool:
+        return bool(
+            self.owes_now or self.overdue or self.commitments_due or self.commitments_overdue
+        )
+
+
+@dataclass(frozen=True)
+class BranchTarget:
+    """A branch and the chats its pushes go to."""
+
+    branch_id: int
+    name: str
+    chats: tuple[tuple[str, str], ...]  # (platform, chat id)
+
+
+def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], list[tuple[str, str]]]:
+    """(every branch with its reachable bound chats, the leaders' reachable chats)."""
+    bindings = session.exec(
+        select(ChatBinding).where(
+            ChatBinding.org_id == org_id, col(ChatBinding.unreachable_at).is_(None)
+        )
+    ).all()
+    by_branch: dict[int, list[tuple[str, str]]] = {}
+    leaders = []
+    for b in bindings:
+        if b.branch_id is None:
+            leaders.append((b.platform, b.chat_id))
+        else:
+            by_branch.setdefault(b.branch_id, []).append((b.platform, b.chat_id))
+    branches = session.exec(
+        select(Branch).where(Branch.org_id == org_id).order_by(col(Branch.id))
+    ).all()
+    targets = [
+        BranchTarget(b.id, b.name, tuple(sorted(by_branch.get(b.id, []))))  # type: ignore[arg-type]
+        for b in branches
+    ]
+    return targets, sorted(leaders)
+
+
+def branch_dues(
+    session: Session,
+    registry: Registry,
+    org_id: int,
+    branches: list[tuple[int, str]],
+    today: date,
+) -> list[BranchDue]:
+    """What each branch owes as of ``today``; one evaluation of the year for all branches."""
+    this_year = evaluate(session, registry, org_id, branches, Period.of_year(today.year), today)
+    last_year = None
+    if (
+        today.month == 1
+    ):  # the units that have just closed (December, Q4, the year) were last year's
+        last_year = evaluate(
+            session, registry, org_id, branches, Period.of_year(today.year - 1), today
+        )
+    month_end = Period.containing("month", today).end
+    open_commitments = _open_commitments(session, [b for b, _ in branches], month_end)
+    out = []
+    for i, result in enumerate(this_year.branches):
+        previous = last_year.branches[i] if last_year else result
+        mine = open_commitments.get(result.branch_id, [])
+        out.append(_due(result, previous, mine, today))
+    return out
+
+
+def _due(
+    result: BranchResult, previous: BranchResult, commitments: list[Commitment], today: date
+) -> BranchDue:
+    month, quarter, year, overdue = [], [], [], []
+    for rule in result.rules:
+        kind = KIND_OF_MONTHS[rule.type.every_months]
+        current = Period.containing(kind, today)
+        if (owed := _owed(rule, current, ("pending",))) is not None:
+            if rule.type.every_months == 1:
+                month.append(owed)
+            elif rule.type.every_months < 12:
+                quarter.append(owed)
+            elif today.month >= YEAR_ITEMS_FROM_MONTH:
+                year.append(owed)
+    for rule in previous.rules:
+        kind = KIND_OF_MONTHS[rule.type.every_months]
+        just_closed = Period.containing(kind, today).shift(-1)
+        if (missed := _owed(rule, just_closed, ("missed",))) is not None:
+            overdue.append(missed)
+    return BranchDue(
+        result.branch_id,
+        result.name,
+        tuple(month),
+        tuple(quarter),
+        tuple(year),
+        tuple(overdue),
+        tuple(c for c in commitments if c.due_on >= today),
+        tuple(c for c in commitments if c.due_on < today),
+        result.last_activity,
+        result.is_silent(today),
+    )
+
+
+def _owed(rule: RuleResult, unit: Period, statuses: tuple[str, ...]) -> Owed | None:
+    slots = [s for s in rule.slots if s.unit == unit and s.status in statuses]
+    if not slots:
+        return None
+    groups = tuple(s.group for s in slots if s.group)
+    return Owed(rule.type, unit, groups, sum(s.held for s in slots), sum(s.need for s in slots))
+
+
+def _open_commitments(
+    session: Session, branch_ids: list[int], by: date
+) -> dict[int, list[Commitment]]:
+    rows = session.exec(
+        select(Commitment)
+        .where(
+            col(Commitment.branch_id).in_(branch_ids),
+            Commitment.status == "in_progress",
+            col(Commitment.deleted_at).is_(None),
+            Commitment.due_on <= by,
+        )
+        .order_by(col(Commitment.due_on), col(Commitment.id))
+    ).all()
+    out: dict[int, list[Commitment]] = {}
+    for c in rows:
+        out.setdefault(c.branch_id, []).append(c)
+    return out

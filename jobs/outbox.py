@@ -1,0 +1,192 @@
+"""The outbox: scheduled messages are written first and delivered after, exactly once.
+
+``enqueue`` stores a message under a unique key (job, target chat, period): a job that runs
+twice for a period adds nothing the second time. ``Deliverer.deliver_due`` claims due rows one
+by one with a conditional UPDATE (only one process can win a row), sends them through the
+``Notifier`` of their platform, and records the outcome: sent with the platform's message id,
+retried later with backoff, given up after ``max_attempts``, or skipped because the chat
+blocked the bot or no longer exists (the chat is then marked and never tried again).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from core.notify import Notifier, Unreachable
+from core.periods import Clock
+from storage.db import session_scope
+from storage.models import ChatBinding, OutboxMessage
+from storage.once import insert_once
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)  # a claim a crashed process left behind expires after this
+BATCH = 50
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    job: str
+    platform: str
+    chat_id: str
+    text: str
+
+
+def enqueue(session: Session, clock: Clock, message: Message) -> bool:
+    """Store ``message`` unless its key is already in the outbox; True if stored now."""
+    now = clock()
+    row = OutboxMessage(
+        key=message.key,
+        job=message.job,
+        platform=message.platform,
+        chat_id=message.chat_id,
+        text=message.text,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    existing = lambda: session.exec(  # noqa: E731
+        select(OutboxMessage).where(OutboxMessage.key == message.key)
+    ).first()
+    return insert_once(session, row, existing)[1]
+
+
+def pending(session: Session, failed: bool = False) -> list[OutboxMessage]:
+    status = ("failed",) if failed else ("pending",)
+    return list(
+        session.exec(
+            select(OutboxMessage)
+            .where(col(OutboxMessage.status).in_(status))
+            .order_by(col(OutboxMessage.id))
+        ).all()
+    )
+
+
+class Deliverer:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        notifiers: Mapping[str, Notifier],
+        max_attempts: int = 5,
+        worker: str | None = None,
+    ):
+        self.engine, self.clock, self.notifiers = engine, clock, notifiers
+        self.max_attempts = max_attempts
+        self.worker = worker or uuid.uuid4().hex[:12]
+
+    async def deliver_due(self) -> int:
+        """Send every due row this process can claim; the number sent."""
+        sent = 0
+        while ids := self._due_ids():
+            claimed = [i for i in ids if self._claim(i)]
+            if not claimed:
+                break  # everything due is being sent by another process
+            for row_id in claimed:
+                sent += await self._deliver(row_id)
+        return sent
+
+    def _due_ids(self) -> list[int]:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            stmt = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    col(OutboxMessage.platform).in_(list(self.notifiers)),
+                    OutboxMessage.next_attempt_at <= now,
+                    (col(OutboxMessage.claimed_until).is_(None))
+                    | (col(OutboxMessage.claimed_until) < now),
+                )
+                .order_by(col(OutboxMessage.id))
+                .limit(BATCH)
+            )
+            return [i for i in session.exec(stmt).all() if i is not None]
+
+    def _claim(self, row_id: int) -> bool:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id) == row_id,
+                    OutboxMessage.status == "pending",
+                    (col(OutboxMessage.claimed_until).is_(None))
+                    | (col(OutboxMessage.claimed_until) < now),
+                )
+                .values(claimed_by=self.worker, claimed_until=now + LEASE)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    async def _deliver(self, row_id: int) -> int:
+        with session_scope(self.engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            platform, chat, text = row.platform, row.chat_id, row.text
+        try:
+            message_id = await self.notifiers[platform].send(chat, text)
+        except Unreachable as exc:
+            self._finish(row_id, "skipped", error=str(exc), unreachable=True)
+            return 0
+        except Exception as exc:  # network, rate limits beyond the adapter's own retries
+            log.warning("outbox %s to %s:%s failed: %s", row_id, platform, chat, exc)
+            self._retry_later(row_id, f"{type(exc).__name__}: {exc}")
+            return 0
+        self._finish(row_id, "sent", message_id=message_id)
+        return 1
+
+    def _finish(
+        self,
+        row_id: int,
+        status: str,
+        message_id: str | None = None,
+        error: str | None = None,
+        unreachable: bool = False,
+    ) -> None:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.status, row.message_id, row.claimed_until = status, message_id, None
+            row.sent_at = now if status == "sent" else None
+            row.last_error = error[:500] if error else None
+            session.add(row)
+            if unreachable:
+                mark_unreachable(session, row.platform, row.chat_id, now)
+
+    def _retry_later(self, row_id: int, error: str) -> None:
+        now = self.clock()
+        with session_scope(self.engine) as session:
+            row = session.get(OutboxMessage, row_id)
+            assert row is not None
+            row.attempts += 1
+            row.last_error, row.claimed_until = error[:500], None
+            if row.attempts >= self.max_attempts:
+                row.status = "failed"
+            else:  # 1, 2, 4, 8 … minutes
+                row.next_attempt_at = now + timedelta(minutes=2 ** (row.attempts - 1))
+            session.add(row)
+
+
+def mark_unreachable(session: Session, platform: str, chat_id: str, now: datetime) -> None:
+    """Stop pushing to a chat that blocked the bot or is gone; pending rows are skipped."""
+    session.execute(
+        update(ChatBinding)
+        .where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)  # type: ignore[arg-type]
+        .values(unreachable_at=now)
+    )
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.platform == platform,  # type: ignore[arg-type]
+            OutboxMessage.chat_id == chat_id,  # type: ignore[arg-type]
+            OutboxMessage.status == "pending",  # type: ignore[arg-type]
+        )
+        .values(status="skipped", last_error="chat unreachable")
+    )

@@ -1,0 +1,193 @@
+"""The scheduled jobs: when each fires, what it says to whom, and running it once per period.
+
+A job fires at its configured local time on the days its rule picks (the first working day
+of the month, the last working days …), computes its messages through ``core`` as of that
+moment, and enqueues them in one transaction under keys (job, period, chat) that make a rerun
+for the same period a no-op. Delivery is the outbox's business (jobs/outbox.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from core.config import JobsSettings
+from core.periods import Clock, Period
+from core.reminders import BranchDue, branch_dues, push_targets
+from core.rules import Registry
+from core.workdays import WorkCalendar
+from jobs.outbox import Message, enqueue
+from storage.db import session_scope
+from storage.models import Org
+
+
+class Wording(Protocol):
+    """How pushes read (bot/notices.py); jobs decide only what and to whom."""
+
+    def monthly_reminder(self, due: BranchDue, month: Period, locale: str) -> str: ...
+
+    def leaders_digest(
+        self,
+        org: str,
+        dues: list[BranchDue],
+        unbound: list[str],
+        month: Period,
+        today: date,
+        locale: str,
+    ) -> str: ...
+
+    def month_end_nudge(
+        self, due: BranchDue, month_end: date, days_left: int, locale: str
+    ) -> str | None: ...
+
+    def silent_digest(self, org: str, dues: list[BranchDue], locale: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str  # for `zhibu jobs list`
+    at: time
+    fires_on: Callable[[date], bool]
+    period_key: Callable[[date], str]  # what a rerun on the same day/period must not repeat
+    compose: Callable[[Session, Org, date], list[tuple[str, str, str]]]  # (platform, chat, text)
+
+
+class Jobs:
+    def __init__(
+        self,
+        engine: Engine,
+        registry: Registry,
+        settings: JobsSettings,
+        tz: ZoneInfo,
+        calendar: WorkCalendar,
+        clock: Clock,
+        wording: Wording,
+        locale: str,
+    ):
+        self.engine, self.registry, self.settings, self.tz = engine, registry, settings, tz
+        self.calendar, self.clock, self.wording, self.locale = calendar, clock, wording, locale
+        self.jobs = {j.name: j for j in self._define() if getattr(settings, j.name).enabled}
+
+    def _define(self) -> list[Job]:
+        s = self.settings
+        return [
+            Job(
+                "monthly_reminder",
+                f"每月第一个工作日 {s.monthly_reminder.time}：各支部月提醒单，镇党委汇总",
+                time.fromisoformat(s.monthly_reminder.time),
+                self._first_workday,
+                lambda day: Period.containing("month", day).key,
+                self._monthly_reminder,
+            ),
+            Job(
+                "month_end_nudge",
+                f"月末剩余 {'、'.join(map(str, s.month_end_nudge_days_left))} 个工作日时 "
+                f"{s.month_end_nudge.time}：提醒尚有未完成事项的支部，向镇党委通报沉寂支部",
+                time.fromisoformat(s.month_end_nudge.time),
+                self._nudge_day,
+                lambda day: (
+                    f"{Period.containing('month', day).key}:"
+                    f"{self.calendar.workdays_left_in_month(day)}"
+                ),
+                self._month_end_nudge,
+            ),
+        ]
+
+    # ------------------------------------------------------------------ when
+
+    def _first_workday(self, day: date) -> bool:
+        return day == self.calendar.first_workday_of_month(day.year, day.month)
+
+    def _nudge_day(self, day: date) -> bool:
+        left = self.calendar.workdays_left_in_month(day)
+        return self.calendar.is_workday(day) and left in self.settings.month_end_nudge_days_left
+
+    def fires(self, name: str, start: date, end: date) -> Iterator[datetime]:
+        """The job's fire times on the days from ``start`` to ``end`` (local time)."""
+        job = self.jobs[name]
+        day = start
+        while day <= end:
+            if job.fires_on(day):
+                yield datetime.combine(day, job.at, self.tz)
+            day += timedelta(days=1)
+
+    def next_fires(self, name: str, now: datetime, n: int = 3) -> list[datetime]:
+        today = now.astimezone(self.tz).date()
+        found = (f for f in self.fires(name, today, today + timedelta(days=400)) if f > now)
+        return [f for _, f in zip(range(n), found, strict=False)]
+
+    def last_fire(self, name: str, now: datetime) -> datetime | None:
+        """The latest fire at or before ``now`` within the catch-up window, if any."""
+        today = now.astimezone(self.tz).date()
+        start = today - timedelta(days=self.settings.catch_up_days)
+        past = [f for f in self.fires(name, start, today) if f <= now]
+        return past[-1] if past else None
+
+    # ------------------------------------------------------------------ what
+
+    def messages(self, name: str, at: datetime) -> list[Message]:
+        with session_scope(self.engine) as session:
+            return self._messages(session, name, at)
+
+    def _messages(self, session: Session, name: str, at: datetime) -> list[Message]:
+        job, day = self.jobs[name], at.astimezone(self.tz).date()
+        period = job.period_key(day)
+        out = []
+        for org in session.exec(select(Org).order_by(col(Org.id))).all():
+            for platform, chat, text in job.compose(session, org, day):
+                key = f"{name}:{period}:{platform}:{chat}"
+                out.append(Message(key, name, platform, chat, text))
+        return out
+
+    def run(self, name: str, at: datetime) -> int:
+        """Compute and enqueue the job's messages as of ``at``; how many were new."""
+        with session_scope(self.engine) as session:
+            messages = self._messages(session, name, at)
+            return sum(enqueue(session, self.clock, m) for m in messages)
+
+    def catch_up(self, now: datetime) -> dict[str, int]:
+        """Run each job whose last fire time fell within the catch-up window (a rerun of one
+        that did run adds nothing); older fires are left alone."""
+        done = {}
+        for name in self.jobs:
+            if (fire := self.last_fire(name, now)) is not None:
+                done[name] = self.run(name, fire)
+        return done
+
+    # ------------------------------------------------------------------ the jobs
+
+    def _dues(self, session: Session, org: Org, day: date):
+        branches, leaders = push_targets(session, org.id)  # type: ignore[arg-type]
+        pairs = [(b.branch_id, b.name) for b in branches]
+        dues = branch_dues(session, self.registry, org.id, pairs, day)  # type: ignore[arg-type]
+        return branches, leaders, dues
+
+    def _monthly_reminder(self, session: Session, org: Org, day: date):
+        branches, leaders, dues = self._dues(session, org, day)
+        month = Period.containing("month", day)
+        out = [
+            (platform, chat, self.wording.monthly_reminder(due, month, self.locale))
+            for target, due in zip(branches, dues, strict=True)
+            for platform, chat in target.chats
+        ]
+        unbound = [b.name for b in branches if not b.chats]
+        digest = self.wording.leaders_digest(org.name, dues, unbound, month, day, self.locale)
+        return out + [(platform, chat, digest) for platform, chat in leaders]
+
+    def _month_end_nudge(self, session: Session, org: Org, day: date):
+        branches, leaders, dues = self._dues(session, org, day)
+        left = self.calendar.workdays_left_in_month(day)
+        out = []
+        for target, due in zip(branches, dues, strict=True):
+            month_end = Period.containing("month", day).end
+            text = self.wording.month_end_nudge(due, month_end, left, self.locale)
+            out += [(platform, chat, text) for platform, chat in target.chats if text]
+        silent = self.wording.silent_digest(org.name, dues, self.locale)
+        return out + [(platform, chat, silent) for platform, chat in leaders if silent]
