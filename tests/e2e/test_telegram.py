@@ -293,7 +293,7 @@ def bound_chat(db_url: str) -> str | None:
 async def test_a_guided_log_survives_a_restart_of_the_bot(fake, db_url, tmp_path):
     async def started():
         app = build_app(settings_for(fake, db_url, tmp_path / "files"), CLOCK)
-        adapter = TelegramAdapter(app)
+        adapter = TelegramAdapter(app, pushes=False)  # pushes have tests of their own
         return app, adapter
 
     app, adapter = await started()
