@@ -57,6 +57,7 @@ class Job:
     fires_on: Callable[[date], bool]
     period_key: Callable[[date], str]  # what a rerun on the same day/period must not repeat
     compose: Callable[[Session, Org, date], list[tuple[str, str, str]]]  # (platform, chat, text)
+    catch_up_same_day: bool = False  # "N working days left" is wrong the day after
 
 
 class Jobs:
@@ -97,6 +98,7 @@ class Jobs:
                     f"{self.calendar.workdays_left_in_month(day)}"
                 ),
                 self._month_end_nudge,
+                catch_up_same_day=True,
             ),
         ]
 
@@ -124,9 +126,11 @@ class Jobs:
         return [f for _, f in zip(range(n), found, strict=False)]
 
     def last_fire(self, name: str, now: datetime) -> datetime | None:
-        """The latest fire at or before ``now`` within the catch-up window, if any."""
+        """The latest fire at or before ``now`` within the catch-up window (the same day for a
+        job whose message would be stale tomorrow), if any."""
         today = now.astimezone(self.tz).date()
-        start = today - timedelta(days=self.settings.catch_up_days)
+        window = 0 if self.jobs[name].catch_up_same_day else self.settings.catch_up_days
+        start = today - timedelta(days=window)
         past = [f for f in self.fires(name, start, today) if f <= now]
         return past[-1] if past else None
 
