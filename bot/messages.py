@@ -590,6 +590,22 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "已召开的请发送 /log 补记；确实无法召开的，请及时向镇党委说明。",
         EN: "If held, log it with /log; if it cannot be held, tell the town office.",
     },
+    "deadlines_title": {ZH: "📌 {branch} · 承诺事项提醒", EN: "📌 {branch} · commitments"},
+    "deadlines_soon": {ZH: "{days}天后到期：{items}", EN: "Due in {days} days: {items}"},
+    "deadlines_today": {ZH: "今天到期：{items}", EN: "Due today: {items}"},
+    "deadlines_overdue": {ZH: "⏰ 已逾期：{items}", EN: "⏰ Now overdue: {items}"},
+    "deadlines_footer": {
+        ZH: "已兑现的请发送 /done 编号 登记；确实无法兑现的，用 /explain 编号 原因 说明。",
+        EN: "Fulfilled? Send /done NUMBER. Cannot be kept? /explain NUMBER REASON.",
+    },
+    "overdue_digest_title": {
+        ZH: "⏰ {org} · 逾期未兑现的承诺（{n}项）",
+        EN: "⏰ {org} · overdue commitments ({n})",
+    },
+    "overdue_digest_item": {
+        ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",
+        EN: "· {branch} #{id} {content} (due {day}, {late} days late)",
+    },
     "nudge_silent": {
         ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",
         EN: "🔕 {org}: no activity for 30 days or more, please follow up: {items}",

@@ -9,7 +9,7 @@ from datetime import date
 from bot.messages import SEPARATORS, ZH, fmt_date, t
 from bot.render import type_name
 from core.periods import Period
-from core.reminders import BranchDue, Owed
+from core.reminders import BranchDue, Deadlines, Owed
 from storage.models import Commitment
 
 COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
@@ -139,3 +139,42 @@ def silent_digest(org: str, dues: Sequence[BranchDue], locale: str = ZH) -> str 
     """To the leaders before the month closes: branches with no activity for 30 days."""
     silent = _silent(dues, locale)
     return t("nudge_silent", locale, org=org, items=silent) if silent else None
+
+
+def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: str = ZH) -> str:
+    """To a branch: commitments due in ``warn_days``, due today, and fallen overdue."""
+    lines = [t("deadlines_title", locale, branch=branch)]
+    if found.soon:
+        items = _commitment_list(found.soon, locale)
+        lines.append(t("deadlines_soon", locale, days=warn_days, items=items))
+    if found.today:
+        lines.append(t("deadlines_today", locale, items=_commitment_list(found.today, locale)))
+    if found.newly_overdue:
+        items = _commitment_list(found.newly_overdue, locale)
+        lines.append(t("deadlines_overdue", locale, items=items))
+    lines.append(t("deadlines_footer", locale))
+    return "\n".join(lines)
+
+
+def overdue_digest(
+    org: str, rows: Sequence[Commitment], names: dict[int, str], today: date, locale: str = ZH
+) -> str | None:
+    """To the leaders, weekly: every overdue commitment, with its branch and how late it is."""
+    if not rows:
+        return None
+    lines = [t("overdue_digest_title", locale, org=org, n=len(rows))]
+    for c in rows:
+        late = (today - c.due_on).days
+        branch = names.get(c.branch_id, "")
+        lines.append(
+            t(
+                "overdue_digest_item",
+                locale,
+                branch=branch,
+                id=c.id,
+                content=c.content,
+                day=fmt_date(c.due_on, locale),
+                late=late,
+            )
+        )
+    return "\n".join(lines)

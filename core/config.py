@@ -82,8 +82,13 @@ class JobsSettings(BaseModel):
     max_attempts: int = Field(default=5, ge=1, le=50)
     # nudge on the working days when this many working days are left in the month (today included)
     month_end_nudge_days_left: list[int] = Field(default=[3, 1], min_length=1)
+    # commitments are announced this many days before they fall due, and on the day
+    commitment_warn_days: int = Field(default=7, ge=1, le=60)
+    # the leaders get the list of overdue commitments on this weekday (0 = Monday)
+    overdue_digest_weekday: int = Field(default=0, ge=0, le=6)
     monthly_reminder: JobSettings = JobSettings()
     month_end_nudge: JobSettings = JobSettings(time="16:00")
+    commitment_deadlines: JobSettings = JobSettings()
 
 
 class ActivityTypeSettings(BaseModel):

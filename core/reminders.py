@@ -4,7 +4,7 @@ before a month closes. Computed by the same engine as /status; worded in bot/not
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
@@ -159,17 +159,58 @@ def _owed(rule: RuleResult, unit: Period, statuses: tuple[str, ...]) -> Owed | N
 def _open_commitments(
     session: Session, branch_ids: list[int], by: date
 ) -> dict[int, list[Commitment]]:
+    rows = session.exec(_open(branch_ids).where(Commitment.due_on <= by)).all()
+    out: dict[int, list[Commitment]] = {}
+    for c in rows:
+        out.setdefault(c.branch_id, []).append(c)
+    return out
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    """One branch's open commitments that need a word today."""
+
+    branch_id: int
+    soon: tuple[Commitment, ...]  # due in ``warn_days``
+    today: tuple[Commitment, ...]
+    newly_overdue: tuple[Commitment, ...]  # fell due yesterday, still open
+
+    @property
+    def anything(self) -> bool:
+        return bool(self.soon or self.today or self.newly_overdue)
+
+
+def deadlines(
+    session: Session, branch_ids: list[int], today: date, warn_days: int
+) -> dict[int, Deadlines]:
+    soon_day, yesterday = today + timedelta(days=warn_days), today - timedelta(days=1)
     rows = session.exec(
+        _open(branch_ids).where(col(Commitment.due_on).in_([soon_day, today, yesterday]))
+    ).all()
+    out = {}
+    for branch_id in branch_ids:
+        mine = [c for c in rows if c.branch_id == branch_id]
+        out[branch_id] = Deadlines(
+            branch_id,
+            tuple(c for c in mine if c.due_on == soon_day),
+            tuple(c for c in mine if c.due_on == today),
+            tuple(c for c in mine if c.due_on == yesterday),
+        )
+    return out
+
+
+def overdue_commitments(session: Session, branch_ids: list[int], today: date) -> list[Commitment]:
+    """Every open commitment past its due date, oldest first (for the leaders' weekly list)."""
+    return list(session.exec(_open(branch_ids).where(Commitment.due_on < today)).all())
+
+
+def _open(branch_ids: list[int]):
+    return (
         select(Commitment)
         .where(
             col(Commitment.branch_id).in_(branch_ids),
             Commitment.status == "in_progress",
             col(Commitment.deleted_at).is_(None),
-            Commitment.due_on <= by,
         )
         .order_by(col(Commitment.due_on), col(Commitment.id))
-    ).all()
-    out: dict[int, list[Commitment]] = {}
-    for c in rows:
-        out.setdefault(c.branch_id, []).append(c)
-    return out
+    )

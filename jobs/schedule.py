@@ -19,12 +19,21 @@ from sqlmodel import Session, col, select
 
 from core.config import JobsSettings
 from core.periods import Clock, Period
-from core.reminders import BranchDue, branch_dues, push_targets
+from core.reminders import (
+    BranchDue,
+    Deadlines,
+    branch_dues,
+    deadlines,
+    overdue_commitments,
+    push_targets,
+)
 from core.rules import Registry
 from core.workdays import WorkCalendar
 from jobs.outbox import Message, enqueue
 from storage.db import session_scope
-from storage.models import Org
+from storage.models import Commitment, Org
+
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
 
 class Wording(Protocol):
@@ -47,6 +56,14 @@ class Wording(Protocol):
     ) -> str | None: ...
 
     def silent_digest(self, org: str, dues: list[BranchDue], locale: str) -> str | None: ...
+
+    def commitment_deadlines(
+        self, branch: str, found: Deadlines, warn_days: int, locale: str
+    ) -> str: ...
+
+    def overdue_digest(
+        self, org: str, rows: list[Commitment], names: dict[int, str], today: date, locale: str
+    ) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,17 @@ class Jobs:
                     f"{self.calendar.workdays_left_in_month(day)}"
                 ),
                 self._month_end_nudge,
+                catch_up_same_day=True,
+            ),
+            Job(
+                "commitment_deadlines",
+                f"每天 {s.commitment_deadlines.time}：承诺事项{s.commitment_warn_days}天后到期、"
+                f"今天到期、刚逾期的提醒各支部；每周{WEEKDAYS[s.overdue_digest_weekday]}"
+                "向镇党委通报逾期承诺",
+                time.fromisoformat(s.commitment_deadlines.time),
+                lambda day: True,
+                lambda day: day.isoformat(),
+                self._commitment_deadlines,
                 catch_up_same_day=True,
             ),
         ]
@@ -184,6 +212,25 @@ class Jobs:
         unbound = [b.name for b in branches if not b.chats]
         digest = self.wording.leaders_digest(org.name, dues, unbound, month, day, self.locale)
         return out + [(platform, chat, digest) for platform, chat in leaders]
+
+    def _commitment_deadlines(self, session: Session, org: Org, day: date):
+        branches, leaders = push_targets(session, org.id)  # type: ignore[arg-type]
+        ids = [b.branch_id for b in branches]
+        warn = self.settings.commitment_warn_days
+        found = deadlines(session, ids, day, warn)
+        out = []
+        for target in branches:
+            if found[target.branch_id].anything:
+                text = self.wording.commitment_deadlines(
+                    target.name, found[target.branch_id], warn, self.locale
+                )
+                out += [(platform, chat, text) for platform, chat in target.chats]
+        if day.weekday() == self.settings.overdue_digest_weekday:
+            names = {b.branch_id: b.name for b in branches}
+            rows = overdue_commitments(session, ids, day)
+            digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale)
+            out += [(platform, chat, digest) for platform, chat in leaders if digest]
+        return out
 
     def _month_end_nudge(self, session: Session, org: Org, day: date):
         branches, leaders, dues = self._dues(session, org, day)
