@@ -606,6 +606,29 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",
         EN: "· {branch} #{id} {content} (due {day}, {late} days late)",
     },
+    "summary_rules": {
+        ZH: "各项会议（已开/应开）：{items}",
+        EN: "Meetings (held/required): {items}",
+    },
+    "quarterly_title": {
+        ZH: "📊 {org} · {period}三会一课通报",
+        EN: "📊 {org} · {period} compliance report",
+    },
+    "annual_title": {
+        ZH: "📑 {org} · {year}党建工作数据（述职用）",
+        EN: "📑 {org} · {year} in numbers",
+    },
+    "annual_meeting": {ZH: "{name}{n}次", EN: "{name} ×{n}"},
+    "annual_meetings": {ZH: "年内各支部共召开{items}。", EN: "Held during the year: {items}."},
+    "annual_study": {ZH: "共开展{items}。", EN: "Study: {items}."},
+    "annual_commitments": {
+        ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "{n} branches and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+    },
+    "annual_rate": {
+        ZH: "三会一课全年完成率 {rate}。",
+        EN: "Required meetings, whole year: {rate}.",
+    },
     "nudge_silent": {
         ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",
         EN: "🔕 {org}: no activity for 30 days or more, please follow up: {items}",

@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.messages import SEPARATORS, ZH, fmt_date, t
-from bot.render import type_name
+from bot.messages import SEPARATORS, ZH, fmt_date, fmt_rate, t
+from bot.render import org_status, study_line, town_line, type_name
+from core.compliance import OrgResult, TypeTotals
 from core.periods import Period
 from core.reminders import BranchDue, Deadlines, Owed
+from core.rules import Registry
 from storage.models import Commitment
 
 COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
@@ -177,4 +179,73 @@ def overdue_digest(
                 late=late,
             )
         )
+    return "\n".join(lines)
+
+
+def _org_counts(result: OrgResult) -> dict[str, TypeTotals]:
+    """Sessions held per activity type, over every branch of the org."""
+    total: dict[str, TypeTotals] = {}
+    for b in result.branches:
+        for code, counts in b.counts.items():
+            total[code] = total.get(code, TypeTotals()) + counts
+    return total
+
+
+def _rule_totals(result: OrgResult, registry: Registry, locale: str) -> str:
+    """支委会 22/24 · … : held against required over all branches, per rule."""
+    items = []
+    for tp in registry.required():
+        rules = [
+            r
+            for b in result.branches
+            for r in b.rules
+            if r.type.code == tp.code and r.window.end <= result.period.end  # a year rule is
+        ]  # not owed in full by the end of a quarter
+        if rules:
+            held = sum(min(r.held, r.required) for r in rules)
+            need = sum(r.required for r in rules)
+            items.append(f"{type_name(tp, locale)} {held}/{need}")
+    return t("summary_rules", locale, items=_items(locale).join(items))
+
+
+def quarterly_summary(result: OrgResult, org: str, registry: Registry, locale: str = ZH) -> str:
+    """The quarter's 通报 for the leaders: the /status overview of the quarter, with the
+    rule-by-rule totals and the study sessions of all branches."""
+    overview = org_status(result, org, registry, locale).split("\n")
+    title = t("quarterly_title", locale, org=org, period=result.period.label(locale))
+    study = study_line(_org_counts(result), registry, locale)
+    return "\n".join([title, _rule_totals(result, registry, locale), *overview[1:], study])
+
+
+def annual_summary(result: OrgResult, org: str, registry: Registry, locale: str = ZH) -> str:
+    """The year in the words of a 述职报告, every number from the /status engine."""
+    counts = _org_counts(result)
+
+    def held(category: str, key: str) -> str:
+        return _items(locale).join(
+            t(key, locale, name=type_name(tp, locale), n=counts[tp.code].sessions)
+            for tp in registry.of_category(category)
+            if tp.code in counts
+        )
+
+    own, personal = result.commitments(False), result.commitments(True)
+    lines = [t("annual_title", locale, org=org, year=result.period.label(locale))]
+    if meetings := held("required", "annual_meeting"):
+        lines.append(t("annual_meetings", locale, items=meetings))
+    if studies := held("study", "study_item"):
+        lines.append(t("annual_study", locale, items=studies))
+    lines.append(
+        t(
+            "annual_commitments",
+            locale,
+            n=len(result.branches),
+            own=own.made,
+            personal=personal.made,
+            own_rate=fmt_rate(own.rate),
+            personal_rate=fmt_rate(personal.rate),
+        )
+    )
+    if town := town_line(result.town_counts, registry, locale):
+        lines.append(town)
+    lines.append(t("annual_rate", locale, rate=fmt_rate(result.compliance_rate)))
     return "\n".join(lines)

@@ -89,6 +89,8 @@ class JobsSettings(BaseModel):
     monthly_reminder: JobSettings = JobSettings()
     month_end_nudge: JobSettings = JobSettings(time="16:00")
     commitment_deadlines: JobSettings = JobSettings()
+    quarterly_summary: JobSettings = JobSettings()
+    annual_summary: JobSettings = JobSettings(time="09:30")
 
 
 class ActivityTypeSettings(BaseModel):

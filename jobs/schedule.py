@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from core.compliance import OrgResult
 from core.config import JobsSettings
 from core.periods import Clock, Period
 from core.reminders import (
@@ -28,6 +29,7 @@ from core.reminders import (
     push_targets,
 )
 from core.rules import Registry
+from core.status import org_status
 from core.workdays import WorkCalendar
 from jobs.outbox import Message, enqueue
 from storage.db import session_scope
@@ -59,6 +61,14 @@ class Wording(Protocol):
 
     def commitment_deadlines(
         self, branch: str, found: Deadlines, warn_days: int, locale: str
+    ) -> str: ...
+
+    def quarterly_summary(
+        self, result: OrgResult, org: str, registry: Registry, locale: str
+    ) -> str: ...
+
+    def annual_summary(
+        self, result: OrgResult, org: str, registry: Registry, locale: str
     ) -> str: ...
 
     def overdue_digest(
@@ -127,6 +137,22 @@ class Jobs:
                 lambda day: day.isoformat(),
                 self._commitment_deadlines,
                 catch_up_same_day=True,
+            ),
+            Job(
+                "quarterly_summary",
+                f"每季度结束后第一个工作日 {s.quarterly_summary.time}：上季度三会一课通报（镇党委）",
+                time.fromisoformat(s.quarterly_summary.time),
+                lambda day: day.month in (1, 4, 7, 10) and self._first_workday(day),
+                lambda day: Period.containing("quarter", day).shift(-1).key,
+                self._quarterly_summary,
+            ),
+            Job(
+                "annual_summary",
+                f"每年1月第一个工作日 {s.annual_summary.time}：上一年的述职数据（镇党委）",
+                time.fromisoformat(s.annual_summary.time),
+                lambda day: day.month == 1 and self._first_workday(day),
+                lambda day: str(day.year - 1),
+                self._annual_summary,
             ),
         ]
 
@@ -231,6 +257,18 @@ class Jobs:
             digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale)
             out += [(platform, chat, digest) for platform, chat in leaders if digest]
         return out
+
+    def _quarterly_summary(self, session: Session, org: Org, day: date):
+        quarter = Period.containing("quarter", day).shift(-1)
+        result = org_status(session, self.registry, day, org.name, quarter)
+        text = self.wording.quarterly_summary(result, org.name, self.registry, self.locale)
+        return [(platform, chat, text) for platform, chat in push_targets(session, org.id)[1]]  # type: ignore[arg-type]
+
+    def _annual_summary(self, session: Session, org: Org, day: date):
+        year = Period.of_year(day.year - 1)
+        result = org_status(session, self.registry, day, org.name, year)
+        text = self.wording.annual_summary(result, org.name, self.registry, self.locale)
+        return [(platform, chat, text) for platform, chat in push_targets(session, org.id)[1]]  # type: ignore[arg-type]
 
     def _month_end_nudge(self, session: Session, org: Org, day: date):
         branches, leaders, dues = self._dues(session, org, day)
