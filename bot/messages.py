@@ -566,8 +566,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "📋 {org} · reminders for {month} (summary)",
     },
     "digest_sent": {
-        ZH: "已向 {n} 个支部发送本月提醒单。",
-        EN: "Reminders sent to {n} branches.",
+        ZH: "本月提醒单已发往 {n} 个支部的群聊。",
+        EN: "This month's reminders go to {n} branches' chats.",
+    },
+    "digest_lost": {
+        ZH: "⚠️ 群聊已屏蔽机器人或已解散、收不到提醒的支部：{items}（请书记重新拉机器人入群并发送 /bindgroup）",
+        EN: "⚠️ Branches whose chat blocked the bot or is gone: {items} (add the bot again, then /bindgroup)",
     },
     "digest_overdue": {ZH: "⚠️ 上期未完成：", EN: "⚠️ Missed last time:"},
     "digest_silent": {

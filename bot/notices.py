@@ -88,13 +88,14 @@ def leaders_digest(
     org: str,
     dues: Sequence[BranchDue],
     unbound: Sequence[str],
+    lost: Sequence[str],
     month: Period,
     today: date,
     locale: str = ZH,
 ) -> str:
     """One message for the leaders' chat: who was reminded, who is behind, who is silent."""
     lines = [t("digest_title", locale, org=org, month=month.label(locale))]
-    lines.append(t("digest_sent", locale, n=len(dues) - len(unbound)))
+    lines.append(t("digest_sent", locale, n=len(dues) - len(unbound) - len(lost)))
     colon = SEPARATORS[locale][2]
     behind = [f"· {d.name}{colon}{_owed_list(d.overdue, locale)}" for d in dues if d.overdue]
     if behind:
@@ -110,6 +111,8 @@ def leaders_digest(
         lines.append(t("digest_commitments", locale, items=_items(locale).join(late)))
     if unbound:
         lines.append(t("digest_unbound", locale, items=_items(locale).join(unbound)))
+    if lost:
+        lines.append(t("digest_lost", locale, items=_items(locale).join(lost)))
     return "\n".join(lines)
 
 

@@ -208,6 +208,7 @@ def bind_chat(
     ).first() or ChatBinding(platform=platform, chat_id=chat_id, org_id=org.id)  # type: ignore[arg-type]
     binding.org_id = org.id  # type: ignore[assignment]
     binding.branch_id = branch.id if branch else None
+    binding.unreachable_at = None  # bound again: the bot is back in the chat
     session.add(binding)
     session.flush()
     return binding

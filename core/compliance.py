@@ -286,7 +286,7 @@ def evaluate(
         else queries.commitment_counts(
             session, org_id, period.start, period.end, today, all_branches
         ),
-        {} if rules_only else queries.last_activity_days(session, org_id, all_branches),
+        {} if rules_only else queries.last_activity_days(session, org_id, today, all_branches),
     )
     results = [
         _branch_result(facts, plans, branch_id, name, period, today) for branch_id, name in branches

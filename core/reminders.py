@@ -63,19 +63,20 @@ class BranchTarget:
     branch_id: int
     name: str
     chats: tuple[tuple[str, str], ...]  # (platform, chat id)
+    lost_chats: int = 0  # bound chats that blocked the bot or are gone
 
 
 def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], list[tuple[str, str]]]:
     """(every branch with its reachable bound chats, the leaders' reachable chats)."""
-    bindings = session.exec(
-        select(ChatBinding).where(
-            ChatBinding.org_id == org_id, col(ChatBinding.unreachable_at).is_(None)
-        )
-    ).all()
+    bindings = session.exec(select(ChatBinding).where(ChatBinding.org_id == org_id)).all()
     by_branch: dict[int, list[tuple[str, str]]] = {}
+    lost: dict[int, int] = {}
     leaders = []
     for b in bindings:
-        if b.branch_id is None:
+        if b.unreachable_at is not None:
+            if b.branch_id is not None:
+                lost[b.branch_id] = lost.get(b.branch_id, 0) + 1
+        elif b.branch_id is None:
             leaders.append((b.platform, b.chat_id))
         else:
             by_branch.setdefault(b.branch_id, []).append((b.platform, b.chat_id))
@@ -83,7 +84,7 @@ def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], lis
         select(Branch).where(Branch.org_id == org_id).order_by(col(Branch.id))
     ).all()
     targets = [
-        BranchTarget(b.id, b.name, tuple(sorted(by_branch.get(b.id, []))))  # type: ignore[arg-type]
+        BranchTarget(b.id, b.name, tuple(sorted(by_branch.get(b.id, []))), lost.get(b.id, 0))  # type: ignore[arg-type]
         for b in branches
     ]
     return targets, sorted(leaders)

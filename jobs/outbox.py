@@ -83,13 +83,14 @@ class Deliverer:
 
     async def deliver_due(self) -> int:
         """Send every due row this process can claim; the number sent."""
-        sent = 0
-        while ids := self._due_ids():
-            claimed = [i for i in ids if self._claim(i)]
-            if not claimed:
-                break  # everything due is being sent by another process
-            for row_id in claimed:
-                sent += await self._deliver(row_id)
+        sent, tried = 0, set()
+        while ids := [i for i in self._due_ids() if i not in tried]:
+            for row_id in ids:
+                tried.add(row_id)
+                # claimed one at a time, right before sending: a row whose chat just turned
+                # out unreachable, or that another process took over, is no longer pending
+                if self._claim(row_id):
+                    sent += await self._deliver(row_id)
         return sent
 
     def _due_ids(self) -> list[int]:
@@ -151,8 +152,9 @@ class Deliverer:
     ) -> None:
         now = self.clock()
         with session_scope(self.engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
+            row = self._mine(session, row_id)
+            if row is None:
+                return
             row.status, row.message_id, row.claimed_until = status, message_id, None
             row.sent_at = now if status == "sent" else None
             row.last_error = error[:500] if error else None
@@ -163,8 +165,9 @@ class Deliverer:
     def _retry_later(self, row_id: int, error: str) -> None:
         now = self.clock()
         with session_scope(self.engine) as session:
-            row = session.get(OutboxMessage, row_id)
-            assert row is not None
+            row = self._mine(session, row_id)
+            if row is None:
+                return
             row.attempts += 1
             row.last_error, row.claimed_until = error[:500], None
             if row.attempts >= self.max_attempts:
@@ -172,6 +175,14 @@ class Deliverer:
             else:  # 1, 2, 4, 8 … minutes
                 row.next_attempt_at = now + timedelta(minutes=2 ** (row.attempts - 1))
             session.add(row)
+
+    def _mine(self, session: Session, row_id: int) -> OutboxMessage | None:
+        """The row, if this process still holds its claim (a lease that ran out during a very
+        slow send may have passed it to another process, whose outcome then counts)."""
+        row = session.get(OutboxMessage, row_id)
+        if row is None or row.claimed_by != self.worker or row.status != "pending":
+            return None
+        return row
 
 
 def mark_unreachable(session: Session, platform: str, chat_id: str, now: datetime) -> None:

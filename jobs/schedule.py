@@ -48,6 +48,7 @@ class Wording(Protocol):
         org: str,
         dues: list[BranchDue],
         unbound: list[str],
+        lost: list[str],
         month: Period,
         today: date,
         locale: str,
@@ -235,8 +236,9 @@ class Jobs:
             for target, due in zip(branches, dues, strict=True)
             for platform, chat in target.chats
         ]
-        unbound = [b.name for b in branches if not b.chats]
-        digest = self.wording.leaders_digest(org.name, dues, unbound, month, day, self.locale)
+        unbound = [b.name for b in branches if not b.chats and not b.lost_chats]
+        lost = [b.name for b in branches if not b.chats and b.lost_chats]
+        digest = self.wording.leaders_digest(org.name, dues, unbound, lost, month, day, self.locale)
         return out + [(platform, chat, digest) for platform, chat in leaders]
 
     def _commitment_deadlines(self, session: Session, org: Org, day: date):

@@ -207,9 +207,12 @@ def _commitments(filtered: bool) -> Select:
 
 
 def last_activity_days(
-    session: Session, org_id: int, branch_ids: Iterable[int] | None = None
+    session: Session, org_id: int, until: date, branch_ids: Iterable[int] | None = None
 ) -> dict[int, date]:
-    rows = _run(session, _last_days(branch_ids is not None), branch_ids, org_id=org_id)
+    """Each branch's latest record on or before ``until`` (a later one cannot vouch for a
+    branch as of ``until``)."""
+    stmt = _last_days(branch_ids is not None)
+    rows = _run(session, stmt, branch_ids, org_id=org_id, until=until)
     return {branch_id: day for branch_id, day in rows}
 
 
@@ -221,6 +224,7 @@ def _last_days(filtered: bool) -> Select:
             Activity.org_id == bindparam("org_id"),
             col(Activity.deleted_at).is_(None),
             col(Activity.branch_id).is_not(None),
+            Activity.held_on <= bindparam("until"),
             _branch_filter(Activity.branch_id, filtered),
         )
         .group_by(Activity.branch_id)

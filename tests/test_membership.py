@@ -385,3 +385,18 @@ def test_a_webhook_without_a_secret_is_refused():
     with pytest.raises(ConfigError) as exc:
         load_settings(None, telegram={"webhook_url": "https://example.org/tg"})
     assert "webhook_secret" in str(exc.value)
+
+
+def test_binding_a_group_again_brings_back_a_chat_that_blocked_the_bot(
+    bound_secretary, tg_router, engine, clock
+):
+    from jobs.outbox import mark_unreachable
+
+    group = Person(tg_router, "1001", chat="-100500")
+    group("/bindgroup")
+    with session_scope(engine) as s:
+        mark_unreachable(s, TG, "-100500", clock())
+    assert "已绑定到一村党支部" in group("/bindgroup")
+    with session_scope(engine) as s:
+        binding = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "-100500")).one()
+        assert binding.unreachable_at is None

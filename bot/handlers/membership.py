@@ -70,9 +70,10 @@ class MembershipCommands(RouterState):
         branch = self._branch_to_bind(turn)
         current = chat_binding(turn.session, m.platform, m.chat_id)
         target_id = branch.id if branch else None
-        if current is not None and current.org_id == org.id and current.branch_id == target_id:
+        same = current is not None and (current.org_id, current.branch_id) == (org.id, target_id)
+        if same and current is not None and current.unreachable_at is None:
             return [Reply(self._chat_line(turn, current))]
-        if current is not None and (current.org_id != org.id or not actor.is_leader):
+        if current is not None and not same and (current.org_id != org.id or not actor.is_leader):
             # moving a group between branches is the town's call, not a secretary's
             raise DomainError("chat_taken")
         bind_chat(turn.session, org, m.platform, m.chat_id, branch)

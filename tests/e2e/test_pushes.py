@@ -63,15 +63,22 @@ async def test_missed_reminders_are_caught_up_once_and_blocked_chats_skipped(
             (reminder,) = fake.messages(BRANCH_CHAT)
             assert reminder["text"].startswith("📋 一村党支部 · 2026年4月提醒单")
             assert "本月须开：支委会" in reminder["text"]
-            (digest,) = fake.messages(LEADERS_CHAT)
-            assert "示范镇党委 · 2026年4月提醒单（汇总）" in digest["text"]
-    assert len(fake.messages(BRANCH_CHAT)) == 1 and len(fake.messages(LEADERS_CHAT)) == 1
-    assert len(fake.calls_of("sendMessage")) == 3  # two delivered, one refused by the blocked chat
-    statuses = {r.chat_id: r.status for r in rows(db_url, OutboxMessage)}
-    assert statuses == {
-        str(BRANCH_CHAT): "sent",
-        str(LEADERS_CHAT): "sent",
-        str(BLOCKED_CHAT): "skipped",
-    }
+            leaders = sorted(m["text"].split("\n")[0] for m in fake.messages(LEADERS_CHAT))
+            # April 1 is also the first working day after the first quarter
+            assert leaders == [
+                "📊 示范镇党委 · 2026年第一季度三会一课通报",
+                "📋 示范镇党委 · 2026年4月提醒单（汇总）",
+            ]
+    assert len(fake.messages(BRANCH_CHAT)) == 1 and len(fake.messages(LEADERS_CHAT)) == 2
+    assert (
+        len(fake.calls_of("sendMessage")) == 4
+    )  # three delivered, one refused by the blocked chat
+    statuses = sorted((r.job, r.chat_id, r.status) for r in rows(db_url, OutboxMessage))
+    assert statuses == [
+        ("monthly_reminder", str(BRANCH_CHAT), "sent"),
+        ("monthly_reminder", str(BLOCKED_CHAT), "skipped"),
+        ("monthly_reminder", str(LEADERS_CHAT), "sent"),
+        ("quarterly_summary", str(LEADERS_CHAT), "sent"),
+    ]
     blocked = next(b for b in rows(db_url, ChatBinding) if b.chat_id == str(BLOCKED_CHAT))
     assert blocked.unreachable_at is not None

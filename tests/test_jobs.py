@@ -1,0 +1,687 @@
+"""Scheduled pushes as the branches and the town see them: a year of reminders and nudges on
+the working-day calendar, what a reminder says, and the outbox's promise that every push
+arrives exactly once through reruns, crashes, retries, two deliverers and blocked chats."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot import notices
+from bot.delivery import CONSOLE
+from core import admin
+from core.config import JobsSettings
+from core.notify import Unreachable
+from core.rules import DEFAULT_REGISTRY
+from core.workdays import WorkCalendar
+from jobs.outbox import Deliverer, Message, enqueue, pending
+from jobs.schedule import Jobs
+from storage.db import make_engine, session_scope
+from storage.models import ChatBinding, Commitment, OutboxMessage
+from tests.conftest import TZ, local
+from tests.helpers import add_activity, secretary_id
+
+REMINDER, NUDGE = "monthly_reminder", "month_end_nudge"
+FIRST_WORKDAYS_2026 = [
+    date(2026, 1, 4),  # a Sunday made a working day (New Year 1-3 off)
+    date(2026, 2, 2),
+    date(2026, 3, 2),
+    date(2026, 4, 1),
+    date(2026, 5, 6),  # after Labour Day
+    date(2026, 6, 1),
+    date(2026, 7, 1),
+    date(2026, 8, 3),
+    date(2026, 9, 1),
+    date(2026, 10, 8),  # after National Day
+    date(2026, 11, 2),
+    date(2026, 12, 1),
+]
+
+
+# ---------------------------------------------------------------------------- test doubles
+
+
+class Clock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, **delta: float) -> None:
+        self.at += timedelta(**delta)
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat: str
+    text: str
+    at: datetime | None
+
+
+class FakeNotifier:
+    """Records what reaches each chat. It can fail some calls (1-based), fail every call,
+    treat some chats as having blocked the bot, or hold a chat's send until an event is set."""
+
+    platform = CONSOLE
+
+    def __init__(
+        self,
+        clock: Clock | None = None,
+        fail_calls: tuple[int, ...] = (),
+        always_fail: bool = False,
+        unreachable: tuple[str, ...] = (),
+        hold: dict[str, asyncio.Event] | None = None,
+    ):
+        self.clock, self.fail_calls, self.always_fail = clock, fail_calls, always_fail
+        self.unreachable, self.hold = unreachable, hold or {}
+        self.calls: list[str] = []  # every attempt, by chat
+        self.sent: list[Sent] = []
+        self.holding = asyncio.Event()  # set once a held send has started
+
+    async def send(self, chat_id: str, text: str) -> str:
+        self.calls.append(chat_id)
+        if chat_id in self.hold:
+            self.holding.set()
+            await self.hold[chat_id].wait()
+        await asyncio.sleep(0)  # let another deliverer run, as a network call would
+        if chat_id in self.unreachable:
+            raise Unreachable(f"Forbidden: bot was blocked by chat {chat_id}")
+        if self.always_fail or len(self.calls) in self.fail_calls:
+            raise ConnectionError("network is unreachable")
+        self.sent.append(Sent(chat_id, text, self.clock() if self.clock else None))
+        return f"msg-{len(self.sent)}"
+
+    def chats(self) -> list[str]:
+        return [s.chat for s in self.sent]
+
+    def text_to(self, chat: str) -> str:
+        (text,) = [s.text for s in self.sent if s.chat == chat]
+        return text
+
+
+class Crashing(FakeNotifier):
+    """The process dies (is cancelled) in the middle of the first send."""
+
+    async def send(self, chat_id: str, text: str) -> str:
+        self.calls.append(chat_id)
+        raise asyncio.CancelledError
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def make_jobs(engine, clock: Clock, **settings) -> Jobs:
+    """Jobs wired as bot/app.py's jobs_of does: the bot's own wording, Chinese holidays."""
+    return Jobs(
+        engine,
+        DEFAULT_REGISTRY,
+        JobsSettings(**settings),
+        TZ,
+        WorkCalendar(),
+        clock,
+        notices,
+        "zh_CN",
+    )
+
+
+def deliverer(engine, clock: Clock, notifier: FakeNotifier, **kw) -> Deliverer:
+    return Deliverer(engine, clock, {CONSOLE: notifier}, **kw)
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return local(day.year, day.month, day.day, hour, minute)
+
+
+def outbox(engine, job: str | None = None) -> list[OutboxMessage]:
+    with Session(engine) as s:
+        stmt = select(OutboxMessage).order_by(col(OutboxMessage.id))
+        if job:
+            stmt = stmt.where(OutboxMessage.job == job)
+        return list(s.exec(stmt).all())
+
+
+def binding(engine, chat: str) -> ChatBinding:
+    with Session(engine) as s:
+        return s.exec(select(ChatBinding).where(ChatBinding.chat_id == chat)).one()
+
+
+def add_commitment(engine, branch_id: int, content: str, due: date) -> int:
+    with session_scope(engine) as s:
+        sec = secretary_id(s, branch_id)
+        c = Commitment(
+            org_id=1,
+            branch_id=branch_id,
+            content=content,
+            made_on=date(2026, 1, 10),
+            due_on=due,
+            created_by=sec,
+            created_at=local(2026, 1, 10, 10),
+        )
+        s.add(c)
+        s.flush()
+        assert c.id is not None
+        return c.id
+
+
+def activity(engine, town, branch: int, code: str, day: date, group: str | None = None) -> None:
+    add_activity(engine, branch, code, day, group=group, org_id=town.org_id)
+
+
+# ---------------------------------------------------------------------------- 1. a whole year
+
+MONTHLY = ("committee_meeting", "theme_day")
+GROUPS = ("第一党小组", "第二党小组")
+YEARLY = ("org_life_meeting", "democratic_review", "heart_talk")
+
+
+def meetings_of_the_day(town, day: date) -> list[tuple[int, str, str | None]]:
+    """(branch, type, party group) held on ``day`` in the simulated year.
+
+    一村 meets on the 12th and keeps every rule, except that it forgets the Q1 党课 and holds
+    February's 主题党日 only on the 27th, after the first nudge. 二村 (no party groups) meets
+    on the 15th, skips February's 支委会 and holds nothing from July to September."""
+    b1, b2 = town.branch1, town.branch2
+    out: list[tuple[int, str, str | None]] = []
+    if day.day == 12:
+        out += [(b1, "committee_meeting", None)] + [(b1, "group_meeting", g) for g in GROUPS]
+        if day.month != 2:
+            out.append((b1, "theme_day", None))
+        if day.month in (1, 4, 7, 10):
+            out.append((b1, "general_meeting", None))
+        if day.month in (4, 7, 10):
+            out.append((b1, "party_lecture", None))
+        if day.month == 10:
+            out += [(b1, code, None) for code in YEARLY]
+    if day == date(2026, 2, 27):
+        out.append((b1, "theme_day", None))
+    if day.day == 15 and day.month not in (7, 8, 9):
+        out += [
+            (b2, code, None) for code in MONTHLY if (code, day.month) != ("committee_meeting", 2)
+        ]
+        if day.month in (1, 4, 10):
+            out += [(b2, "general_meeting", None), (b2, "party_lecture", None)]
+        if day.month == 10:
+            out += [(b2, code, None) for code in YEARLY]
+    return out
+
+
+async def test_a_year_of_reminders_and_nudges_follows_the_working_day_calendar(engine, town):
+    clock = Clock(local(2026, 1, 1, 0))
+    jobs = make_jobs(engine, clock)
+    notifier = FakeNotifier(clock)
+    send = deliverer(engine, clock, notifier)
+    order = sorted((REMINDER, NUDGE), key=lambda name: jobs.jobs[name].at)
+    log: list[tuple[date, str, str]] = []
+    texts: dict[tuple[date, str], str] = {}
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        for branch, code, group in meetings_of_the_day(town, day):
+            activity(engine, town, branch, code, day, group)
+        for name in order:
+            job = jobs.jobs[name]
+            clock.at = datetime.combine(day, job.at, TZ)
+            if job.fires_on(day):
+                jobs.run(name, clock())
+            before = len(notifier.sent)
+            await send.deliver_due()
+            for s in notifier.sent[before:]:
+                assert s.at == clock()  # sent at the job's local time, not later
+                log.append((day, name, s.chat))
+                texts[(day, s.chat)] = s.text
+        day += timedelta(days=1)
+
+    nudged = {
+        date(2026, 2, 26): ["branch1", "branch2"],  # 一村 no 主题党日 yet, 二村 no 支委会
+        date(2026, 2, 28): ["branch2"],  # a Saturday make-up day; 一村 has caught up
+        date(2026, 3, 27): ["branch1"],  # the Q1 党课
+        date(2026, 3, 31): ["branch1"],
+        **{
+            d: ["branch2", "town"]  # 二村 owes its meetings and has been silent since 6-15
+            for d in (
+                date(2026, 7, 29),
+                date(2026, 7, 31),
+                date(2026, 8, 27),
+                date(2026, 8, 31),
+                date(2026, 9, 28),
+                date(2026, 9, 30),
+            )
+        },
+    }
+    expected = [
+        (d, REMINDER, c) for d in FIRST_WORKDAYS_2026 for c in ("branch1", "branch2", "town")
+    ]
+    expected += [(d, NUDGE, c) for d, chats in nudged.items() for c in chats]
+    assert log == sorted(expected)
+
+    # National Day: nothing during the holiday, the reminder on the first day back
+    assert not [e for e in log if date(2026, 10, 1) <= e[0] <= date(2026, 10, 7)]
+    assert "2026年10月提醒单" in texts[(date(2026, 10, 8), "branch1")]
+    # the Saturday make-up day nudge: one working day left, February's 支委会 still missing
+    feb28 = texts[(date(2026, 2, 28), "branch2")]
+    assert feb28.startswith("⏰ 二村党支部：本月还剩 1 个工作日")
+    assert "支委会（2026年2月）" in feb28 and "主题党日" not in feb28
+    assert "本月还剩 3 个工作日" in texts[(date(2026, 2, 26), "branch1")]
+    # 一村's March nudge is about the quarter's 党课 only, which the April reminder then lists
+    march = texts[(date(2026, 3, 27), "branch1")]
+    assert "党课（2026年第一季度）" in march and "支委会" not in march
+    april = texts[(date(2026, 4, 1), "branch1")]
+    assert "⚠️ 上期未完成：党课（2026年第一季度）" in april
+    assert "⚠️ 上期未完成：支委会（2026年2月）" in texts[(date(2026, 3, 2), "branch2")]
+    # September's nudges close the quarter too; the town hears who has gone quiet
+    sept = texts[(date(2026, 9, 30), "branch2")]
+    assert "支部党员大会（2026年第三季度）" in sept and "党课（2026年第三季度）" in sept
+    silent = texts[(date(2026, 7, 29), "town")]
+    assert "二村党支部（最近一次 2026年6月15日）" in silent and "一村" not in silent
+    # every row was sent once and nothing is left over
+    rows = outbox(engine)
+    assert len(rows) == len(log) and {r.status for r in rows} == {"sent"}
+
+
+# ---------------------------------------------------------------------------- 2. content
+
+
+async def test_reminder_lists_what_is_due_missed_and_promised_and_the_digest_names_laggards(
+    engine, town
+):
+    b1, b2 = town.branch1, town.branch2
+    # March / Q1 in 一村: 第二党小组 never met, no 党课; 二村 held no 主题党日 in March
+    for code in ("committee_meeting", "theme_day"):
+        activity(engine, town, b1, code, date(2026, 3, 10))
+    activity(engine, town, b1, "group_meeting", date(2026, 3, 10), "第一党小组")
+    activity(engine, town, b1, "general_meeting", date(2026, 2, 10))
+    activity(engine, town, b2, "committee_meeting", date(2026, 3, 11))
+    for code in ("general_meeting", "party_lecture"):
+        activity(engine, town, b2, code, date(2026, 1, 11))
+    late = add_commitment(engine, b1, "修缮村级活动阵地", date(2026, 3, 25))
+    soon = add_commitment(engine, b1, "完成党员积分制管理", date(2026, 4, 20))
+    with session_scope(engine) as s:  # a branch nobody has bound a chat for
+        admin.add_branch(s, Clock(local(2026, 1, 5, 9)), admin.get_org(s), "三村党支部", "三村")
+
+    clock = Clock(local(2026, 4, 1, 9))
+    notifier = FakeNotifier()
+    assert make_jobs(engine, clock).run(REMINDER, clock()) == 3
+    assert await deliverer(engine, clock, notifier).deliver_due() == 3
+
+    one = notifier.text_to("branch1").split("\n")
+    assert one[0] == "📋 一村党支部 · 2026年4月提醒单"
+    assert "本月须开：支委会、党小组会（第一党小组、第二党小组）、主题党日" in one
+    assert "本季度还需：支部党员大会、党课" in one
+    assert "⚠️ 上期未完成：党小组会（第二党小组，2026年3月）、党课（2026年第一季度）" in one
+    assert f"📌 本月到期的承诺：#{soon} 完成党员积分制管理（2026年4月20日）" in one
+    assert f"⏰ 已逾期的承诺：#{late} 修缮村级活动阵地（2026年3月25日）" in one
+
+    two = notifier.text_to("branch2")
+    assert two.startswith("📋 二村党支部 · 2026年4月提醒单")
+    assert "本月须开：支委会、主题党日" in two and "党小组" not in two  # no party groups
+    assert "⚠️ 上期未完成：主题党日（2026年3月）" in two
+    assert "承诺" not in two
+
+    digest = notifier.text_to("town").split("\n")
+    assert digest[0] == "📋 示范镇党委 · 2026年4月提醒单（汇总）"
+    assert "本月提醒单已发往 2 个支部的群聊。" in digest
+    assert "· 一村党支部：党小组会（第二党小组）、党课" in digest
+    assert "· 二村党支部：主题党日" in digest
+    assert "📌 逾期承诺：一村党支部 1 项" in digest
+    assert any(line.startswith("ℹ️ 未绑定群聊、未收到提醒的支部：三村党支部") for line in digest)
+    assert "🔕 30天以上无活动记录：三村党支部（尚无记录）" in digest
+
+    # from October the year's items are on the list too
+    (october,) = [
+        m.text
+        for m in make_jobs(engine, clock).messages(REMINDER, local(2026, 10, 8, 9))
+        if m.chat_id == "branch2"
+    ]
+    assert "今年还需：组织生活会、民主评议党员、谈心谈话（已覆盖0/2人）" in october
+
+
+# ---------------------------------------------------------------------------- 3. exactly once
+
+
+async def test_running_a_job_twice_for_a_period_sends_each_message_once(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    notifier = FakeNotifier()
+    send = deliverer(engine, clock, notifier)
+    assert jobs.run(REMINDER, clock()) == 3
+    assert jobs.run(REMINDER, clock()) == 0
+    clock.advance(hours=6)  # someone runs it again by hand in the afternoon
+    assert jobs.run(REMINDER, clock()) == 0
+    assert await send.deliver_due() == 3
+    assert await send.deliver_due() == 0
+    assert jobs.run(REMINDER, clock()) == 0  # after delivery too
+    assert await send.deliver_due() == 0
+    assert notifier.chats() == ["branch1", "branch2", "town"]
+    assert [r.key for r in outbox(engine)] == [
+        f"{REMINDER}:2026-04:console:branch1",
+        f"{REMINDER}:2026-04:console:branch2",
+        f"{REMINDER}:2026-04:console:town",
+    ]
+
+
+def test_two_processes_firing_the_same_job_enqueue_it_once(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    added: list[int] = []
+    errors: list[BaseException] = []
+
+    def fire() -> None:
+        try:
+            added.append(make_jobs(engine, clock).run(REMINDER, clock()))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fire) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    assert sorted(added) == [0, 3]
+    assert len(outbox(engine)) == 3
+
+
+# ---------------------------------------------------------------------------- 4. crash, restart
+
+
+async def test_messages_enqueued_before_a_crash_are_sent_once_after_restart(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    assert make_jobs(engine, clock).run(REMINDER, clock()) == 3  # then the process died
+    clock.advance(minutes=3)
+    first = FakeNotifier()
+    assert await deliverer(engine, clock, first).deliver_due() == 3  # the restarted bot
+    assert first.chats() == ["branch1", "branch2", "town"]
+    again = FakeNotifier()
+    assert await deliverer(engine, clock, again).deliver_due() == 0  # and another restart
+    assert again.calls == []
+    rows = outbox(engine)
+    assert [r.status for r in rows] == ["sent"] * 3
+    assert all(r.sent_at == clock() and r.message_id for r in rows)
+
+
+async def test_a_crash_in_the_middle_of_sending_is_resumed_after_the_lease(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    with pytest.raises(asyncio.CancelledError):  # killed while talking to the platform
+        await deliverer(engine, clock, Crashing(), worker="old").deliver_due()
+    assert [r.status for r in outbox(engine)] == ["pending"] * 3
+
+    clock.advance(minutes=4)  # the restarted bot sends what the dead process never took up …
+    restarted = FakeNotifier()
+    send = deliverer(engine, clock, restarted, worker="new")
+    assert await send.deliver_due() == 2
+    assert restarted.chats() == ["branch2", "town"]
+    clock.advance(minutes=2)  # … and the one it was sending once its claim expires
+    assert await send.deliver_due() == 1
+    assert restarted.chats() == ["branch2", "town", "branch1"]
+    assert await send.deliver_due() == 0
+
+
+# ---------------------------------------------------------------------------- 5. mid fan-out
+
+
+async def test_a_failed_send_is_retried_after_backoff_and_nothing_is_sent_twice(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    t0 = clock()
+    make_jobs(engine, clock).run(REMINDER, clock())
+    notifier = FakeNotifier(fail_calls=(2,))  # the second send of the fan-out fails
+    send = deliverer(engine, clock, notifier)
+    assert await send.deliver_due() == 2
+    assert notifier.chats() == ["branch1", "town"]
+    failed = next(r for r in outbox(engine) if r.chat_id == "branch2")
+    assert (failed.status, failed.attempts) == ("pending", 1)
+    assert failed.next_attempt_at == t0 + timedelta(minutes=1)
+    assert failed.last_error == "ConnectionError: network is unreachable"
+
+    clock.advance(seconds=59)
+    assert await send.deliver_due() == 0  # not before its time
+    clock.advance(seconds=1)
+    assert await send.deliver_due() == 1
+    for _ in range(3):  # later drains find nothing to resend
+        clock.advance(minutes=10)
+        assert await send.deliver_due() == 0
+    assert notifier.chats() == ["branch1", "town", "branch2"]
+    assert notifier.calls == ["branch1", "branch2", "town", "branch2"]
+    assert [r.status for r in outbox(engine)] == ["sent"] * 3
+
+
+# ---------------------------------------------------------------------------- 6. catch-up
+
+
+async def test_catch_up_sends_a_reminder_missed_within_the_window_once(engine, town):
+    # June 1st (Monday) is the first working day; the bot was down at 09:00
+    clock = Clock(local(2026, 6, 3, 10))
+    jobs = make_jobs(engine, clock)
+    assert jobs.catch_up(clock())[REMINDER] == 3
+    assert jobs.catch_up(clock()).get(REMINDER, 0) == 0  # catching up twice adds nothing
+    rows = outbox(engine, REMINDER)
+    assert [r.key for r in rows] == [
+        f"{REMINDER}:2026-06:console:{chat}" for chat in ("branch1", "branch2", "town")
+    ]
+    notifier = FakeNotifier()
+    assert await deliverer(engine, clock, notifier).deliver_due() == 3
+    # only June's reminder: May's month-end nudges (27th, 29th) are not sent days late
+    assert notifier.chats() == ["branch1", "branch2", "town"]
+    assert notifier.text_to("branch1").startswith("📋 一村党支部 · 2026年6月提醒单")
+
+
+async def test_catch_up_leaves_a_reminder_older_than_the_window_alone(engine, town):
+    clock = Clock(local(2026, 6, 6, 10))  # five days after the first working day
+    jobs = make_jobs(engine, clock)
+    assert jobs.catch_up(clock()).get(REMINDER, 0) == 0
+    assert outbox(engine, REMINDER) == []
+    assert jobs.last_fire(REMINDER, clock()) is None
+    assert jobs.last_fire(REMINDER, local(2026, 6, 4, 10)) == local(2026, 6, 1, 9)
+
+
+# ---------------------------------------------------------------------------- 7. two deliverers
+
+
+@pytest.fixture
+def shared_sqlite(sqlite_template, tmp_path):
+    """One SQLite file, two engines: as two bot processes would open it."""
+    path = tmp_path / "shared.db"
+    shutil.copyfile(sqlite_template, path)
+    engines = [make_engine(f"sqlite:///{path}") for _ in range(2)]
+    yield engines
+    for e in engines:
+        e.dispose()
+
+
+def fill_outbox(engine, clock: Clock, n: int) -> None:
+    with session_scope(engine) as s:
+        for i in range(n):
+            chat = f"chat{i:03d}"
+            enqueue(s, clock, Message(f"test:2026-04:console:{chat}", "test", CONSOLE, chat, "hi"))
+
+
+async def test_two_deliverers_on_one_sqlite_file_send_every_row_once(shared_sqlite):
+    first, second = shared_sqlite
+    clock = Clock(local(2026, 4, 1, 9))
+    fill_outbox(first, clock, 120)  # more than one claimed batch
+    a, b = FakeNotifier(), FakeNotifier()
+    sent = await asyncio.gather(
+        deliverer(first, clock, a, worker="a").deliver_due(),
+        deliverer(second, clock, b, worker="b").deliver_due(),
+    )
+    assert sum(sent) == 120 and min(sent) > 0  # both took part
+    chats = a.chats() + b.chats()
+    assert sorted(chats) == [f"chat{i:03d}" for i in range(120)]  # each exactly once
+    rows = outbox(first)
+    assert {r.status for r in rows} == {"sent"}
+    assert {r.claimed_by for r in rows} == {"a", "b"}
+
+
+def test_two_deliverer_threads_send_every_row_once(engine):
+    """Two processes really at once (threads, one event loop each), SQLite and PostgreSQL."""
+    clock = Clock(local(2026, 4, 1, 9))
+    fill_outbox(engine, clock, 60)
+    notifiers = [FakeNotifier(), FakeNotifier()]
+    errors: list[BaseException] = []
+
+    def drain(i: int) -> None:
+        try:
+            asyncio.run(deliverer(engine, clock, notifiers[i], worker=f"w{i}").deliver_due())
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=drain, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    chats = notifiers[0].chats() + notifiers[1].chats()
+    assert sorted(chats) == [f"chat{i:03d}" for i in range(60)]
+    assert {r.status for r in outbox(engine)} == {"sent"}
+
+
+async def test_a_deliverer_whose_lease_ran_out_does_not_resend_what_another_sent(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    release = asyncio.Event()
+    slow = FakeNotifier(hold={"branch1": release})
+    stuck = asyncio.create_task(deliverer(engine, clock, slow, worker="slow").deliver_due())
+    await slow.holding.wait()  # it claimed all three rows and hangs on the first
+    clock.advance(minutes=6)
+    other = FakeNotifier()
+    assert await deliverer(engine, clock, other, worker="other").deliver_due() == 3
+    release.set()
+    await stuck
+    # branch1 was in flight when the lease ran out: at least once is all one can promise for
+    # it; branch2 and town had not been touched by the slow deliverer and must not be resent
+    assert other.chats() == ["branch1", "branch2", "town"]
+    assert slow.chats() == ["branch1"]
+
+
+# ---------------------------------------------------------------------------- 8. unreachable
+
+
+async def test_a_chat_that_blocked_the_bot_is_skipped_and_not_pushed_to_again(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    notifier = FakeNotifier(unreachable=("branch2",))
+    send = deliverer(engine, clock, notifier)
+    jobs.run(REMINDER, clock())
+    assert await send.deliver_due() == 2
+    assert notifier.chats() == ["branch1", "town"]
+    statuses = {r.chat_id: (r.status, r.attempts) for r in outbox(engine)}
+    assert statuses == {"branch1": ("sent", 0), "branch2": ("skipped", 0), "town": ("sent", 0)}
+    skipped = next(r for r in outbox(engine) if r.chat_id == "branch2")
+    assert "blocked" in (skipped.last_error or "")
+    assert binding(engine, "branch2").unreachable_at == clock()
+    assert binding(engine, "branch1").unreachable_at is None
+
+    clock.advance(days=35)  # May 6th, the next first working day
+    assert clock().date() == date(2026, 5, 6)
+    assert jobs.run(REMINDER, clock()) == 2
+    assert [r.chat_id for r in outbox(engine) if "2026-05" in r.key] == ["branch1", "town"]
+    assert await send.deliver_due() == 2
+    assert notifier.calls.count("branch2") == 1  # tried once, in April, never again
+    may_digest = notifier.sent[-1].text
+    assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
+    assert "群聊已屏蔽机器人或已解散、收不到提醒的支部：二村党支部" in may_digest
+
+
+async def test_a_blocked_chat_is_not_tried_again_in_the_same_drain(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    jobs.run(REMINDER, clock())
+    clock.at = local(2026, 4, 28, 16)  # the bot was not draining; now the nudge is due too
+    assert jobs.run(NUDGE, clock()) >= 1
+    notifier = FakeNotifier(unreachable=("branch2",))
+    await deliverer(engine, clock, notifier).deliver_due()
+    assert {r.status for r in outbox(engine) if r.chat_id == "branch2"} == {"skipped"}
+    assert notifier.calls.count("branch2") == 1
+
+
+# ---------------------------------------------------------------------------- 9. gives up
+
+
+async def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    notifier = FakeNotifier(always_fail=True)
+    send = deliverer(engine, clock, notifier, max_attempts=5)
+    waits = []
+    for _ in range(10):
+        start = clock()
+        await send.deliver_due()
+        rows = outbox(engine)
+        if {r.status for r in rows} == {"failed"}:
+            break
+        waits.append(rows[0].next_attempt_at - start)
+        clock.at = rows[0].next_attempt_at
+    assert waits == [timedelta(minutes=m) for m in (1, 2, 4, 8)]  # then the fifth try fails
+    assert notifier.calls == ["branch1", "branch2", "town"] * 5
+    assert notifier.sent == []
+    with Session(engine) as s:
+        assert pending(s) == []
+        given_up = pending(s, failed=True)
+    assert [(r.chat_id, r.status, r.attempts) for r in given_up] == [
+        (chat, "failed", 5) for chat in ("branch1", "branch2", "town")
+    ]
+    assert all(r.last_error == "ConnectionError: network is unreachable" for r in given_up)
+    clock.advance(days=1)
+    assert await send.deliver_due() == 0  # and never tried again
+    assert len(notifier.calls) == 15
+
+
+# ---------------------------------------------------------------------------- 10. the CLI
+
+
+def zhibu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    env["ZHIBU_DATABASE__URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_jobs_commands_run_a_job_once_and_show_the_calendar(tmp_path):
+    zhibu(tmp_path, "demo", "--now", "2026-03-20T10:00")
+    april = ("monthly_reminder", "--now", "2026-04-01T09:00")
+    chats = [f"branch{i}" for i in range(1, 9)] + ["town"]
+
+    dry = zhibu(tmp_path, "jobs", "run", *april, "--dry-run").stdout
+    assert dry.startswith("→ [branch1] (console) 📋 一村党支部 · 2026年4月提醒单")
+    assert [line.split("]")[0] for line in dry.splitlines() if line.startswith("→ [")] == [
+        f"→ [{c}" for c in chats
+    ]
+    assert "没有待发送的推送。" in zhibu(tmp_path, "outbox").stdout  # the dry run wrote nothing
+
+    out = zhibu(tmp_path, "jobs", "run", *april).stdout
+    assert "新写入 9 条推送" in out and "已发送 9 条。" in out
+    pushed = [line for line in out.splitlines() if line.startswith("→ [")]
+    assert pushed[0] == "→ [branch1] 📋 一村党支部 · 2026年4月提醒单"
+    assert [line.split("]")[0] for line in pushed] == [f"→ [{c}" for c in chats]
+    assert pushed[-1] == "→ [town] 📋 示范镇党委 · 2026年4月提醒单（汇总）"
+
+    again = zhibu(tmp_path, "jobs", "run", *april).stdout
+    assert "新写入 0 条" in again and "已发送 0 条。" in again and "→ [" not in again
+    assert "没有待发送的推送。" in zhibu(tmp_path, "outbox").stdout
+    assert "没有发送失败的推送。" in zhibu(tmp_path, "outbox", "--failed").stdout
+
+    listing = zhibu(tmp_path, "jobs", "list", "--now", "2026-09-25T10:00").stdout.splitlines()
+    at = listing.index("monthly_reminder")
+    assert listing[at + 2].strip() == "接下来：2026-10-08 09:00、2026-11-02 09:00、2026-12-01 09:00"
+    at = listing.index("month_end_nudge")
+    assert listing[at + 2].strip() == "接下来：2026-09-28 16:00、2026-09-30 16:00、2026-10-28 16:00"
