@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot import cli_jobs, console
 from bot.app import App, build_app, shifted_clock, system_clock
+from bot.delivery import background_pushes
 from bot.messages import role_name, t
 from bot.parsing import parse_period
 from bot.render import branch_status, org_status
@@ -187,7 +188,12 @@ def _run_bot(app: App) -> int:
         if not demo.has_any_org(session):
             demo.seed(session, app.clock, local_today(app.clock, app.settings.tz))
     print(BANNER.format(user="sec1", chat="branch1"), flush=True)
-    return console.run(app.router(), "sec1", "branch1")
+    stop = background_pushes(app) if app.settings.jobs.enabled else None
+    try:
+        return console.run(app.router(), "sec1", "branch1")
+    finally:
+        if stop:
+            stop()
 
 
 def _demo(app: App, reset: bool) -> int:

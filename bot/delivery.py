@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sys
-from typing import TextIO
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 CONSOLE = "console"
 
@@ -27,3 +33,31 @@ class ConsoleNotifier:
             print(rest, file=out)
         print(file=out, flush=True)
         return f"console-{next(self._ids)}"
+
+
+def background_pushes(app: App) -> Callable[[], None]:
+    """Scheduled pushes for the interactive console (``zhibu run`` without a chat token):
+    the scheduler runs in its own thread and event loop and prints what it sends. Returns a
+    function that stops it."""
+    from bot.app import jobs_of
+    from jobs.scheduler import Pushes
+
+    loop = asyncio.new_event_loop()
+    pushes = Pushes(jobs_of(app), {CONSOLE: ConsoleNotifier()}, app.settings.jobs.max_attempts)
+    thread = threading.Thread(target=loop.run_forever, name="pushes", daemon=True)
+    thread.start()
+    asyncio.run_coroutine_threadsafe(pushes.start(), loop)
+
+    async def shutdown() -> None:
+        pushes.stop()
+        pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+    def stop() -> None:
+        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+
+    return stop
