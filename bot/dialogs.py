@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from core.activities import DRAFT_FIELDS, ActivityDraft
@@ -40,10 +41,16 @@ def draft_from_json(data: dict[str, Any]) -> ActivityDraft:
     return ActivityDraft(**values)
 
 
-def _where(platform: str, chat: str, user: str):
-    return select(DialogState).where(
-        DialogState.platform == platform, DialogState.chat_id == chat, DialogState.user_id == user
-    )
+_STATE = select(DialogState).where(
+    DialogState.platform == bindparam("platform"),
+    DialogState.chat_id == bindparam("chat"),
+    DialogState.user_id == bindparam("user"),
+)  # built once: looked up on nearly every message
+
+
+def _state(session: Session, platform: str, chat: str, user: str) -> DialogState | None:
+    params = {"platform": platform, "chat": chat, "user": user}
+    return session.execute(_STATE, params).scalars().first()
 
 
 def load(
@@ -51,7 +58,7 @@ def load(
 ) -> tuple[DialogState | None, bool]:
     """(the user's open dialog in this chat or None, whether one had just expired).
     An expired dialog is dropped, so the user is told about it once."""
-    state = session.exec(_where(platform, chat, user)).first()
+    state = _state(session, platform, chat, user)
     if state is not None and state.expires_at <= now:
         session.delete(state)
         session.flush()
@@ -69,7 +76,7 @@ def save(
     now: datetime,
     minutes: int,
 ) -> DialogState:
-    state = session.exec(_where(platform, chat, user)).first() or DialogState(
+    state = _state(session, platform, chat, user) or DialogState(
         platform=platform, chat_id=chat, user_id=user, kind=kind, expires_at=now
     )
     state.kind, state.data = kind, data
@@ -80,7 +87,7 @@ def save(
 
 
 def clear(session: Session, platform: str, chat: str, user: str) -> bool:
-    state = session.exec(_where(platform, chat, user)).first()
+    state = _state(session, platform, chat, user)
     if state is None:
         return False
     session.delete(state)

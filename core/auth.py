@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from core.errors import DomainError, Refused
@@ -76,24 +77,31 @@ def actor_from_member(member: Member) -> Actor:
     )
 
 
+# Built once: these run on every message, and building a statement costs more than running it.
+_ACTOR = (
+    select(Member)
+    .join(Identity, Identity.member_id == Member.id)
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.external_id == bindparam("external_id"),
+        Member.active == True,  # noqa: E712  (SQL comparison)
+    )
+)
+_BINDING = select(ChatBinding).where(
+    ChatBinding.platform == bindparam("platform"), ChatBinding.chat_id == bindparam("chat_id")
+)
+
+
 def resolve_actor(session: Session, platform: str, external_id: str) -> Actor | None:
     """The active member bound to this platform user, or None for strangers."""
-    member = session.exec(
-        select(Member)
-        .join(Identity, Identity.member_id == Member.id)
-        .where(
-            Identity.platform == platform,
-            Identity.external_id == external_id,
-            Member.active == True,  # noqa: E712  (SQL comparison)
-        )
-    ).first()
+    params = {"platform": platform, "external_id": external_id}
+    member = session.execute(_ACTOR, params).scalars().first()
     return actor_from_member(member) if member else None
 
 
 def chat_binding(session: Session, platform: str, chat_id: str) -> ChatBinding | None:
-    return session.exec(
-        select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
-    ).first()
+    params = {"platform": platform, "chat_id": chat_id}
+    return session.execute(_BINDING, params).scalars().first()
 
 
 def _write_action(branch_id: int | None) -> Action:

@@ -5,8 +5,10 @@ that won."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, select
 
@@ -41,16 +43,20 @@ def find_by_source(session: Session, model: type[Row], source: Any) -> Row | Non
     ).first()
 
 
-def _handled(session: Session, platform: str, chat: str, message_id: str):
+@cache
+def _handled_stmt():
     from storage.models import HandledMessage  # models import nothing from here
 
-    return session.exec(
-        select(HandledMessage).where(
-            HandledMessage.platform == platform,
-            HandledMessage.chat_id == chat,
-            HandledMessage.message_id == message_id,
-        )
-    ).first()
+    return select(HandledMessage).where(
+        HandledMessage.platform == bindparam("platform"),
+        HandledMessage.chat_id == bindparam("chat"),
+        HandledMessage.message_id == bindparam("message_id"),
+    )
+
+
+def _handled(session: Session, platform: str, chat: str, message_id: str):
+    params = {"platform": platform, "chat": chat, "message_id": message_id}
+    return session.execute(_handled_stmt(), params).scalars().first()
 
 
 def first_delivery(session: Session, platform: str, chat: str, message_id: str, now) -> bool:
