@@ -51,7 +51,9 @@ class App:
         )
 
 
-def jobs_of(app: App) -> Jobs:
+def jobs_of(app: App, platforms: frozenset[str] | None = None, clock: Clock | None = None) -> Jobs:
+    """The scheduled jobs, enqueueing for ``platforms`` (the ones this process delivers to)
+    on ``clock`` (the app's unless given)."""
     from bot import notices  # the wording of pushes
 
     return Jobs(
@@ -60,9 +62,10 @@ def jobs_of(app: App) -> Jobs:
         app.settings.jobs,
         app.settings.tz,
         WorkCalendar(app.settings.chinese_holidays),
-        app.clock,
+        clock or app.clock,
         notices,
         app.settings.locale,
+        platforms,
     )
 
 

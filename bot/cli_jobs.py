@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import sys
+from datetime import timedelta
 
-from bot.app import App, jobs_of
-from bot.delivery import ConsoleNotifier
+from bot.app import App, jobs_of, system_clock
+from bot.delivery import CONSOLE, ConsoleNotifier
 from core.notify import Notifier
 from jobs import outbox
 from storage.db import session_scope
@@ -30,7 +31,9 @@ def add_parsers(sub) -> None:
 def run(app: App, args) -> int:
     if args.command == "outbox":
         return _outbox(app, args.failed)
-    jobs = jobs_of(app)
+    platforms = frozenset({CONSOLE} | ({"telegram"} if app.settings.telegram.token else set()))
+    # --now moves the "as of" of the job, not the outbox: what is written is due right away
+    jobs = jobs_of(app, platforms, clock=system_clock)
     if args.jobs_command == "list":
         return _list(app, jobs)
     if args.name not in jobs.jobs:
@@ -43,9 +46,9 @@ def run(app: App, args) -> int:
         return 0
     added = jobs.run(args.name, at)
     print(f"{args.name}（按 {at:%Y-%m-%d %H:%M} 计算）：新写入 {added} 条推送。\n")
-    sent = asyncio.run(_deliver(app))
+    sent, complete = asyncio.run(_deliver(app))
     print(f"已发送 {sent} 条。")
-    return 0
+    return 0 if complete else 1
 
 
 def _list(app: App, jobs) -> int:
@@ -56,30 +59,44 @@ def _list(app: App, jobs) -> int:
     return 0
 
 
-async def _deliver(app: App) -> int:
-    async with _notifiers(app) as notifiers:
+async def _deliver(app: App) -> tuple[int, bool]:
+    """(rows sent, whether every platform with pushes could be reached)."""
+    notifiers: dict[str, Notifier] = {CONSOLE: ConsoleNotifier()}
+    async with contextlib.AsyncExitStack() as stack:
+        complete = await _add_telegram(app, notifiers, stack)
         deliverer = outbox.Deliverer(
-            app.engine, app.clock, notifiers, app.settings.jobs.max_attempts
+            app.engine,
+            system_clock,
+            notifiers,
+            app.settings.jobs.max_attempts,
+            max_age=timedelta(days=max(1, app.settings.jobs.catch_up_days)),
         )
-        return await deliverer.deliver_due()
+        return await deliverer.deliver_due(), complete
 
 
-@contextlib.asynccontextmanager
-async def _notifiers(app: App) -> AsyncIterator[dict[str, Notifier]]:
-    """Console always; Telegram when a token is configured."""
-    notifiers: dict[str, Notifier] = {"console": ConsoleNotifier()}
+async def _add_telegram(
+    app: App, notifiers: dict[str, Notifier], stack: contextlib.AsyncExitStack
+) -> bool:
+    """Deliver to Telegram too when a token is set; offline, its pushes wait in the outbox."""
     tg = app.settings.telegram
     if tg.token is None:
-        yield notifiers
-        return
+        return True
     from telegram import Bot
+    from telegram.error import TelegramError
 
     from bot.telegram.send import TelegramNotifier
 
     bot = Bot(tg.token.get_secret_value(), base_url=tg.base_url, base_file_url=tg.base_file_url)
-    async with bot:
-        notifiers["telegram"] = TelegramNotifier(bot)
-        yield notifiers
+    try:
+        await stack.enter_async_context(bot)
+    except TelegramError as exc:
+        print(
+            f"Telegram 连接不上（{exc}），发往 Telegram 的推送留在队列中，稍后由机器人发送。",
+            file=sys.stderr,
+        )
+        return False
+    notifiers["telegram"] = TelegramNotifier(bot)
+    return True
 
 
 def _outbox(app: App, failed: bool) -> int:

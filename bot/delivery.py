@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import sys
 import threading
@@ -43,20 +44,22 @@ def background_pushes(app: App) -> Callable[[], None]:
     from jobs.scheduler import Pushes
 
     loop = asyncio.new_event_loop()
-    pushes = Pushes(jobs_of(app), {CONSOLE: ConsoleNotifier()}, app.settings.jobs.max_attempts)
+    jobs = jobs_of(app, frozenset({CONSOLE}))
+    pushes = Pushes(jobs, {CONSOLE: ConsoleNotifier()}, app.settings.jobs.max_attempts)
     thread = threading.Thread(target=loop.run_forever, name="pushes", daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(pushes.start(), loop)
 
     async def shutdown() -> None:
-        pushes.stop()
+        await pushes.stop_and_wait()
         pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
 
     def stop() -> None:
-        asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=10)
+        with contextlib.suppress(TimeoutError):  # the thread is a daemon: it ends with us
+            asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=30)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
 

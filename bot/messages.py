@@ -606,6 +606,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "⏰ {org} · 逾期未兑现的承诺（{n}项）",
         EN: "⏰ {org} · overdue commitments ({n})",
     },
+    "digest_more": {
+        ZH: "……另有{n}项，发送 /commitments 全部 查看。",
+        EN: "… and {n} more: send /commitments 全部.",
+    },
     "overdue_digest_item": {
         ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",
         EN: "· {branch} #{id} {content} (due {day}, {late} days late)",

@@ -15,6 +15,7 @@ from core.rules import Registry
 from storage.models import Commitment
 
 COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
+DIGEST_ITEMS = 40  # overdue commitments listed to the leaders; the rest are counted
 
 
 def _items(locale: str) -> str:
@@ -168,7 +169,7 @@ def overdue_digest(
     if not rows:
         return None
     lines = [t("overdue_digest_title", locale, org=org, n=len(rows))]
-    for c in rows:
+    for c in rows[:DIGEST_ITEMS]:
         late = (today - c.due_on).days
         branch = names.get(c.branch_id, "")
         lines.append(
@@ -182,6 +183,8 @@ def overdue_digest(
                 late=late,
             )
         )
+    if len(rows) > DIGEST_ITEMS:
+        lines.append(t("digest_more", locale, n=len(rows) - DIGEST_ITEMS))
     return "\n".join(lines)
 
 

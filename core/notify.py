@@ -15,3 +15,7 @@ class Notifier(Protocol):
 
 class Unreachable(Exception):
     """The chat blocked the bot, or was deleted: retrying cannot help."""
+
+
+class Uncertain(Exception):
+    """The send timed out: the message may have arrived, so it must not be sent again."""

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
-from core.compliance import BranchResult, RuleResult, evaluate
+from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
 from storage.models import Branch, ChatBinding, Commitment
@@ -107,18 +107,30 @@ def branch_dues(
             session, registry, org_id, branches, Period.of_year(today.year - 1), today
         )
     month_end = Period.containing("month", today).end
-    open_commitments = _open_commitments(session, [b for b, _ in branches], month_end)
+    ids = [b for b, _ in branches]
+    open_commitments = _open_commitments(session, ids, month_end)
+    created = _created_on(session, ids)
     out = []
     for i, result in enumerate(this_year.branches):
         previous = last_year.branches[i] if last_year else result
         mine = open_commitments.get(result.branch_id, [])
-        out.append(_due(result, previous, mine, today))
+        out.append(_due(result, previous, mine, today, created.get(result.branch_id)))
     return out
 
 
+def _created_on(session: Session, ids: list[int]) -> dict[int, date]:
+    rows = session.exec(select(Branch.id, Branch.created_at).where(col(Branch.id).in_(ids))).all()
+    return {branch_id: at.date() for branch_id, at in rows if branch_id is not None and at}
+
+
 def _due(
-    result: BranchResult, previous: BranchResult, commitments: list[Commitment], today: date
+    result: BranchResult,
+    previous: BranchResult,
+    commitments: list[Commitment],
+    today: date,
+    created: date | None,
 ) -> BranchDue:
+    """What one branch owes; a branch set up recently is not blamed for the time before."""
     month, quarter, year, overdue = [], [], [], []
     for rule in result.rules:
         kind = KIND_OF_MONTHS[rule.type.every_months]
@@ -133,6 +145,8 @@ def _due(
     for rule in previous.rules:
         kind = KIND_OF_MONTHS[rule.type.every_months]
         just_closed = Period.containing(kind, today).shift(-1)
+        if created is not None and just_closed.start < created:  # not there the whole time
+            continue
         if (missed := _owed(rule, just_closed, ("missed",))) is not None:
             overdue.append(missed)
     return BranchDue(
@@ -145,7 +159,7 @@ def _due(
         tuple(c for c in commitments if c.due_on >= today),
         tuple(c for c in commitments if c.due_on < today),
         result.last_activity,
-        result.is_silent(today),
+        result.is_silent(today) and (created is None or (today - created).days >= SILENT_DAYS),
     )
 
 

@@ -10,16 +10,18 @@ blocked the bot or no longer exists (the chat is then marked and never tried aga
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from core.notify import Notifier, Unreachable
+from core.notify import Notifier, Uncertain, Unreachable
 from core.periods import Clock
 from storage.db import session_scope
 from storage.models import ChatBinding, OutboxMessage
@@ -27,6 +29,7 @@ from storage.once import insert_once
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a claim a crashed process left behind expires after this
+LEASE_MARGIN = timedelta(seconds=30)  # a send must end this long before its claim does
 BATCH = 50
 
 
@@ -76,22 +79,40 @@ class Deliverer:
         notifiers: Mapping[str, Notifier],
         max_attempts: int = 5,
         worker: str | None = None,
+        max_age: timedelta | None = None,
     ):
         self.engine, self.clock, self.notifiers = engine, clock, notifiers
-        self.max_attempts = max_attempts
+        self.max_attempts, self.max_age = max_attempts, max_age
         self.worker = worker or uuid.uuid4().hex[:12]
 
     async def deliver_due(self) -> int:
-        """Send every due row this process can claim; the number sent."""
+        """Send every due row this process can claim; the number sent. Database work runs in
+        a worker thread: a busy SQLite file must not stall the chat adapter's event loop."""
         sent, tried = 0, set()
-        while ids := [i for i in self._due_ids() if i not in tried]:
+        await asyncio.to_thread(self._expire_old)
+        while ids := [i for i in await asyncio.to_thread(self._due_ids) if i not in tried]:
             for row_id in ids:
                 tried.add(row_id)
                 # claimed one at a time, right before sending: a row whose chat just turned
                 # out unreachable, or that another process took over, is no longer pending
-                if self._claim(row_id):
+                if await asyncio.to_thread(self._claim, row_id):
                     sent += await self._deliver(row_id)
         return sent
+
+    def _expire_old(self) -> None:
+        """A push nobody could deliver in time (no adapter for its platform was running, or
+        it kept failing) is stale: a month's reminder must not arrive weeks later."""
+        if self.max_age is None:
+            return
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "pending",  # type: ignore[arg-type]
+                    col(OutboxMessage.created_at) < self.clock() - self.max_age,
+                )
+                .values(status="skipped", last_error="too old to send")
+            )
 
     def _due_ids(self) -> list[int]:
         now = self.clock()
@@ -118,6 +139,7 @@ class Deliverer:
                 .where(
                     col(OutboxMessage.id) == row_id,
                     OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,  # another process may have backed off
                     (col(OutboxMessage.claimed_until).is_(None))
                     | (col(OutboxMessage.claimed_until) < now),
                 )
@@ -126,29 +148,46 @@ class Deliverer:
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def _deliver(self, row_id: int) -> int:
+        platform, chat, text = await asyncio.to_thread(self._content, row_id)
+        record, sent = await self._send(row_id, platform, chat, text)
+        await asyncio.to_thread(record)
+        return int(sent)
+
+    def _content(self, row_id: int) -> tuple[str, str, str]:
         with session_scope(self.engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            platform, chat, text = row.platform, row.chat_id, row.text
+            return row.platform, row.chat_id, row.text
+
+    async def _send(
+        self, row_id: int, platform: str, chat: str, text: str
+    ) -> tuple[Callable[[], None], bool]:
+        """Send; return how to record the outcome, and whether it was sent. A send that may have arrived is never
+        repeated: a duplicate in a group chat is worse than a reminder to check by hand."""
         try:
-            message_id = await self.notifiers[platform].send(chat, text)
+            # within the claim's lease: past it, another process may take the row over
+            send = self.notifiers[platform].send(chat, text)
+            message_id = await asyncio.wait_for(send, (LEASE - LEASE_MARGIN).total_seconds())
         except Unreachable as exc:
-            self._finish(row_id, "skipped", error=str(exc), unreachable=True)
-            return 0
+            return partial(self._finish, row_id, "skipped", str(exc), True), False
+        except (Uncertain, TimeoutError) as exc:
+            log.warning(
+                "outbox %s to %s:%s may have been delivered: %r", row_id, platform, chat, exc
+            )
+            error = f"may have been delivered, not resent: {exc!r}"
+            return partial(self._finish, row_id, "failed", error), False
         except Exception as exc:  # network, rate limits beyond the adapter's own retries
             log.warning("outbox %s to %s:%s failed: %s", row_id, platform, chat, exc)
-            self._retry_later(row_id, f"{type(exc).__name__}: {exc}")
-            return 0
-        self._finish(row_id, "sent", message_id=message_id)
-        return 1
+            return partial(self._retry_later, row_id, f"{type(exc).__name__}: {exc}"), False
+        return partial(self._finish, row_id, "sent", message_id=message_id), True
 
     def _finish(
         self,
         row_id: int,
         status: str,
-        message_id: str | None = None,
         error: str | None = None,
         unreachable: bool = False,
+        message_id: str | None = None,
     ) -> None:
         now = self.clock()
         with session_scope(self.engine) as session:

@@ -99,9 +99,13 @@ class Jobs:
         clock: Clock,
         wording: Wording,
         locale: str,
+        platforms: frozenset[str] | None = None,
     ):
+        """``platforms``: the chats this process can deliver to (None: all); pushes for other
+        platforms are left to the process that serves them."""
         self.engine, self.registry, self.settings, self.tz = engine, registry, settings, tz
         self.calendar, self.clock, self.wording, self.locale = calendar, clock, wording, locale
+        self.platforms = platforms
         self.jobs = {j.name: j for j in self._define() if getattr(settings, j.name).enabled}
 
     def _define(self) -> list[Job]:
@@ -201,6 +205,8 @@ class Jobs:
         out = []
         for org in session.exec(select(Org).order_by(col(Org.id))).all():
             for platform, chat, text in job.compose(session, org, day):
+                if self.platforms is not None and platform not in self.platforms:
+                    continue
                 key = f"{name}:{period}:{platform}:{chat}"
                 out.append(Message(key, name, platform, chat, text))
         return out

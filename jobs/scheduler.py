@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -17,6 +18,7 @@ from jobs.schedule import Jobs
 
 log = logging.getLogger(__name__)
 DRAIN_SECONDS = 60  # how often due and retried outbox rows are looked for
+SHUTDOWN_WAIT_SECONDS = 20  # how long a stop waits for a push being sent
 
 
 class Pushes:
@@ -24,7 +26,10 @@ class Pushes:
 
     def __init__(self, jobs: Jobs, notifiers: Mapping[str, Notifier], max_attempts: int):
         self.jobs = jobs
-        self.deliverer = Deliverer(jobs.engine, jobs.clock, notifiers, max_attempts)
+        max_age = timedelta(days=max(1, jobs.settings.catch_up_days))
+        self.deliverer = Deliverer(
+            jobs.engine, jobs.clock, notifiers, max_attempts, max_age=max_age
+        )
         self.scheduler = AsyncIOScheduler(timezone=jobs.tz)
         self._lock = asyncio.Lock()  # one drain at a time in this process
 
@@ -59,3 +64,14 @@ class Pushes:
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def stop_and_wait(self) -> None:
+        """Stop firing, and let a delivery in progress finish while the chat client is still
+        open: a send cut off half-way would stay claimed and go out again later."""
+        self.stop()
+        try:
+            await asyncio.wait_for(self._lock.acquire(), SHUTDOWN_WAIT_SECONDS)
+        except TimeoutError:  # a send stuck in rate limits: its claim runs out, it is retried
+            log.warning("stopping with a push still being sent")
+        else:
+            self._lock.release()

@@ -21,13 +21,13 @@ from bot import notices
 from bot.delivery import CONSOLE
 from core import admin
 from core.config import JobsSettings
-from core.notify import Unreachable
+from core.notify import Uncertain, Unreachable
 from core.rules import DEFAULT_REGISTRY
 from core.workdays import WorkCalendar
 from jobs.outbox import Deliverer, Message, enqueue, pending
 from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
-from storage.models import ChatBinding, Commitment, OutboxMessage
+from storage.models import Branch, ChatBinding, Commitment, OutboxMessage
 from tests.conftest import TZ, local
 from tests.helpers import add_activity, secretary_id
 
@@ -121,6 +121,20 @@ class Crashing(FakeNotifier):
 
 
 # ---------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture(autouse=True)
+def branches_set_up_long_ago(request):
+    """The town fixture creates its branches "now" (March 2026); here they have existed for
+    years, so reminders may hold them to every unit of 2026."""
+    if "town" not in request.fixturenames:
+        return
+    engine = request.getfixturevalue("engine")
+    request.getfixturevalue("town")
+    with session_scope(engine) as s:
+        for branch in s.exec(select(Branch)).all():
+            branch.created_at = local(2020, 1, 1, 0)
+            s.add(branch)
 
 
 def make_jobs(engine, clock: Clock, **settings) -> Jobs:
@@ -685,3 +699,92 @@ def test_jobs_commands_run_a_job_once_and_show_the_calendar(tmp_path):
     assert listing[at + 2].strip() == "接下来：2026-10-08 09:00、2026-11-02 09:00、2026-12-01 09:00"
     at = listing.index("month_end_nudge")
     assert listing[at + 2].strip() == "接下来：2026-09-28 16:00、2026-09-30 16:00、2026-10-28 16:00"
+
+
+async def test_a_branch_set_up_this_month_is_not_blamed_for_before(engine, town):
+    with session_scope(engine) as s:
+        second = s.get(Branch, town.branch2)
+        assert second is not None
+        second.created_at = local(2026, 3, 25, 9)  # set up days before the reminder
+        s.add(second)
+    clock = Clock(local(2026, 4, 1, 9))
+    (reminder,) = [
+        m for m in make_jobs(engine, clock).messages(REMINDER, clock()) if m.chat_id == "branch2"
+    ]
+    assert "上期未完成" not in reminder.text
+    digest = next(
+        m.text for m in make_jobs(engine, clock).messages(REMINDER, clock()) if m.chat_id == "town"
+    )
+    assert "二村" not in digest.split("30天以上无活动记录")[-1].split("\n")[0]
+
+
+# ---------------------------------------------------------------------------- found in review
+
+
+class TimingOut(FakeNotifier):
+    """The platform took the message but the answer never came back."""
+
+    async def send(self, chat_id: str, text: str) -> str:
+        self.calls.append(chat_id)
+        raise Uncertain("Timed out")
+
+
+async def test_a_send_that_timed_out_is_not_sent_again(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    notifier = TimingOut()
+    send = deliverer(engine, clock, notifier)
+    await send.deliver_due()
+    for _ in range(3):
+        clock.advance(minutes=30)
+        await send.deliver_due()
+    assert sorted(notifier.calls) == ["branch1", "branch2", "town"]  # once each
+    rows = outbox(engine)
+    assert {r.status for r in rows} == {"failed"}
+    assert all("may have been delivered" in (r.last_error or "") for r in rows)
+
+
+async def test_pushes_nobody_delivered_in_time_are_dropped_not_sent_late(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    clock.advance(days=5)  # no process served these chats for five days
+    notifier = FakeNotifier()
+    sent = await deliverer(engine, clock, notifier, max_age=timedelta(days=3)).deliver_due()
+    assert sent == 0 and notifier.calls == []
+    assert {(r.status, r.last_error) for r in outbox(engine)} == {("skipped", "too old to send")}
+
+
+def test_a_process_enqueues_only_for_the_platforms_it_serves(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    jobs.platforms = frozenset({"telegram"})  # the town's chats are all console chats
+    assert jobs.run(REMINDER, clock()) == 0
+    jobs.platforms = frozenset({CONSOLE})
+    assert jobs.run(REMINDER, clock()) == 3
+
+
+def test_a_claim_waits_for_the_backoff_another_process_set(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    with session_scope(engine) as s:
+        row = s.exec(select(OutboxMessage)).first()
+        assert row is not None
+        row.next_attempt_at = clock() + timedelta(minutes=2)
+        s.add(row)
+        row_id = row.id
+    assert deliverer(engine, clock, FakeNotifier())._claim(row_id) is False
+
+
+def test_the_weekly_overdue_list_stays_within_one_message(engine, town):
+    for n in range(55):
+        add_commitment(
+            engine, town.branch1, f"第{n + 1}项较长的承诺事项内容，用来检验长度", date(2026, 3, 1)
+        )
+    clock = Clock(local(2026, 4, 6, 9))  # a Monday
+    (digest,) = [
+        m.text
+        for m in make_jobs(engine, clock).messages("commitment_deadlines", clock())
+        if m.chat_id == "town"
+    ]
+    assert "逾期未兑现的承诺（55项）" in digest and "另有15项" in digest
+    assert len(digest) <= 4096

@@ -61,6 +61,7 @@ class TelegramAdapter:
             .base_file_url(tg.base_file_url)
             .get_updates_read_timeout(tg.poll_timeout_seconds + 10)
             .post_init(self.post_init)
+            .post_stop(self.post_stop)
             .post_shutdown(self.post_shutdown)
         )
         if tg.rate_limit:
@@ -85,11 +86,17 @@ class TelegramAdapter:
             log.exception("could not set the command menus")
         if self.with_pushes:
             notifiers = {convert.PLATFORM: TelegramNotifier(application.bot)}
-            self.pushes = Pushes(jobs_of(self.app), notifiers, self.settings.jobs.max_attempts)
+            jobs = jobs_of(self.app, frozenset(notifiers))
+            self.pushes = Pushes(jobs, notifiers, self.settings.jobs.max_attempts)
             await self.pushes.start()
 
-    async def post_shutdown(self, application: Application) -> None:
+    async def post_stop(self, application: Application) -> None:
+        """Before the bot's connection closes: no new pushes, the one under way finished."""
         if self.pushes is not None:
+            await self.pushes.stop_and_wait()
+
+    async def post_shutdown(self, application: Application) -> None:
+        if self.pushes is not None:  # post_stop did it, unless the start never got that far
             self.pushes.stop()
 
     # ------------------------------------------------------------------ handlers

@@ -33,8 +33,8 @@ from tenacity import (
 
 from bot.router import Router
 from bot.telegram.convert import PLATFORM
-from bot.turn import Choice, Download, Reply
-from core.notify import Unreachable
+from bot.turn import Choice, Download, Reply, split_long
+from core.notify import Uncertain, Unreachable
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -168,10 +168,18 @@ class TelegramNotifier:
         self.bot = bot
 
     async def send(self, chat_id: str, text: str) -> str:
+        """Send ``text`` (in parts at line ends if longer than Telegram allows); the id of
+        the last part."""
+        message_id = ""
+        for part in split_long(Reply(text)):
+            message_id = await self._send_part(int(chat_id), part.text)
+        return message_id
+
+    async def _send_part(self, chat_id: int, text: str) -> str:
         try:
             sent = await retrying(
                 lambda: self.bot.send_message(
-                    int(chat_id),
+                    chat_id,
                     html.escape(text, quote=False),
                     parse_mode=ParseMode.HTML,
                     link_preview_options=NO_PREVIEW,
@@ -180,6 +188,8 @@ class TelegramNotifier:
             )
         except Forbidden as exc:  # blocked by the user, or removed from the group
             raise Unreachable(str(exc)) from exc
+        except TimedOut as exc:  # Telegram may well have it: do not send it again
+            raise Uncertain(str(exc)) from exc
         except BadRequest as exc:
             if "chat not found" in str(exc).lower():
                 raise Unreachable(str(exc)) from exc

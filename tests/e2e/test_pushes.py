@@ -82,3 +82,50 @@ async def test_missed_reminders_are_caught_up_once_and_blocked_chats_skipped(
     ]
     blocked = next(b for b in rows(db_url, ChatBinding) if b.chat_id == str(BLOCKED_CHAT))
     assert blocked.unreachable_at is not None
+
+
+async def test_a_long_push_goes_out_in_parts_within_telegrams_limit(fake: FakeTelegram):
+    from telegram import Bot
+
+    from bot.telegram.send import TelegramNotifier
+
+    text = "\n".join(f"· 第{n}项：某某村党支部某某事项尚未完成，请及时处理" for n in range(300))
+    async with Bot(fake.token, base_url=fake.base_url) as bot:
+        await TelegramNotifier(bot).send(str(BRANCH_CHAT), text)
+    parts = [m["text"] for m in fake.messages(BRANCH_CHAT)]
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == text
+
+
+def test_jobs_run_with_telegram_offline_keeps_its_pushes_queued(db_url, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bind_chats(db_url)
+    env = {
+        **os.environ,
+        "ZHIBU_DATABASE__URL": db_url,
+        "ZHIBU_TELEGRAM__TOKEN": "123:offline",
+        "ZHIBU_TELEGRAM__BASE_URL": "http://127.0.0.1:9/bot",  # nothing listens there
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "jobs",
+            "run",
+            "monthly_reminder",
+            "--now",
+            "2026-04-01T09:00",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert run.returncode == 1, run.stderr
+    assert "Telegram 连接不上" in run.stderr and "Traceback" not in run.stderr
+    assert {r.status for r in rows(db_url, OutboxMessage)} == {"pending"}
