@@ -70,6 +70,8 @@ class JobSettings(BaseModel):
     model_config = {"extra": "forbid"}
     enabled: bool = True
     time: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    # monthly, quarterly and annual pushes: on this working day of the month (1 = the first)
+    workday: int = Field(default=1, ge=1, le=20)
 
 
 class JobsSettings(BaseModel):

@@ -25,10 +25,18 @@ class WorkCalendar:
         return day.weekday() < 5
 
     def first_workday_of_month(self, year: int, month: int) -> date:
-        day = date(year, month, 1)
-        while not self.is_workday(day):
+        return self.nth_workday_of_month(year, month, 1)
+
+    def nth_workday_of_month(self, year: int, month: int, n: int) -> date:
+        """The ``n``-th working day of the month (the last one if the month has fewer)."""
+        day, found, last = date(year, month, 1), 0, date(year, month, 1)
+        while day.month == month:
+            if self.is_workday(day):
+                found, last = found + 1, day
+                if found == n:
+                    return day
             day += timedelta(days=1)
-        return day
+        return last
 
     def workdays_left_in_month(self, day: date) -> int:
         """Working days from ``day`` to the end of its month, ``day`` included if it is one."""

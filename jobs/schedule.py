@@ -113,9 +113,10 @@ class Jobs:
         return [
             Job(
                 "monthly_reminder",
-                f"每月第一个工作日 {s.monthly_reminder.time}：各支部月提醒单，镇党委汇总",
+                f"每月第{s.monthly_reminder.workday}个工作日 {s.monthly_reminder.time}："
+                "各支部月提醒单，镇党委汇总",
                 time.fromisoformat(s.monthly_reminder.time),
-                self._first_workday,
+                lambda day: self._workday(day, s.monthly_reminder.workday),
                 lambda day: Period.containing("month", day).key,
                 self._monthly_reminder,
             ),
@@ -145,17 +146,21 @@ class Jobs:
             ),
             Job(
                 "quarterly_summary",
-                f"每季度结束后第一个工作日 {s.quarterly_summary.time}：上季度三会一课通报（镇党委）",
+                f"每季度结束后第{s.quarterly_summary.workday}个工作日 {s.quarterly_summary.time}："
+                "上季度三会一课通报（镇党委）",
                 time.fromisoformat(s.quarterly_summary.time),
-                lambda day: day.month in (1, 4, 7, 10) and self._first_workday(day),
+                lambda day: (
+                    day.month in (1, 4, 7, 10) and self._workday(day, s.quarterly_summary.workday)
+                ),
                 lambda day: Period.containing("quarter", day).shift(-1).key,
                 self._quarterly_summary,
             ),
             Job(
                 "annual_summary",
-                f"每年1月第一个工作日 {s.annual_summary.time}：上一年的述职数据（镇党委）",
+                f"每年1月第{s.annual_summary.workday}个工作日 {s.annual_summary.time}："
+                "上一年的述职数据（镇党委）",
                 time.fromisoformat(s.annual_summary.time),
-                lambda day: day.month == 1 and self._first_workday(day),
+                lambda day: day.month == 1 and self._workday(day, s.annual_summary.workday),
                 lambda day: str(day.year - 1),
                 self._annual_summary,
             ),
@@ -163,8 +168,8 @@ class Jobs:
 
     # ------------------------------------------------------------------ when
 
-    def _first_workday(self, day: date) -> bool:
-        return day == self.calendar.first_workday_of_month(day.year, day.month)
+    def _workday(self, day: date, n: int) -> bool:
+        return day == self.calendar.nth_workday_of_month(day.year, day.month, n)
 
     def _nudge_day(self, day: date) -> bool:
         left = self.calendar.workdays_left_in_month(day)

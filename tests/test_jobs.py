@@ -788,3 +788,14 @@ def test_the_weekly_overdue_list_stays_within_one_message(engine, town):
     ]
     assert "逾期未兑现的承诺（55项）" in digest and "另有15项" in digest
     assert len(digest) <= 4096
+
+
+def test_the_reminder_day_is_configurable_in_working_days(engine, town):
+    from core.config import JobSettings
+
+    clock = Clock(local(2026, 9, 25, 10))
+    jobs = make_jobs(engine, clock, monthly_reminder=JobSettings(workday=3, time="08:30"))
+    fires = [f.isoformat() for f in jobs.next_fires(REMINDER, clock())]
+    # October 2026: 1–7 National Day, the 10th a Saturday make-up working day
+    assert fires[0] == "2026-10-10T08:30:00+08:00"
+    assert "每月第3个工作日 08:30" in jobs.jobs[REMINDER].description
