@@ -48,6 +48,7 @@ class App:
                 WorkCalendar(self.settings.chinese_holidays),
             ),
             self.settings.files_dir,
+            self.settings.exports_dir,
         )
 
 

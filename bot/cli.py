@@ -9,16 +9,18 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot import cli_jobs, console
+from bot import cli_jobs, console, exports
 from bot.app import App, build_app, shifted_clock, system_clock
 from bot.delivery import background_pushes
 from bot.messages import role_name, t
 from bot.parsing import parse_period
 from bot.render import branch_status, org_status
 from core import admin, demo, invites
+from core.auth import Actor
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
+from core.ledger import ledger
 from core.periods import Period, local_today
 from core.status import org_status as org_status_result
 from storage import migrate
@@ -58,6 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="数据库迁移").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="升级数据库结构到最新版本")
     db.add_parser("current", help="显示数据库结构版本是否最新")
+
+    e = sub.add_parser("export", help="导出台账：Excel 或 CSV（与 /status 相同的数字）")
+    e.add_argument("--period", required=True, help="时间段：2026-03、2026Q1、2026、本季度…")
+    e.add_argument("--branch", help="只导出一个支部")
+    e.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    e.add_argument("--out", required=True, type=Path, help="输出文件路径")
+    e.add_argument("--now", help="假定的当前时间，ISO 格式")
+    e.add_argument("--org", help="党委名称（有多个党委时）")
 
     _admin_parser(sub)
     cli_jobs.add_parsers(sub)
@@ -164,6 +174,8 @@ def _run(args, settings: Settings) -> int:
             return _admin(app, args)
         case "jobs" | "outbox":
             return cli_jobs.run(app, args)
+        case "export":
+            return _export(app, args)
     return EXIT_USAGE
 
 
@@ -229,6 +241,27 @@ def _status(app: App, args) -> int:
         print(branch_status(result.branches[0], result, app.registry, app.settings.locale))
     else:
         print(org_status(result, org.name, app.registry, app.settings.locale))
+    return 0
+
+
+def _export(app: App, args) -> int:
+    today = local_today(app.clock, app.settings.tz)
+    period = parse_period(args.period, today)
+    if period is None:
+        print(
+            f"时间段格式不对：{args.period!r}，可写 2026-03、2026Q1、2026 或 本季度",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    with session_scope(app.engine) as session:
+        org = admin.get_org(session, args.org)
+        operator = Actor(0, "operator", org.id, None, None, "admin")  # type: ignore[arg-type]
+        found = ledger(session, app.registry, today, operator, period, args.branch)
+    if args.format == "csv":
+        exports.write_csv(found, args.out)
+    else:
+        exports.write_xlsx(found, app.registry, args.out)
+    print(f"已导出 {found.period.label()} 台账：{args.out}")
     return 0
 
 

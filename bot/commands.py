@@ -73,6 +73,14 @@ COMMANDS: tuple[Command, ...] = (
         "/status 本季度",
         audience="all",
     ),
+    Command(
+        "report",
+        ("台账",),
+        "导出台账（Excel）：汇总、各类会议记录、承诺事项；可加时间段或支部",
+        "Export the ledger (Excel)",
+        "/report 本季度",
+        audience="all",
+    ),
     Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list", "all"),
     Command("edit", ("修改",), "修改一条记录", "Edit a record", "/edit 12 地点:村委会"),
     Command(

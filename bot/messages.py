@@ -641,6 +641,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",
         EN: "🔕 {org}: no activity for 30 days or more, please follow up: {items}",
     },
+    "report_ready": {
+        ZH: "📎 {who} · {period} 台账：{records} 条活动记录、{commitments} 项承诺事项。",
+        EN: "📎 Ledger of {who} · {period}: {records} records, {commitments} commitments.",
+    },
     "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",

@@ -79,11 +79,12 @@ class Router(
         dialog_minutes: int = 30,
         filing: activities.FilingRule | None = None,
         files_dir: Path = Path("data/files"),
+        exports_dir: Path = Path("data/exports"),
     ):
         self.engine, self.registry, self.tz, self.clock = engine, registry, tz, clock
         self.locale, self.dialog_minutes = locale, dialog_minutes
         self.filing = filing or activities.FilingRule()
-        self.files_dir = files_dir
+        self.files_dir, self.exports_dir = files_dir, exports_dir
 
     # ------------------------------------------------------------------ entry point
 

@@ -111,6 +111,7 @@ class RouterState:
     dialog_minutes: int
     filing: FilingRule
     files_dir: Path
+    exports_dir: Path
 
 
 def split_long(reply: Reply, limit: int = MAX_MESSAGE) -> list[Reply]:

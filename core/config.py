@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     chinese_holidays: bool = True
     # photos and documents attached to records are downloaded here (one folder per record)
     files_dir: Path = Path("./data/files")
+    # ledgers and reports made with /report are written here before they are sent
+    exports_dir: Path = Path("./data/exports")
     activities: dict[str, ActivityTypeSettings] = {}
     telegram: TelegramSettings = TelegramSettings()
     jobs: JobsSettings = JobsSettings()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot import render
-from bot.messages import ZH
+from bot import exports, render
+from bot.messages import ZH, t
 from bot.parsing import parse_period
 from bot.turn import Reply, RouterState, Turn
 from core.auth import chat_binding
 from core.errors import DomainError
+from core.ledger import ledger
 from core.periods import Period
 from core.rules import ActivityType
 from core.status import status
@@ -34,6 +35,31 @@ class StatusCommands(RouterState):
         return [
             Reply(render.org_status(result, org.name if org else "", self.registry, self.locale))
         ]
+
+    def _cmd_report(self, turn: Turn) -> list[Reply]:
+        """The ledger of a period as an Excel file: leaders the org (or a branch), everyone
+        else their own branch."""
+        period, branch_query, rule = self._status_args(turn)
+        if rule is not None:
+            raise DomainError("bad_status_args", text=rule.name)
+        found = ledger(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
+        who = (
+            found.result.branches[0].name
+            if branch_query or len(found.result.branches) == 1
+            else found.org
+        )
+        stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
+        path = self.exports_dir / f"台账-{who}-{period.key}-{stamp}.xlsx"
+        exports.write_xlsx(found, self.registry, path)
+        text = t(
+            "report_ready",
+            self.locale,
+            who=who,
+            period=period.label(self.locale),
+            records=len(found.records),
+            commitments=len(found.commitments),
+        )
+        return [Reply(text, files=(path,))]
 
     def _bound_branch_name(self, turn: Turn) -> str | None:
         binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)

@@ -1,0 +1,209 @@
+"""The ledger as files: an Excel workbook (summary, one sheet per activity type, commitments)
+and a CSV of the summary for scripts. Every number comes from core.ledger, i.e. from /status."""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from bot.messages import COMMITMENT_STATUS, STATUS_WORDS, ZH, fmt_date
+from bot.render import type_name
+from core.compliance import BranchResult
+from core.ledger import Ledger, RecordRow
+from core.rules import Registry
+
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+STATUS_FILLS = {"met": "E2EFDA", "pending": "FFF2CC", "missed": "F8CBAD", "excused": "EDEDED"}
+DATE_FORMAT = "yyyy-mm-dd"
+MAX_WIDTH = 60
+RECORD_COLUMNS = (
+    ("编号", lambda r: r.activity.id),
+    ("支部", lambda r: r.branch),
+    ("党小组", lambda r: r.group),
+    ("日期", lambda r: r.activity.held_on),
+    ("开始", lambda r: _time(r.activity.start_time)),
+    ("结束", lambda r: _time(r.activity.end_time)),
+    ("地点", lambda r: r.activity.place),
+    ("主持人", lambda r: r.activity.host),
+    ("记录人", lambda r: r.activity.recorder),
+    ("主题", lambda r: r.activity.topic),
+    ("应到", lambda r: r.activity.expected),
+    ("实到", lambda r: r.activity.present),
+    ("缺席", lambda r: r.activity.absent),
+    ("时长（小时）", lambda r: r.activity.hours),
+    ("备注", lambda r: r.activity.notes),
+    ("附件数", lambda r: r.attachments),
+    ("登记人", lambda r: r.created_by),
+)
+
+
+def _time(value) -> str | None:
+    return value.strftime("%H:%M") if value else None
+
+
+def title(ledger: Ledger) -> str:
+    as_of = fmt_date(ledger.result.today)
+    return f"{ledger.org} · {ledger.period.label()} 三会一课台账（截至{as_of}）"
+
+
+def write_xlsx(ledger: Ledger, registry: Registry, path: Path) -> Path:
+    wb = Workbook()
+    summary = wb.active
+    assert summary is not None
+    summary.title = "汇总"
+    _summary_sheet(summary, ledger, registry)
+    for code, rows in _by_type(ledger.records, registry).items():
+        known = registry.get(code)
+        name = type_name(known, ZH) if known else code
+        _records_sheet(wb.create_sheet(_sheet_name(name)), title(ledger), rows)
+    _commitments_sheet(wb.create_sheet("承诺事项"), ledger)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _summary_sheet(ws: Worksheet, ledger: Ledger, registry: Registry) -> None:
+    codes = [tp for tp in registry.required() if _rule_of(ledger.result.branches, tp.code)]
+    header: list[str] = ["支部"]
+    for tp in codes:
+        done, due = ("已覆盖人数", "应覆盖人数") if tp.scope == "member" else ("已开", "应开")
+        header += [f"{tp.name} {done}", f"{tp.name} {due}"]
+    header += ["完成率", "支部承诺到期", "已兑现", "履诺率", "个人承诺到期", "已兑现", "履诺率"]
+    header += ["学习场次", "学习时长（小时）", "未完成事项"]
+    _start(ws, title(ledger), header)
+    for b in ledger.result.branches:
+        row: list[Any] = [b.name]
+        fills: dict[int, str] = {}
+        for tp in codes:
+            rule = next((r for r in b.rules if r.type.code == tp.code), None)
+            if rule is not None:
+                fills[len(row) + 1] = STATUS_FILLS[rule.status]
+            row += [rule.held, rule.required] if rule else [None, None]
+        row.append(_ratio(b.compliance_rate))
+        for stats in (b.commitments_org, b.commitments_personal):
+            row += [stats.due, stats.fulfilled, _ratio(stats.rate)]
+        study = [c for code, c in b.counts.items() if _is_study(registry, code)]
+        row += [sum(c.sessions for c in study), sum(c.hours for c in study)]
+        row.append("、".join(f"{r.type.name}（{STATUS_WORDS[ZH][r.status]}）" for r in b.missing))
+        ws.append(row)
+        for column, color in fills.items():
+            ws.cell(ws.max_row, column).fill = PatternFill("solid", fgColor=color)
+    _percent_columns(ws, [i + 1 for i, h in enumerate(header) if h in ("完成率", "履诺率")])
+    _fit(ws)
+
+
+def _records_sheet(ws: Worksheet, heading: str, rows: Sequence[RecordRow]) -> None:
+    _start(ws, heading, [name for name, _ in RECORD_COLUMNS])
+    for r in rows:
+        ws.append([get(r) for _, get in RECORD_COLUMNS])
+    _date_columns(ws, [4])
+    _fit(ws)
+
+
+def _commitments_sheet(ws: Worksheet, ledger: Ledger) -> None:
+    header = ["编号", "支部", "类别", "承诺人", "内容", "承诺日期", "截止日期", "状态"]
+    header += ["兑现日期", "佐证/说明"]
+    _start(ws, title(ledger), header)
+    for c, branch, owner in ledger.commitments:
+        kind = "个人承诺" if c.owner_member_id else "支部承诺"
+        status = COMMITMENT_STATUS[ZH].get(c.status, c.status)
+        made = (c.id, branch, kind, owner, c.content, c.made_on, c.due_on)
+        ws.append([*made, status, c.fulfilled_on, c.evidence])
+    _date_columns(ws, [6, 7, 9])
+    _fit(ws)
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _start(ws: Worksheet, heading: str, header: Sequence[str]) -> None:
+    """A title line, the column names under it, both frozen with the first column."""
+    ws.append([heading])
+    ws.cell(1, 1).font = Font(bold=True, size=13)
+    ws.append(list(header))
+    for cell in ws[2]:
+        cell.font, cell.fill = Font(bold=True), HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    ws.freeze_panes = "B3"
+
+
+def _date_columns(ws: Worksheet, columns: Iterable[int]) -> None:
+    for column in columns:
+        for (cell,) in ws.iter_rows(min_row=3, min_col=column, max_col=column):
+            cell.number_format = DATE_FORMAT
+
+
+def _percent_columns(ws: Worksheet, columns: Iterable[int]) -> None:
+    for column in columns:
+        for (cell,) in ws.iter_rows(min_row=3, min_col=column, max_col=column):
+            cell.number_format = "0.0%"
+
+
+def _fit(ws: Worksheet) -> None:
+    """Column widths that fit Chinese text (a CJK character is two columns wide)."""
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if cell.value is not None:
+                width = 11 if cell.is_date else display_width(str(cell.value))
+                widths[cell.column] = max(widths.get(cell.column, 4), width)
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _sheet_name(name: str) -> str:
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31]
+
+
+def _ratio(percent: float | None) -> float | None:
+    return None if percent is None else round(percent / 100, 4)
+
+
+def _rule_of(branches: Sequence[BranchResult], code: str) -> bool:
+    return any(r.type.code == code for b in branches for r in b.rules)
+
+
+def _is_study(registry: Registry, code: str) -> bool:
+    known = registry.get(code)
+    return bool(known and known.category == "study")
+
+
+def _by_type(records: Sequence[RecordRow], registry: Registry) -> dict[str, list[RecordRow]]:
+    """Records per type, in the registry's order (三会一课 first, then study, then town)."""
+    found: dict[str, list[RecordRow]] = {}
+    for r in records:
+        found.setdefault(r.activity.type_code, []).append(r)
+    order = [tp.code for tp in registry] + sorted(set(found) - {tp.code for tp in registry})
+    return {code: found[code] for code in order if code in found}
+
+
+# ---------------------------------------------------------------- csv
+
+CSV_HEADER = ("branch", "rule", "rule_name", "window", "required", "held", "status", "rate")
+
+
+def write_csv(ledger: Ledger, path: Path) -> Path:
+    """One row per branch and rule, with the branch's compliance rate: for scripts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(CSV_HEADER)
+        for b in ledger.result.branches:
+            for r in b.rules:
+                rate = "" if b.compliance_rate is None else f"{b.compliance_rate:.1f}"
+                rule = (r.type.code, r.type.name, r.window.key, r.required, r.held, r.status)
+                out.writerow([b.name, *rule, rate])
+    return path

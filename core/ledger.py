@@ -1,0 +1,108 @@
+"""The ledger (台账) of a period: the /status numbers plus every record and commitment behind
+them, for the branches the reader may see. Files are written from it in bot/exports.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from core.auth import Actor
+from core.compliance import OrgResult
+from core.periods import Period
+from core.rules import Registry
+from core.status import status
+from storage.models import Activity, Attachment, Commitment, Member, Org, PartyGroup
+
+
+@dataclass(frozen=True)
+class RecordRow:
+    activity: Activity
+    branch: str
+    group: str | None
+    created_by: str
+    attachments: int
+
+
+@dataclass(frozen=True)
+class Ledger:
+    org: str
+    result: OrgResult  # the same numbers as /status for this period and these branches
+    records: list[RecordRow]
+    commitments: list[tuple[Commitment, str, str | None]]  # (commitment, branch, owner name)
+
+    @property
+    def period(self) -> Period:
+        return self.result.period
+
+
+def ledger(
+    session: Session,
+    registry: Registry,
+    today: date,
+    actor: Actor | None,
+    period: Period,
+    branch_query: str | None = None,
+) -> Ledger:
+    """The ledger the actor may read: their branch, or (leaders) the org or one branch."""
+    result = status(session, registry, today, actor, period, branch_query)
+    assert actor is not None  # status() refuses strangers
+    names = {b.branch_id: b.name for b in result.branches}
+    org = session.get(Org, actor.org_id)
+    town = actor.reads_org and branch_query is None  # the town's own records come along
+    return Ledger(
+        org.name if org else "",
+        result,
+        _records(session, actor.org_id, names, period, town),
+        _commitments(session, names, period),
+    )
+
+
+def _records(
+    session: Session, org_id: int, names: dict[int, str], period: Period, town: bool
+) -> list[RecordRow]:
+    branch_filter = col(Activity.branch_id).in_(list(names))
+    if town:
+        branch_filter = branch_filter | col(Activity.branch_id).is_(None)
+    attached = (
+        select(Attachment.activity_id, func.count().label("n"))
+        .group_by(Attachment.activity_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Activity, PartyGroup.name, Member.name, attached.c.n)
+        .outerjoin(PartyGroup, col(PartyGroup.id) == Activity.party_group_id)
+        .join(Member, col(Member.id) == Activity.created_by)
+        .outerjoin(attached, attached.c.activity_id == Activity.id)
+        .where(
+            Activity.org_id == org_id,
+            branch_filter,
+            col(Activity.deleted_at).is_(None),
+            col(Activity.held_on).between(period.start, period.end),
+        )
+        .order_by(col(Activity.held_on), col(Activity.id))
+    ).all()
+    return [
+        RecordRow(a, names.get(a.branch_id, "镇党委") if a.branch_id else "镇党委", g, m, n or 0)
+        for a, g, m, n in rows
+    ]
+
+
+def _commitments(
+    session: Session, names: dict[int, str], period: Period
+) -> list[tuple[Commitment, str, str | None]]:
+    """Commitments made in the period or falling due in it."""
+    rows = session.exec(
+        select(Commitment, Member.name)
+        .outerjoin(Member, col(Member.id) == Commitment.owner_member_id)
+        .where(
+            col(Commitment.branch_id).in_(list(names)),
+            col(Commitment.deleted_at).is_(None),
+            col(Commitment.made_on).between(period.start, period.end)
+            | col(Commitment.due_on).between(period.start, period.end),
+        )
+        .order_by(col(Commitment.branch_id), col(Commitment.due_on), col(Commitment.id))
+    ).all()
+    return [(c, names[c.branch_id], owner) for c, owner in rows]

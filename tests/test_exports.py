@@ -1,0 +1,135 @@
+"""The ledger files (/report, zhibu export): what they hold agrees with /status, and only
+what the reader may see is written."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from bot.router import Router
+from bot.turn import Incoming, Reply
+from core.compliance import as_dict
+from core.periods import Period
+from core.rules import DEFAULT_REGISTRY
+from core.status import org_status
+from storage.db import session_scope
+from tests.conftest import TZ
+from tests.helpers import add_activity
+
+Q1 = Period.quarter(2026, 1)
+
+
+@pytest.fixture
+def reporter(engine, clock, town, tmp_path) -> Router:
+    return Router(engine, DEFAULT_REGISTRY, TZ, clock, exports_dir=tmp_path / "exports")
+
+
+@pytest.fixture
+def history(engine, town):
+    """A quarter with some meetings held and some missed in both branches."""
+    for day in (date(2026, 1, 8), date(2026, 2, 10), date(2026, 3, 5)):
+        add_activity(engine, town.branch1, "committee_meeting", day, present=7)
+        add_activity(engine, town.branch1, "theme_day", day, present=12)
+    add_activity(engine, town.branch1, "party_lecture", date(2026, 2, 20), present=14)
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 1, 9), group="第一党小组")
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 1, 12), present=5)
+    add_activity(engine, town.branch2, "study_session", date(2026, 3, 2), present=9, hours=2)
+    add_activity(engine, town.branch2, "theme_day", date(2026, 3, 3), deleted=True)
+
+
+def report(router: Router, user: str, chat: str, args: str = "2026Q1") -> Reply:
+    (reply,) = router.handle(Incoming("console", chat, user, f"/report {args}", message_id=user))
+    return reply
+
+
+def summary_rows(path: Path) -> dict[str, dict[str, object]]:
+    ws = openpyxl.load_workbook(path)["汇总"]
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    header = rows[0]
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+
+
+def status_json(engine, clock) -> dict:
+    with session_scope(engine) as s:
+        result = org_status(s, DEFAULT_REGISTRY, clock().astimezone(TZ).date(), None, Q1)
+        return as_dict(result, DEFAULT_REGISTRY)
+
+
+def test_the_leaders_ledger_agrees_with_status(reporter, engine, clock, history):
+    reply = report(reporter, "leader", "town")
+    (path,) = reply.files
+    assert "示范镇党委 · 2026年第一季度 台账" in reply.text and path.exists()
+    rows = summary_rows(path)
+    for branch in status_json(engine, clock)["branches"]:
+        row = rows[branch["name"]]
+        for rule in branch["rules"]:
+            done = "已覆盖人数" if rule["code"] == "heart_talk" else "已开"
+            due = "应覆盖人数" if rule["code"] == "heart_talk" else "应开"
+            assert row[f"{rule['name']} {done}"] == rule["held"], (branch["name"], rule)
+            assert row[f"{rule['name']} {due}"] == rule["required"], (branch["name"], rule)
+        if branch["compliance_rate"] is not None:
+            assert row["完成率"] == pytest.approx(branch["compliance_rate"] / 100, abs=1e-4)
+
+
+def test_every_live_record_of_the_period_is_listed_once_with_real_dates(reporter, history):
+    (path,) = report(reporter, "leader", "town").files
+    wb = openpyxl.load_workbook(path)
+    committee = list(wb["支委会"].iter_rows(min_row=3, values_only=True))
+    assert len(committee) == 4  # three in 一村, one in 二村
+    assert [r[1] for r in committee].count("一村党支部") == 3
+    assert isinstance(committee[0][3], datetime) and committee[0][3].date() == date(2026, 1, 8)
+    assert "主题党日" in wb.sheetnames
+    theme = list(wb["主题党日"].iter_rows(min_row=3, values_only=True))
+    assert {r[1] for r in theme} == {"一村党支部"}  # 二村's record was deleted
+    study = list(wb["集中学习"].iter_rows(min_row=3, values_only=True))
+    assert study[0][13] == 2  # hours
+    assert wb["支委会"].freeze_panes == "B3"
+    assert wb["汇总"].column_dimensions["A"].width >= 12  # 一村党支部 fits
+
+
+def test_a_secretary_gets_their_own_branch_only(reporter, history, tmp_path):
+    reply = report(reporter, "sec1", "branch1")
+    (path,) = reply.files
+    assert list(summary_rows(path)) == ["一村党支部"]
+    wb = openpyxl.load_workbook(path)
+    listed = {r[1] for ws in wb.worksheets[1:-1] for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert listed == {"一村党支部"}
+    refused = report(reporter, "sec1", "branch1", "二村 2026Q1")
+    assert not refused.files and "二村" not in refused.text
+    stranger = report(reporter, "nobody", "branch1")
+    assert not stranger.files and "不认识你" in stranger.text
+    assert len(list((tmp_path / "exports").iterdir())) == 1  # nothing written for the refusals
+
+
+def test_the_cli_csv_agrees_with_the_json(engine, clock, history, tmp_path):
+    db = engine.url.render_as_string(hide_password=False)
+    if not db.startswith("sqlite"):
+        pytest.skip("the CLI reads the SQLite file; the PostgreSQL numbers are checked above")
+    out = tmp_path / "q1.csv"
+    args = ["export", "--period", "2026Q1", "--format", "csv", "--out", str(out)]
+    run = subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args, "--now", "2026-03-20T10:00"],
+        env={"ZHIBU_DATABASE__URL": db, "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    with out.open(encoding="utf-8") as f:
+        rows = {(r["branch"], r["rule"]): r for r in csv.DictReader(f)}
+    expected = json.loads(json.dumps(status_json(engine, clock)))
+    for branch in expected["branches"]:
+        for rule in branch["rules"]:
+            row = rows[(branch["name"], rule["code"])]
+            assert (int(row["held"]), int(row["required"]), row["status"]) == (
+                rule["held"],
+                rule["required"],
+                rule["status"],
+            )
