@@ -309,3 +309,19 @@ async def test_a_guided_log_survives_a_restart_of_the_bot(fake, db_url, tmp_path
         attendance_q = await press(fake, date_q, "今天", SECRETARY)
         assert "出席多少人" in attendance_q["text"]
     app.engine.dispose()
+
+
+async def test_report_sends_the_ledger_as_an_excel_document(fake, bot, db_url):
+    import io
+
+    import openpyxl
+
+    await join(fake, db_url)
+    await say(fake, "/log 支委会 昨天 出席7人", SECRETARY)
+    answer = await say(fake, "/report", SECRETARY)
+    assert "一村党支部 · 2026年3月 台账：1 条活动记录" in answer["text"]
+    (document,) = await fake.wait_for_call_async("sendDocument")
+    upload = document["document"]
+    assert upload.filename.endswith(".xlsx") and "台账-一村党支部-2026-03" in upload.filename
+    workbook = openpyxl.load_workbook(io.BytesIO(upload.content))
+    assert workbook.sheetnames[:2] == ["汇总", "支委会"]
