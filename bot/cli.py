@@ -9,7 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot import cli_jobs, console, exports
+from bot import cli_jobs, console, exports, report_files
 from bot.app import App, build_app, shifted_clock, system_clock
 from bot.delivery import background_pushes
 from bot.messages import role_name, t
@@ -20,7 +20,7 @@ from core.auth import Actor
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
-from core.ledger import ledger
+from core.ledger import ledger, monthly_grid
 from core.periods import Period, local_today
 from core.status import org_status as org_status_result
 from storage import migrate
@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="导出台账：Excel 或 CSV（与 /status 相同的数字）")
     e.add_argument("--period", required=True, help="时间段：2026-03、2026Q1、2026、本季度…")
     e.add_argument("--branch", help="只导出一个支部")
-    e.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    e.add_argument("--format", choices=("xlsx", "docx", "png", "csv"), default="xlsx")
     e.add_argument("--out", required=True, type=Path, help="输出文件路径")
     e.add_argument("--now", help="假定的当前时间，ISO 格式")
     e.add_argument("--org", help="党委名称（有多个党委时）")
@@ -257,9 +257,14 @@ def _export(app: App, args) -> int:
         org = admin.get_org(session, args.org)
         operator = Actor(0, "operator", org.id, None, None, "admin")  # type: ignore[arg-type]
         found = ledger(session, app.registry, today, operator, period, args.branch)
+        if args.format == "png":
+            grid = monthly_grid(session, app.registry, found, org.id)  # type: ignore[arg-type]
+            report_files.write_png(grid, exports.heatmap_title(found), args.out)
     if args.format == "csv":
         exports.write_csv(found, args.out)
-    else:
+    elif args.format == "docx":
+        report_files.write_docx(found, app.registry, args.out)
+    elif args.format == "xlsx":
         exports.write_xlsx(found, app.registry, args.out)
     print(f"已导出 {found.period.label()} 台账：{args.out}")
     return 0

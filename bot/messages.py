@@ -627,15 +627,18 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "📑 {org} · {year} in numbers",
     },
     "annual_meeting": {ZH: "{name}{n}次", EN: "{name} ×{n}"},
-    "annual_meetings": {ZH: "年内各支部共召开{items}。", EN: "Held during the year: {items}."},
+    "in_year": {ZH: "年内", EN: "During the year"},
+    "full_stop": {ZH: "。", EN: "."},
+    "rate_none": {ZH: "—（暂无到期事项）", EN: "— (none due yet)"},
+    "annual_meetings": {ZH: "{when}各支部共召开{items}。", EN: "{when}: held {items}."},
     "annual_study": {ZH: "共开展{items}。", EN: "Study: {items}."},
     "annual_commitments": {
         ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
         EN: "{n} branches and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
     },
     "annual_rate": {
-        ZH: "三会一课全年完成率 {rate}。",
-        EN: "Required meetings, whole year: {rate}.",
+        ZH: "{when}三会一课完成率 {rate}。",
+        EN: "{when}: required meetings {rate}.",
     },
     "nudge_silent": {
         ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",

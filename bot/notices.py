@@ -225,7 +225,18 @@ def quarterly_summary(result: OrgResult, org: str, registry: Registry, locale: s
 
 def annual_summary(result: OrgResult, org: str, registry: Registry, locale: str = ZH) -> str:
     """The year in the words of a 述职报告, every number from the /status engine."""
+    title = t("annual_title", locale, org=org, year=result.period.label(locale))
+    return "\n".join([title, *report_sentences(result, registry, locale)])
+
+
+def _rate_or_none(rate: float | None, locale: str) -> str:
+    return fmt_rate(rate) if rate is not None else t("rate_none", locale)
+
+
+def report_sentences(result: OrgResult, registry: Registry, locale: str = ZH) -> list[str]:
+    """The statistics of a period as a 述职报告 words them (年内召开支部党员大会N次…)."""
     counts = _org_counts(result)
+    when = t("in_year", locale) if result.period.kind == "year" else result.period.label(locale)
 
     def held(category: str, key: str) -> str:
         return _items(locale).join(
@@ -235,9 +246,9 @@ def annual_summary(result: OrgResult, org: str, registry: Registry, locale: str 
         )
 
     own, personal = result.commitments(False), result.commitments(True)
-    lines = [t("annual_title", locale, org=org, year=result.period.label(locale))]
+    lines = []
     if meetings := held("required", "annual_meeting"):
-        lines.append(t("annual_meetings", locale, items=meetings))
+        lines.append(t("annual_meetings", locale, when=when, items=meetings))
     if studies := held("study", "study_item"):
         lines.append(t("annual_study", locale, items=studies))
     lines.append(
@@ -247,11 +258,11 @@ def annual_summary(result: OrgResult, org: str, registry: Registry, locale: str 
             n=len(result.branches),
             own=own.made,
             personal=personal.made,
-            own_rate=fmt_rate(own.rate),
-            personal_rate=fmt_rate(personal.rate),
+            own_rate=_rate_or_none(own.rate, locale),
+            personal_rate=_rate_or_none(personal.rate, locale),
         )
     )
     if town := town_line(result.town_counts, registry, locale):
-        lines.append(town)
-    lines.append(t("annual_rate", locale, rate=fmt_rate(result.compliance_rate)))
-    return "\n".join(lines)
+        lines.append(town + t("full_stop", locale))
+    lines.append(t("annual_rate", locale, when=when, rate=fmt_rate(result.compliance_rate)))
+    return lines

@@ -10,7 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from core.auth import Actor
-from core.compliance import OrgResult
+from core.compliance import OrgResult, evaluate
 from core.periods import Period
 from core.rules import Registry
 from core.status import status
@@ -106,3 +106,27 @@ def _commitments(
         .order_by(col(Commitment.branch_id), col(Commitment.due_on), col(Commitment.id))
     ).all()
     return [(c, names[c.branch_id], owner) for c, owner in rows]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Branches × months of a period: each cell the share of the month's meetings held (the
+    monthly rules: 支委会, 党小组会 per group, 主题党日), None for a month not begun."""
+
+    months: list[Period]
+    rows: list[tuple[str, list[float | None]]]
+
+
+def monthly_grid(session: Session, registry: Registry, found: Ledger, org_id: int) -> Grid:
+    today = found.result.today
+    pairs = [(b.branch_id, b.name) for b in found.result.branches]
+    months = [m for m in found.period.units("month") if m.start <= today]
+    cells: dict[int, list[float | None]] = {b: [] for b, _ in pairs}
+    for month in months:
+        result = evaluate(session, registry, org_id, pairs, month, today, rules_only=True)
+        for b in result.branches:
+            monthly = [r for r in b.rules if r.type.every_months == 1]
+            slots = [s for r in monthly for s in r.slots if s.status != "excused"]
+            met = sum(s.status == "met" for s in slots)  # the month under way: so far
+            cells[b.branch_id].append(met / len(slots) if slots else None)
+    return Grid(months, [(name, cells[b]) for b, name in pairs])

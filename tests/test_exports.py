@@ -49,6 +49,11 @@ def report(router: Router, user: str, chat: str, args: str = "2026Q1") -> Reply:
     return reply
 
 
+def workbook_of(reply: Reply) -> Path:
+    (path,) = [p for p in reply.files if p.suffix == ".xlsx"]
+    return path
+
+
 def summary_rows(path: Path) -> dict[str, dict[str, object]]:
     ws = openpyxl.load_workbook(path)["汇总"]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
@@ -64,7 +69,7 @@ def status_json(engine, clock) -> dict:
 
 def test_the_leaders_ledger_agrees_with_status(reporter, engine, clock, history):
     reply = report(reporter, "leader", "town")
-    (path,) = reply.files
+    path = workbook_of(reply)
     assert "示范镇党委 · 2026年第一季度 台账" in reply.text and path.exists()
     rows = summary_rows(path)
     for branch in status_json(engine, clock)["branches"]:
@@ -79,8 +84,7 @@ def test_the_leaders_ledger_agrees_with_status(reporter, engine, clock, history)
 
 
 def test_every_live_record_of_the_period_is_listed_once_with_real_dates(reporter, history):
-    (path,) = report(reporter, "leader", "town").files
-    wb = openpyxl.load_workbook(path)
+    wb = openpyxl.load_workbook(workbook_of(report(reporter, "leader", "town")))
     committee = list(wb["支委会"].iter_rows(min_row=3, values_only=True))
     assert len(committee) == 4  # three in 一村, one in 二村
     assert [r[1] for r in committee].count("一村党支部") == 3
@@ -96,7 +100,7 @@ def test_every_live_record_of_the_period_is_listed_once_with_real_dates(reporter
 
 def test_a_secretary_gets_their_own_branch_only(reporter, history, tmp_path):
     reply = report(reporter, "sec1", "branch1")
-    (path,) = reply.files
+    path = workbook_of(reply)
     assert list(summary_rows(path)) == ["一村党支部"]
     wb = openpyxl.load_workbook(path)
     listed = {r[1] for ws in wb.worksheets[1:-1] for r in ws.iter_rows(min_row=3, values_only=True)}
@@ -105,7 +109,7 @@ def test_a_secretary_gets_their_own_branch_only(reporter, history, tmp_path):
     assert not refused.files and "二村" not in refused.text
     stranger = report(reporter, "nobody", "branch1")
     assert not stranger.files and "不认识你" in stranger.text
-    assert len(list((tmp_path / "exports").iterdir())) == 1  # nothing written for the refusals
+    assert len(list((tmp_path / "exports").iterdir())) == 3  # nothing written for the refusals
 
 
 def test_the_cli_csv_agrees_with_the_json(engine, clock, history, tmp_path):
@@ -133,3 +137,52 @@ def test_the_cli_csv_agrees_with_the_json(engine, clock, history, tmp_path):
                 rule["required"],
                 rule["status"],
             )
+
+
+def test_report_sends_workbook_word_report_and_heatmap(reporter, history):
+    files = report(reporter, "leader", "town").files
+    assert sorted(p.suffix for p in files) == [".docx", ".png", ".xlsx"]
+    png = next(p for p in files if p.suffix == ".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_word_report_states_the_numbers_of_status(reporter, engine, clock, history):
+    import docx
+
+    (path,) = [p for p in report(reporter, "leader", "town").files if p.suffix == ".docx"]
+    document = docx.Document(str(path))
+    text = "\n".join(p.text for p in document.paragraphs)
+    numbers = status_json(engine, clock)
+    held = {
+        rule["name"]: sum(
+            r["held"] for b in numbers["branches"] for r in b["rules"] if r["code"] == rule["code"]
+        )
+        for rule in numbers["branches"][0]["rules"]
+        if rule["code"] == "committee_meeting"
+    }
+    assert f"支委会{held['支委会']}次" in text  # 4 held in the quarter
+    assert f"2026年第一季度三会一课完成率 {numbers['compliance_rate']:.1f}%" in text
+    table = document.tables[0]
+    assert [c.text for c in table.rows[0].cells] == ["支部", "完成率", "履诺率", "未完成"]
+    assert {row.cells[0].text for row in table.rows[1:]} == {"一村党支部", "二村党支部"}
+    assert "二村党支部：支委会，2026年2月未完成" in text  # a missed month is listed
+
+
+def test_the_heatmap_has_every_chinese_glyph(engine, clock, town, history, tmp_path):
+    import warnings
+
+    from bot import exports, report_files
+    from core.auth import Actor
+    from core.ledger import ledger, monthly_grid
+
+    with session_scope(engine) as s:
+        leader = Actor(0, "leader", town.org_id, None, None, "leader")
+        found = ledger(s, DEFAULT_REGISTRY, date(2026, 3, 20), leader, Q1)
+        grid = monthly_grid(s, DEFAULT_REGISTRY, found, town.org_id)
+    assert [name for name, _ in grid.rows] == ["一村党支部", "二村党支部"]
+    assert grid.rows[0][1][0] is not None and len(grid.months) == 3
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report_files.write_png(grid, exports.heatmap_title(found), tmp_path / "h.png")
+    missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
+    assert missing == [] and report_files.cjk_font_path().exists()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot import exports, render
+from bot import exports, render, report_files
 from bot.messages import ZH, t
 from bot.parsing import parse_period
 from bot.turn import Reply, RouterState, Turn
 from core.auth import chat_binding
 from core.errors import DomainError
-from core.ledger import ledger
+from core.ledger import ledger, monthly_grid
 from core.periods import Period
 from core.rules import ActivityType
 from core.status import status
@@ -49,8 +49,14 @@ class StatusCommands(RouterState):
             else found.org
         )
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
-        path = self.exports_dir / f"台账-{who}-{period.key}-{stamp}.xlsx"
-        exports.write_xlsx(found, self.registry, path)
+        stem = self.exports_dir / f"台账-{who}-{period.key}-{stamp}"
+        assert turn.actor is not None
+        grid = monthly_grid(turn.session, self.registry, found, turn.actor.org_id)
+        files = (
+            exports.write_xlsx(found, self.registry, stem.with_suffix(".xlsx")),
+            report_files.write_docx(found, self.registry, stem.with_suffix(".docx")),
+            report_files.write_png(grid, exports.heatmap_title(found), stem.with_suffix(".png")),
+        )
         text = t(
             "report_ready",
             self.locale,
@@ -59,7 +65,7 @@ class StatusCommands(RouterState):
             records=len(found.records),
             commitments=len(found.commitments),
         )
-        return [Reply(text, files=(path,))]
+        return [Reply(text, files=files)]
 
     def _bound_branch_name(self, turn: Turn) -> str | None:
         binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)

@@ -320,8 +320,10 @@ async def test_report_sends_the_ledger_as_an_excel_document(fake, bot, db_url):
     await say(fake, "/log 支委会 昨天 出席7人", SECRETARY)
     answer = await say(fake, "/report", SECRETARY)
     assert "一村党支部 · 2026年3月 台账：1 条活动记录" in answer["text"]
-    (document,) = await fake.wait_for_call_async("sendDocument")
-    upload = document["document"]
+    documents = await fake.wait_for_call_async("sendDocument", 3)
+    names = sorted(d["document"].filename.rsplit(".", 1)[1] for d in documents)
+    assert names == ["docx", "png", "xlsx"]
+    (upload,) = [d["document"] for d in documents if d["document"].filename.endswith(".xlsx")]
     assert upload.filename.endswith(".xlsx") and "台账-一村党支部-2026-03" in upload.filename
     workbook = openpyxl.load_workbook(io.BytesIO(upload.content))
     assert workbook.sheetnames[:2] == ["汇总", "支委会"]

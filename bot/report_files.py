@@ -1,0 +1,107 @@
+"""The report as a Word document (述职 statistics, per-branch table, missed items) and the
+compliance heatmap as a PNG. Numbers come from core.ledger, i.e. the /status engine."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from docx import Document
+from docx.oxml.ns import qn
+from docx.shared import Pt
+
+from bot.messages import STATUS_WORDS, ZH, fmt_rate
+from bot.notices import report_sentences
+from bot.render import type_name
+from core.ledger import Grid, Ledger
+from core.rules import Registry
+
+FONT = "SimSun"  # 宋体, what Chinese offices expect in a 述职报告; Word substitutes if absent
+
+
+def write_docx(ledger: Ledger, registry: Registry, path: Path) -> Path:
+    doc = Document()
+    _chinese_font(doc)
+    doc.add_heading(f"{ledger.org}{ledger.period.label()}党建工作情况", level=1)
+    doc.add_heading("一、主要工作数据", level=2)
+    for sentence in report_sentences(ledger.result, registry):
+        doc.add_paragraph(sentence)
+    doc.add_heading("二、各支部三会一课完成情况", level=2)
+    _branch_table(doc, ledger)
+    doc.add_heading("三、未完成事项", level=2)
+    missed = _missed_lines(ledger)
+    for line in missed or ["无。"]:
+        doc.add_paragraph(line, style="List Bullet" if missed else None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def _chinese_font(doc) -> None:
+    style = doc.styles["Normal"]
+    style.font.name, style.font.size = FONT, Pt(12)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)  # the CJK font is set apart
+
+
+def _branch_table(doc, ledger: Ledger) -> None:
+    table = doc.add_table(rows=1, cols=4)
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, ("支部", "完成率", "履诺率", "未完成"), strict=True):
+        cell.text = text
+    for b in ledger.result.branches:
+        missing = "、".join(type_name(r.type, ZH) for r in b.rules if r.status == "missed")
+        cells = table.add_row().cells
+        values = (b.name, fmt_rate(b.compliance_rate), fmt_rate(b.commitments.rate), missing or "—")
+        for cell, text in zip(cells, values, strict=True):
+            cell.text = text
+
+
+def _missed_lines(ledger: Ledger) -> list[str]:
+    lines = []
+    for b in ledger.result.branches:
+        for r in b.rules:
+            for slot in r.gaps:
+                if slot.status == "missed":
+                    group = f"（{slot.group}）" if slot.group else ""
+                    word = STATUS_WORDS[ZH]["missed"]
+                    lines.append(f"{b.name}：{r.type.name}{group}，{slot.unit.label()}{word}")
+    return lines
+
+
+# ---------------------------------------------------------------- heatmap
+
+
+def cjk_font_path() -> Path:
+    """Noto Sans CJK SC from the mplfonts package: installed with Zhibu, no system font needed."""
+    return Path(str(resources.files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
+
+
+def write_png(grid: Grid, heading: str, path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server
+    from matplotlib import font_manager
+    from matplotlib import pyplot as plt
+
+    font = font_manager.FontProperties(fname=str(cjk_font_path()))
+    names = [name for name, _ in grid.rows]
+    values = [[float("nan") if v is None else v for v in cells] for _, cells in grid.rows]
+    height = max(2.5, 0.4 * len(names) + 1.5)
+    fig, ax = plt.subplots(figsize=(max(5.0, 0.8 * len(grid.months) + 3), height), dpi=120)
+    image = ax.imshow(values, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(
+        range(len(grid.months)), [f"{m.index}月" for m in grid.months], fontproperties=font
+    )
+    ax.set_yticks(range(len(names)), names, fontproperties=font)
+    for y, row in enumerate(values):
+        for x, v in enumerate(row):
+            if v == v:  # not nan
+                ax.text(x, y, f"{v:.0%}", ha="center", va="center", fontsize=8)
+    ax.set_title(heading, fontproperties=font)
+    bar = fig.colorbar(image, ax=ax, fraction=0.04)
+    bar.set_label("月度会议完成率", fontproperties=font)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
