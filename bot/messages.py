@@ -636,6 +636,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
         EN: "{n} branches and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
     },
+    "period_commitments": {
+        ZH: "{n}个村党组织和党组织书记本期到期的承诺事项分别为{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "{n} branches and their secretaries had {own} and {personal} commitments due; fulfilment {own_rate} and {personal_rate}.",
+    },
     "annual_rate": {
         ZH: "{when}三会一课完成率 {rate}。",
         EN: "{when}: required meetings {rate}.",

@@ -251,13 +251,14 @@ def report_sentences(result: OrgResult, registry: Registry, locale: str = ZH) ->
         lines.append(t("annual_meetings", locale, when=when, items=meetings))
     if studies := held("study", "study_item"):
         lines.append(t("annual_study", locale, items=studies))
+    year = result.period.kind == "year"  # a year counts what was promised, a quarter what fell due
     lines.append(
         t(
-            "annual_commitments",
+            "annual_commitments" if year else "period_commitments",
             locale,
             n=len(result.branches),
-            own=own.made,
-            personal=personal.made,
+            own=own.made if year else own.due,
+            personal=personal.made if year else personal.due,
             own_rate=_rate_or_none(own.rate, locale),
             personal_rate=_rate_or_none(personal.rate, locale),
         )
