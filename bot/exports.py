@@ -15,7 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.messages import COMMITMENT_STATUS, STATUS_WORDS, ZH, fmt_date
+from bot.messages import COMMITMENT_STATUS, STATUS_WORDS, ZH, fmt_date, t
 from bot.render import type_name
 from core.compliance import BranchResult
 from core.ledger import Ledger, RecordRow
@@ -27,7 +27,7 @@ DATE_FORMAT = "yyyy-mm-dd"
 MAX_WIDTH = 60
 RECORD_COLUMNS = (
     ("编号", lambda r: r.activity.id),
-    ("支部", lambda r: r.branch),
+    ("支部", lambda r: r.branch or t("town_label", ZH)),
     ("党小组", lambda r: r.group),
     ("日期", lambda r: r.activity.held_on),
     ("开始", lambda r: _time(r.activity.start_time)),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.messages import SEPARATORS, ZH, fmt_date, fmt_rate, t
-from bot.render import org_status, study_line, town_line, type_name
+from bot.render import item_separator, org_status, study_line, town_line, type_name
 from core.compliance import OrgResult, TypeTotals
 from core.periods import Period
 from core.reminders import BranchDue, Deadlines, Owed
@@ -18,16 +18,12 @@ COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
 DIGEST_ITEMS = 40  # overdue commitments listed to the leaders; the rest are counted
 
 
-def _items(locale: str) -> str:
-    return SEPARATORS[locale][0]
-
-
 def owed_label(owed: Owed, locale: str, with_unit: bool = False) -> str:
     """支委会 · 党小组会（第二党小组）· 谈心谈话（5/12人）· 党课（2025年第四季度）"""
     name = type_name(owed.type, locale)
     details = []
     if owed.groups:
-        details.append(_items(locale).join(owed.groups))
+        details.append(item_separator(locale).join(owed.groups))
     elif owed.type.scope == "member":
         details.append(t("owed_people", locale, held=owed.held, need=owed.need))
     elif owed.need > 1:
@@ -44,7 +40,7 @@ def _clauses(parts: list[str], locale: str) -> str:
 
 
 def _owed_list(owed: Sequence[Owed], locale: str, with_unit: bool = False) -> str:
-    return _items(locale).join(owed_label(o, locale, with_unit) for o in owed)
+    return item_separator(locale).join(owed_label(o, locale, with_unit) for o in owed)
 
 
 def _commitment_list(rows: Sequence[Commitment], locale: str) -> str:
@@ -109,11 +105,11 @@ def leaders_digest(
         if d.commitments_overdue
     ]
     if late:
-        lines.append(t("digest_commitments", locale, items=_items(locale).join(late)))
+        lines.append(t("digest_commitments", locale, items=item_separator(locale).join(late)))
     if unbound:
-        lines.append(t("digest_unbound", locale, items=_items(locale).join(unbound)))
+        lines.append(t("digest_unbound", locale, items=item_separator(locale).join(unbound)))
     if lost:
-        lines.append(t("digest_lost", locale, items=_items(locale).join(lost)))
+        lines.append(t("digest_lost", locale, items=item_separator(locale).join(lost)))
     return "\n".join(lines)
 
 
@@ -125,7 +121,7 @@ def _silent(dues: Sequence[BranchDue], locale: str) -> str:
         for d in dues
         if d.silent
     ]
-    return _items(locale).join(items)
+    return item_separator(locale).join(items)
 
 
 def month_end_nudge(
@@ -211,7 +207,7 @@ def _rule_totals(result: OrgResult, registry: Registry, locale: str) -> str:
             held = sum(min(r.held, r.required) for r in rules)
             need = sum(r.required for r in rules)
             items.append(f"{type_name(tp, locale)} {held}/{need}")
-    return t("summary_rules", locale, items=_items(locale).join(items))
+    return t("summary_rules", locale, items=item_separator(locale).join(items))
 
 
 def quarterly_summary(result: OrgResult, org: str, registry: Registry, locale: str = ZH) -> str:
@@ -239,7 +235,7 @@ def report_sentences(result: OrgResult, registry: Registry, locale: str = ZH) ->
     when = t("in_year", locale) if result.period.kind == "year" else result.period.label(locale)
 
     def held(category: str, key: str) -> str:
-        return _items(locale).join(
+        return item_separator(locale).join(
             t(key, locale, name=type_name(tp, locale), n=counts[tp.code].sessions)
             for tp in registry.of_category(category)
             if tp.code in counts

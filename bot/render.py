@@ -61,10 +61,10 @@ def _attendance(a: Activity, locale: str) -> str:
         t("att_present", locale, n=a.present) if a.present is not None else "",
         t("att_absent", locale, n=a.absent) if a.absent else "",
     ]
-    return _items(locale).join(b for b in bits if b)
+    return item_separator(locale).join(b for b in bits if b)
 
 
-def _items(locale: str) -> str:
+def item_separator(locale: str) -> str:
     """The separator between items of a list: 、 in Chinese."""
     return SEPARATORS[locale][0]
 
@@ -85,7 +85,7 @@ def rule_line(r: RuleResult, locale: str = ZH) -> str:
     """One rule of a branch, e.g. ``❌ 主题党日 0/2（2026年第三季度） 未完成：7月、9月；免开：8月（防汛）``."""
     name, window = type_name(r.type, locale), _paren(r.window.label(locale), locale)
     if r.type.scope == "group":
-        tallies = _items(locale).join(
+        tallies = item_separator(locale).join(
             f"{g} {held}/{need}{STATUS_MARKS[st]}" for g, held, need, st in r.by_group()
         )
         body = f"{name}{window}{_colon(locale)}{tallies}"
@@ -115,7 +115,7 @@ def _gap_text(r: RuleResult, locale: str) -> str:
         ]
         labels = [x for x in labels if x]
         parts.append(
-            words[status] + (_colon(locale) + _items(locale).join(labels) if labels else "")
+            words[status] + (_colon(locale) + item_separator(locale).join(labels) if labels else "")
         )
     return _clauses(locale).join(parts)
 
@@ -152,7 +152,7 @@ def study_line(b_counts, registry: Registry, locale: str = ZH) -> str:
     study = [tp for tp in registry.of_category("study") if tp.code in b_counts]
     if not study:
         return t("study_none", locale)
-    items = _items(locale).join(
+    items = item_separator(locale).join(
         t("study_item", locale, name=type_name(tp, locale), n=b_counts[tp.code].sessions)
         for tp in study
     )
@@ -164,7 +164,7 @@ def town_line(counts, registry: Registry, locale: str = ZH) -> str | None:
     town = [tp for tp in registry.of_category("town") if tp.code in counts]
     if not town:
         return None
-    items = _items(locale).join(
+    items = item_separator(locale).join(
         t("town_item", locale, name=type_name(tp, locale), n=counts[tp.code].sessions)
         for tp in town
     )
@@ -210,9 +210,9 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
     if len(ranked) > MAX_BRANCH_LINES:
         lines.append(t("more_branches", locale, n=len(ranked) - MAX_BRANCH_LINES))
     if done:
-        lines.append(t("all_done", locale, names=_items(locale).join(b.name for b in done)))
+        lines.append(t("all_done", locale, names=item_separator(locale).join(b.name for b in done)))
     if silent := [b for b in result.branches if b.is_silent(result.today)]:
-        lines.append(t("silent", locale, names=_items(locale).join(b.name for b in silent)))
+        lines.append(t("silent", locale, names=item_separator(locale).join(b.name for b in silent)))
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
     return "\n".join(lines)
@@ -224,7 +224,9 @@ def _rate_key(b: BranchResult):
 
 def _branch_gaps(b: BranchResult, locale: str) -> str:
     def names(status: str) -> str:
-        return _items(locale).join(type_name(r.type, locale) for r in b.rules if r.status == status)
+        return item_separator(locale).join(
+            type_name(r.type, locale) for r in b.rules if r.status == status
+        )
 
     parts = [f"{STATUS_WORDS[locale][st]} {names(st)}" for st in ("missed", "pending") if names(st)]
     mark = "❌" if any(r.status == "missed" for r in b.rules) else "⏳"

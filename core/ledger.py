@@ -20,7 +20,7 @@ from storage.models import Activity, Attachment, Commitment, Member, Org, PartyG
 @dataclass(frozen=True)
 class RecordRow:
     activity: Activity
-    branch: str
+    branch: str | None  # None: a town-level record
     group: str | None
     created_by: str
     attachments: int
@@ -85,7 +85,7 @@ def _records(
         .order_by(col(Activity.held_on), col(Activity.id))
     ).all()
     return [
-        RecordRow(a, names.get(a.branch_id, "镇党委") if a.branch_id else "镇党委", g, m, n or 0)
+        RecordRow(a, names.get(a.branch_id) if a.branch_id else None, g, m, n or 0)
         for a, g, m, n in rows
     ]
 
