@@ -10,7 +10,7 @@ from sqlmodel import Session, create_engine, select
 
 from bot.app import build_app
 from bot.telegram.adapter import TelegramAdapter
-from storage.models import Activity, Attachment, ChatBinding
+from storage.models import Activity, Attachment, BotMessage, ChatBinding
 from tests.e2e.conftest import CLOCK, GROUP_CHAT, invite_code, quick_invite, settings_for
 from tests.e2e.fakebot import FakeTelegram, run_polling
 
@@ -153,6 +153,7 @@ async def test_a_photo_in_reply_to_the_confirmation_is_attached_and_saved(
     await join(fake, db_url)
     confirmation = await say(fake, "/log 支委会 昨天 出席7人", SECRETARY)
     assert "回复本条消息" in confirmation["text"]
+    await remembered(db_url, confirmation["message_id"])  # a person reads it before replying
     file_id = fake.add_file(b"\xff\xd8 sign-in sheet", file_name="sheet.jpg")
     answer = await say(
         fake,
@@ -167,6 +168,24 @@ async def test_a_photo_in_reply_to_the_confirmation_is_attached_and_saved(
     assert path.parent == tmp_path / "files" / "1"
     assert path.read_bytes() == b"\xff\xd8 sign-in sheet"
     assert (row.activity_id, row.kind, row.size) == (1, "photo", path.stat().st_size)
+
+
+async def remembered(db_url: str, message_id: int, timeout: float = 10) -> None:
+    """Wait until the bot has noted which record its message confirmed (just after sending)."""
+    engine = create_engine(db_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with Session(engine) as s:
+                found = s.exec(
+                    select(BotMessage).where(BotMessage.message_id == str(message_id))
+                ).first()
+            if found is not None:
+                return
+            await asyncio.sleep(0.02)
+    finally:
+        engine.dispose()
+    raise AssertionError(f"message {message_id} was never noted as a confirmation")
 
 
 async def stored_attachment(db_url: str, timeout: float = 10) -> Attachment:
