@@ -188,9 +188,18 @@ def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale
     return "\n".join(lines)
 
 
-def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) -> str:
+def status_pages(result: OrgResult) -> int:
+    """How many messages the org overview takes: MAX_BRANCH_LINES branches behind on each."""
+    missed, open_, _ = result.by_progress()
+    return max(1, -(-(len(missed) + len(open_)) // MAX_BRANCH_LINES))
+
+
+def org_status(
+    result: OrgResult, org_name: str, registry: Registry, locale=ZH, page: int = 0
+) -> str:
     """Worst first: branches with missed items, then those with items still open, then the
-    ones fully done in one line; silent branches and town-level work at the end."""
+    ones fully done in one line; silent branches and town-level work at the end. A town with
+    more branches behind than fit one message is shown ``page`` by page (0-based)."""
     missed, open_, done = result.by_progress()
     lines = [
         f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
@@ -205,17 +214,26 @@ def org_status(result: OrgResult, org_name: str, registry: Registry, locale=ZH) 
         commitment_line(result.commitments(False), result.commitments(True), locale),
     ]
     ranked = sorted(missed, key=_rate_key) + sorted(open_, key=_rate_key)
-    for b in ranked[:MAX_BRANCH_LINES]:
+    pages = status_pages(result)
+    page = min(max(page, 0), pages - 1)
+    for b in ranked[page * MAX_BRANCH_LINES : (page + 1) * MAX_BRANCH_LINES]:
         lines.append(_branch_gaps(b, locale))
-    if len(ranked) > MAX_BRANCH_LINES:
-        lines.append(t("more_branches", locale, n=len(ranked) - MAX_BRANCH_LINES))
+    if pages > 1:
+        lines.append(t("status_page", locale, page=page + 1, pages=pages))
     if done:
-        lines.append(t("all_done", locale, names=item_separator(locale).join(b.name for b in done)))
+        lines.append(t("all_done", locale, names=_names(done, locale)))
     if silent := [b for b in result.branches if b.is_silent(result.today)]:
-        lines.append(t("silent", locale, names=item_separator(locale).join(b.name for b in silent)))
+        lines.append(t("silent", locale, names=_names(silent, locale)))
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
     return "\n".join(lines)
+
+
+def _names(branches: list[BranchResult], locale: str) -> str:
+    """Branch names for a one-line list, the first MAX_BRANCH_LINES of them."""
+    names = item_separator(locale).join(b.name for b in branches[:MAX_BRANCH_LINES])
+    more = len(branches) - MAX_BRANCH_LINES
+    return names + (t("and_n_more", locale, n=len(branches)) if more > 0 else "")
 
 
 def _rate_key(b: BranchResult):

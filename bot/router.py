@@ -178,6 +178,9 @@ class Router(
         m = turn.incoming
         stale = [Reply(t("button_stale", self.locale), alert=True)]
         kind, _, rest = (m.button or "").partition(":")
+        if kind == "s" and turn.actor is not None:  # a page of /status, read with own rights
+            check_chat(turn.actor, chat_binding(turn.session, m.platform, m.chat_id))
+            return self.press_status_page(turn, rest)
         token, _, index = rest.partition(":")
         if kind != "q" or not index.isdigit() or turn.actor is None:
             return stale

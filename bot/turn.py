@@ -72,6 +72,7 @@ class Reply:
     files: tuple[Path, ...] = ()
     alert: bool = False  # the answer to a button press: shown as a pop-up, not a message
     asks: bool = False  # a question of a guided dialog: the next message answers it
+    edit: bool = False  # the answer to a button press replaces the message that had the button
     record: int | None = None  # the record this message confirms: a file in reply attaches
     downloads: tuple[Download, ...] = ()
 

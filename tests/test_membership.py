@@ -400,3 +400,44 @@ def test_binding_a_group_again_brings_back_a_chat_that_blocked_the_bot(
     with session_scope(engine) as s:
         binding = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "-100500")).one()
         assert binding.unreachable_at is None
+
+
+# ---------------------------------------------------------------- /status pages
+
+
+@pytest.fixture
+def big_town(engine, clock, town):
+    """Ninety more branches, none of which has held anything: all are behind."""
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        for n in range(90):
+            admin.add_branch(s, clock, org, f"第{n + 1:02d}村党支部")
+    return town
+
+
+def leader_of(router: Router, engine, clock) -> Person:
+    person = Person(router, "9001", name="镇书记")
+    person(f"/start {make_invite(engine, clock, 'leader', branch=None)}")
+    return person
+
+
+def test_a_long_overview_is_paged_with_buttons(tg_router, engine, clock, big_town):
+    leader = leader_of(tg_router, engine, clock)
+    (first,) = leader.send("/status 2026Q1")
+    assert "第1/3页" in first.text and len(first.text) <= 4096
+    assert [c.label for c in first.choices] == ["下一页 ➡️"]
+    (second,) = leader.press(first, "下一页 ➡️")
+    assert second.edit and "第2/3页" in second.text and "2026年第一季度" in second.text
+    assert [c.label for c in second.choices] == ["⬅️ 上一页", "下一页 ➡️"]
+    first_names = {line.split()[1] for line in first.text.splitlines() if line.startswith("❌")}
+    second_names = {line.split()[1] for line in second.text.splitlines() if line.startswith("❌")}
+    assert len(first_names) == 40 and not first_names & second_names
+    (third,) = leader.send("/status 2026Q1 第3页")
+    assert "第3/3页" in third.text and [c.label for c in third.choices] == ["⬅️ 上一页"]
+
+
+def test_a_page_button_answers_with_the_pressers_own_rights(bound_secretary, tg_router, big_town):
+    (reply,) = bound_secretary.send(button="s:1:2026Q1", message_id=None)
+    assert "一村党支部" in reply.text and "第05村" not in reply.text and "页" not in reply.text
+    (stranger,) = Person(tg_router, "7777").send(button="s:1:2026Q1", message_id=None)
+    assert stranger.alert and "村" not in stranger.text

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot import exports, render, report_files
 from bot.messages import ZH, t
 from bot.parsing import parse_period
-from bot.turn import Reply, RouterState, Turn
+from bot.turn import Choice, Reply, RouterState, Turn
 from core.auth import chat_binding
 from core.errors import DomainError
 from core.ledger import ledger, monthly_grid
@@ -17,10 +18,23 @@ from core.status import status
 from storage.models import Branch, Org
 
 _PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")  # a token meant as a period
+_PAGE = re.compile(r"(?:^|\s)(?:第(\d{1,3})页|[pP](\d{1,3}))(?=\s|$)")
+
+
+def _page_of(args: str) -> tuple[str, int]:
+    """('2026Q1 第2页') -> ('2026Q1', 1): the page asked for (0-based), and the rest."""
+    m = _PAGE.search(args)
+    if not m:
+        return args, 0
+    page = int(m.group(1) or m.group(2))
+    return (args[: m.start()] + args[m.end() :]).strip(), max(page - 1, 0)
 
 
 class StatusCommands(RouterState):
-    def _cmd_status(self, turn: Turn) -> list[Reply]:
+    def _cmd_status(self, turn: Turn, page: int | None = None) -> list[Reply]:
+        args, typed_page = _page_of(turn.args)
+        turn.args = args
+        page = typed_page if page is None else page
         period, branch_query, rule = self._status_args(turn)
         assert turn.actor is not None
         if branch_query is None and rule is None and turn.actor.reads_org:
@@ -32,9 +46,25 @@ class StatusCommands(RouterState):
             b = result.branches[0]
             return [Reply(render.branch_status(b, result, self.registry, self.locale))]
         org = turn.session.get(Org, turn.actor.org_id)
-        return [
-            Reply(render.org_status(result, org.name if org else "", self.registry, self.locale))
-        ]
+        name = org.name if org else ""
+        text = render.org_status(result, name, self.registry, self.locale, page)
+        return [Reply(text, self._page_buttons(args, page, render.status_pages(result)))]
+
+    def _page_buttons(self, args: str, page: int, pages: int) -> tuple[Choice, ...]:
+        """上一页/下一页: the press asks for the same overview again, one page on. Nothing in
+        the data is trusted: the press is answered with the presser's own rights."""
+        buttons = []
+        for key, target in (("prev_page", page - 1), ("next_page", page + 1)):
+            data = f"s:{target}:{args}"
+            if 0 <= target < pages and len(data.encode()) <= 64:
+                buttons.append(Choice(t(key, self.locale), key, data))
+        return tuple(buttons)
+
+    def press_status_page(self, turn: Turn, rest: str) -> list[Reply]:
+        page, _, args = rest.partition(":")
+        turn.args = args
+        replies = self._cmd_status(turn, int(page) if page.isdigit() else 0)
+        return [replace(r, edit=True) for r in replies]
 
     def _cmd_report(self, turn: Turn) -> list[Reply]:
         """The ledger of a period as an Excel file: leaders the org (or a branch), everyone

@@ -151,6 +151,9 @@ class TelegramAdapter:
     async def _after_press(self, query: CallbackQuery, replies: list[Reply], group: bool) -> None:
         message = query.message
         assert message is not None  # from_press refused presses without one
+        if replies and replies[0].edit:  # e.g. the next page of /status, in place
+            await self.sender.replace(message.chat.id, message.message_id, replies[0])
+            return
         label = convert.pressed_label(query)
         text = getattr(message, "text", None)
         if label and text:

@@ -142,6 +142,19 @@ class Sender:
             log.exception("could not download file %s to %s", download.file_id, download.path)
         await asyncio.to_thread(self.router.file_saved, download, size)
 
+    async def replace(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        """Show ``reply`` in place of the message whose button was pressed."""
+        await retrying(
+            lambda: self.bot.edit_message_text(
+                html.escape(reply.text, quote=False),
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply.choices),
+                link_preview_options=NO_PREVIEW,
+            )
+        )
+
     async def mark_pressed(self, chat_id: int, message_id: int, text: str, label: str) -> None:
         """Show which button was pressed and take the keyboard away."""
         await retrying(

@@ -346,3 +346,29 @@ async def test_report_sends_the_ledger_as_an_excel_document(fake, bot, db_url):
     assert upload.filename.endswith(".xlsx") and "台账-一村党支部-2026-03" in upload.filename
     workbook = openpyxl.load_workbook(io.BytesIO(upload.content))
     assert workbook.sheetnames[:2] == ["汇总", "支委会"]
+
+
+async def test_the_next_page_of_a_long_overview_replaces_the_message(fake, bot, db_url):
+    from core import admin as admin_service
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(db_url)
+    with session_scope(engine) as s:
+        org = admin_service.get_org(s)
+        for n in range(45):
+            admin_service.add_branch(s, CLOCK, org, f"第{n + 1:02d}村党支部")
+    engine.dispose()
+    await join(fake, db_url, LEADER, None, "leader")
+    overview = await say(fake, "/status 2026Q1", LEADER)
+    assert "第1/2页" in overview["text"]
+    fake.press(
+        overview["message_id"], button_data(overview, "下一页 ➡️"), user_id=LEADER, chat_id=LEADER
+    )
+    await fake.wait_for_async(
+        lambda f: "第2/2页" in (f.messages(LEADER)[-1].get("text") or ""), what="page 2"
+    )
+    page = fake.messages(LEADER)[-1]
+    assert page["message_id"] == overview["message_id"]  # edited in place, not a new message
+    assert [b["text"] for row in page["reply_markup"]["inline_keyboard"] for b in row] == [
+        "⬅️ 上一页"
+    ]
