@@ -56,6 +56,7 @@ def jobs_of(app: App, platforms: frozenset[str] | None = None, clock: Clock | No
     """The scheduled jobs, enqueueing for ``platforms`` (the ones this process delivers to)
     on ``clock`` (the app's unless given)."""
     from bot import notices  # the wording of pushes
+    from bot.report_files import summary_files_in
 
     return Jobs(
         app.engine,
@@ -67,6 +68,7 @@ def jobs_of(app: App, platforms: frozenset[str] | None = None, clock: Clock | No
         notices,
         app.settings.locale,
         platforms,
+        summary_files_in(app.settings.exports_dir, app.registry),
     )
 
 

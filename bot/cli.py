@@ -16,7 +16,7 @@ from bot.messages import role_name, t
 from bot.parsing import parse_period
 from bot.render import branch_status, org_status
 from core import admin, demo, invites
-from core.auth import Actor
+from core.auth import operator
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
@@ -255,8 +255,7 @@ def _export(app: App, args) -> int:
         return EXIT_USAGE
     with session_scope(app.engine) as session:
         org = admin.get_org(session, args.org)
-        operator = Actor(0, "operator", org.id, None, None, "admin")  # type: ignore[arg-type]
-        found = ledger(session, app.registry, today, operator, period, args.branch)
+        found = ledger(session, app.registry, today, operator(org.id), period, args.branch)  # type: ignore[arg-type]
         if args.format == "png":
             grid = monthly_grid(session, app.registry, found, org.id)  # type: ignore[arg-type]
             report_files.write_png(grid, exports.heatmap_title(found), args.out)

@@ -7,7 +7,7 @@ import contextlib
 import itertools
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
@@ -26,12 +26,14 @@ class ConsoleNotifier:
         self.out = out
         self._ids = itertools.count(1)
 
-    async def send(self, chat_id: str, text: str) -> str:
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         first, _, rest = text.partition("\n")
         out = self.out or sys.stdout
         print(f"→ [{chat_id}] {first}", file=out)
         if rest:
             print(rest, file=out)
+        for path in files:
+            print(f"[文件] {path}", file=out)
         print(file=out, flush=True)
         return f"console-{next(self._ids)}"
 

@@ -3,18 +3,25 @@ compliance heatmap as a PNG. Numbers come from core.ledger, i.e. the /status eng
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import resources
 from pathlib import Path
 
 from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
+from sqlmodel import Session
 
+from bot.exports import heatmap_title, write_xlsx
 from bot.messages import STATUS_WORDS, ZH, fmt_rate
 from bot.notices import report_sentences
 from bot.render import type_name
-from core.ledger import Grid, Ledger
+from core.auth import operator
+from core.ledger import Grid, Ledger, ledger, monthly_grid
+from core.periods import Period
 from core.rules import Registry
+from jobs.schedule import SummaryFiles
+from storage.models import Org
 
 FONT = "SimSun"  # 宋体, what Chinese offices expect in a 述职报告; Word substitutes if absent
 
@@ -105,3 +112,18 @@ def write_png(grid: Grid, heading: str, path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def summary_files_in(directory: Path, registry: Registry) -> SummaryFiles:
+    """What the quarterly and annual pushes attach: the period's ledger and its heatmap."""
+
+    def make(session: Session, org: Org, period: Period, today: date) -> tuple[str, ...]:
+        assert org.id is not None
+        found = ledger(session, registry, today, operator(org.id), period)
+        grid = monthly_grid(session, registry, found, org.id)
+        stem = directory / f"台账-{org.name}-{period.key}"
+        workbook = write_xlsx(found, registry, stem.with_suffix(".xlsx"))
+        picture = write_png(grid, heatmap_title(found), stem.with_suffix(".png"))
+        return (str(workbook), str(picture))
+
+    return make

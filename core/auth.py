@@ -46,6 +46,11 @@ class Actor:
         return self.org_role in ("leader", "admin")
 
 
+def operator(org_id: int) -> Actor:
+    """Who the command line and the scheduled jobs act as: reading the whole org."""
+    return Actor(0, "operator", org_id, None, None, "admin")
+
+
 def can(actor: Actor | None, action: Action, branch_id: int | None = None) -> bool:
     if actor is None:
         return False

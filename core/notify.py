@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
 class Notifier(Protocol):
     platform: str
 
-    async def send(self, chat_id: str, text: str) -> str:
-        """Send ``text`` to ``chat_id``; return the platform's message id."""
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
+        """Send ``text`` (then ``files``) to ``chat_id``; return the platform's message id."""
         ...
 
 

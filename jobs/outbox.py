@@ -40,6 +40,7 @@ class Message:
     platform: str
     chat_id: str
     text: str
+    files: tuple[str, ...] = ()
 
 
 def enqueue(session: Session, clock: Clock, message: Message) -> bool:
@@ -51,6 +52,7 @@ def enqueue(session: Session, clock: Clock, message: Message) -> bool:
         platform=message.platform,
         chat_id=message.chat_id,
         text=message.text,
+        files=list(message.files) or None,
         next_attempt_at=now,
         created_at=now,
     )
@@ -148,25 +150,26 @@ class Deliverer:
             return result.rowcount == 1  # type: ignore[attr-defined]
 
     async def _deliver(self, row_id: int) -> int:
-        platform, chat, text = await asyncio.to_thread(self._content, row_id)
-        record, sent = await self._send(row_id, platform, chat, text)
+        platform, chat, text, files = await asyncio.to_thread(self._content, row_id)
+        record, sent = await self._send(row_id, platform, chat, text, files)
         await asyncio.to_thread(record)
         return int(sent)
 
-    def _content(self, row_id: int) -> tuple[str, str, str]:
+    def _content(self, row_id: int) -> tuple[str, str, str, tuple[str, ...]]:
         with session_scope(self.engine) as session:
             row = session.get(OutboxMessage, row_id)
             assert row is not None
-            return row.platform, row.chat_id, row.text
+            return row.platform, row.chat_id, row.text, tuple(row.files or ())
 
     async def _send(
-        self, row_id: int, platform: str, chat: str, text: str
+        self, row_id: int, platform: str, chat: str, text: str, files: tuple[str, ...]
     ) -> tuple[Callable[[], None], bool]:
         """Send; return how to record the outcome, and whether it was sent. A send that may have arrived is never
         repeated: a duplicate in a group chat is worse than a reminder to check by hand."""
         try:
             # within the claim's lease: past it, another process may take the row over
-            send = self.notifiers[platform].send(chat, text)
+            notifier = self.notifiers[platform]
+            send = notifier.send(chat, text, files)
             message_id = await asyncio.wait_for(send, (LEASE - LEASE_MARGIN).total_seconds())
         except Unreachable as exc:
             return partial(self._finish, row_id, "skipped", str(exc), True), False

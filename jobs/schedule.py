@@ -9,7 +9,7 @@ for the same period a no-op. Delivery is the outbox's business (jobs/outbox.py).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -33,7 +33,7 @@ from core.status import org_status
 from core.workdays import WorkCalendar
 from jobs.outbox import Message, enqueue
 from storage.db import session_scope
-from storage.models import Commitment, Org
+from storage.models import Commitment, Org, OutboxMessage
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
@@ -86,6 +86,18 @@ class Job:
     period_key: Callable[[date], str]  # what a rerun on the same day/period must not repeat
     compose: Callable[[Session, Org, date], list[tuple[str, str, str]]]  # (platform, chat, text)
     catch_up_same_day: bool = False  # "N working days left" is wrong the day after
+    # the period whose ledger files go with the message (summaries), as of the fire day
+    files_for: Callable[[date], Period] | None = None
+
+
+# (session, org, period, as of) -> paths of the files to send along (ledger, heatmap)
+SummaryFiles = Callable[[Session, Org, Period, date], tuple[str, ...]]
+
+
+def _in_outbox(session: Session, key: str) -> bool:
+    return (
+        session.exec(select(OutboxMessage.id).where(OutboxMessage.key == key)).first() is not None
+    )
 
 
 class Jobs:
@@ -100,12 +112,13 @@ class Jobs:
         wording: Wording,
         locale: str,
         platforms: frozenset[str] | None = None,
+        summary_files: SummaryFiles | None = None,
     ):
         """``platforms``: the chats this process can deliver to (None: all); pushes for other
         platforms are left to the process that serves them."""
         self.engine, self.registry, self.settings, self.tz = engine, registry, settings, tz
         self.calendar, self.clock, self.wording, self.locale = calendar, clock, wording, locale
-        self.platforms = platforms
+        self.platforms, self.summary_files = platforms, summary_files
         self.jobs = {j.name: j for j in self._define() if getattr(settings, j.name).enabled}
 
     def _define(self) -> list[Job]:
@@ -154,6 +167,7 @@ class Jobs:
                 ),
                 lambda day: Period.containing("quarter", day).shift(-1).key,
                 self._quarterly_summary,
+                files_for=lambda day: Period.containing("quarter", day).shift(-1),
             ),
             Job(
                 "annual_summary",
@@ -163,6 +177,7 @@ class Jobs:
                 lambda day: day.month == 1 and self._workday(day, s.annual_summary.workday),
                 lambda day: str(day.year - 1),
                 self._annual_summary,
+                files_for=lambda day: Period.of_year(day.year - 1),
             ),
         ]
 
@@ -201,26 +216,36 @@ class Jobs:
     # ------------------------------------------------------------------ what
 
     def messages(self, name: str, at: datetime) -> list[Message]:
+        """What the job would send as of ``at`` (a preview: no files are written)."""
         with session_scope(self.engine) as session:
-            return self._messages(session, name, at)
+            return [m for _, ms in self._by_org(session, name, at) for m in ms]
 
-    def _messages(self, session: Session, name: str, at: datetime) -> list[Message]:
+    def _by_org(self, session: Session, name: str, at: datetime) -> list[tuple[Org, list[Message]]]:
         job, day = self.jobs[name], at.astimezone(self.tz).date()
         period = job.period_key(day)
         out = []
         for org in session.exec(select(Org).order_by(col(Org.id))).all():
-            for platform, chat, text in job.compose(session, org, day):
-                if self.platforms is not None and platform not in self.platforms:
-                    continue
-                key = f"{name}:{period}:{platform}:{chat}"
-                out.append(Message(key, name, platform, chat, text))
+            messages = [
+                Message(f"{name}:{period}:{platform}:{chat}", name, platform, chat, text)
+                for platform, chat, text in job.compose(session, org, day)
+                if self.platforms is None or platform in self.platforms
+            ]
+            out.append((org, messages))
         return out
 
     def run(self, name: str, at: datetime) -> int:
-        """Compute and enqueue the job's messages as of ``at``; how many were new."""
+        """Compute and enqueue the job's messages as of ``at``; how many were new. Files
+        (a summary's ledger and heatmap) are written only when something new goes out."""
+        job, day = self.jobs[name], at.astimezone(self.tz).date()
         with session_scope(self.engine) as session:
-            messages = self._messages(session, name, at)
-            return sum(enqueue(session, self.clock, m) for m in messages)
+            added = 0
+            for org, messages in self._by_org(session, name, at):
+                new = [m for m in messages if not _in_outbox(session, m.key)]
+                if new and job.files_for is not None and self.summary_files is not None:
+                    files = self.summary_files(session, org, job.files_for(day), day)
+                    new = [replace(m, files=files) for m in new]
+                added += sum(enqueue(session, self.clock, m) for m in new)
+            return added
 
     def catch_up(self, now: datetime) -> dict[str, int]:
         """Run each job whose last fire time fell within the catch-up window (a rerun of one

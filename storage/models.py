@@ -245,6 +245,8 @@ class OutboxMessage(SQLModel, table=True):
     platform: str = Field(max_length=20)
     chat_id: str = Field(max_length=100)
     text: str = Field(sa_type=Text)
+    # files sent after the text (the quarter's ledger and heatmap), as paths on this machine
+    files: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     status: str = Field(default="pending", max_length=10)  # pending/sent/failed/skipped
     attempts: int = 0
     next_attempt_at: datetime = _utc_column()

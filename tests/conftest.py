@@ -126,8 +126,8 @@ def town(engine, clock) -> Town:
 
 
 @pytest.fixture
-def router(engine, clock) -> Router:
-    return Router(engine, DEFAULT_REGISTRY, TZ, clock)
+def router(engine, clock, tmp_path) -> Router:
+    return Router(engine, DEFAULT_REGISTRY, TZ, clock, exports_dir=tmp_path / "exports")
 
 
 class Chat:

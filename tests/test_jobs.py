@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -91,7 +92,7 @@ class FakeNotifier:
         self.sent: list[Sent] = []
         self.holding = asyncio.Event()  # set once a held send has started
 
-    async def send(self, chat_id: str, text: str) -> str:
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         self.calls.append(chat_id)
         if chat_id in self.hold:
             self.holding.set()
@@ -115,7 +116,7 @@ class FakeNotifier:
 class Crashing(FakeNotifier):
     """The process dies (is cancelled) in the middle of the first send."""
 
-    async def send(self, chat_id: str, text: str) -> str:
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         self.calls.append(chat_id)
         raise asyncio.CancelledError
 
@@ -724,7 +725,7 @@ async def test_a_branch_set_up_this_month_is_not_blamed_for_before(engine, town)
 class TimingOut(FakeNotifier):
     """The platform took the message but the answer never came back."""
 
-    async def send(self, chat_id: str, text: str) -> str:
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         self.calls.append(chat_id)
         raise Uncertain("Timed out")
 
@@ -799,3 +800,29 @@ def test_the_reminder_day_is_configurable_in_working_days(engine, town):
     # October 2026: 1–7 National Day, the 10th a Saturday make-up working day
     assert fires[0] == "2026-10-10T08:30:00+08:00"
     assert "每月第3个工作日 08:30" in jobs.jobs[REMINDER].description
+
+
+class RecordingNotifier(FakeNotifier):
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
+        self.files = [*getattr(self, "files", []), *files]
+        return await super().send(chat_id, text, files)
+
+
+async def test_the_quarterly_summary_brings_the_ledger_and_heatmap_once(engine, town, tmp_path):
+    import openpyxl
+
+    from bot.report_files import summary_files_in
+
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    jobs.summary_files = summary_files_in(tmp_path / "exports", DEFAULT_REGISTRY)
+    assert jobs.run("quarterly_summary", clock()) == 1  # the leaders' chat
+    notifier = RecordingNotifier()
+    assert await deliverer(engine, clock, notifier).deliver_due() == 1
+    assert notifier.chats() == ["town"] and "2026年第一季度三会一课通报" in notifier.text_to("town")
+    workbook, picture = (Path(p) for p in notifier.files)
+    assert workbook.name == "台账-示范镇党委-2026Q1.xlsx" and picture.suffix == ".png"
+    assert openpyxl.load_workbook(workbook)["汇总"]["A3"].value == "一村党支部"
+    written = workbook.stat().st_mtime_ns
+    assert jobs.run("quarterly_summary", clock()) == 0  # a rerun writes nothing again
+    assert workbook.stat().st_mtime_ns == written

@@ -11,6 +11,7 @@ import asyncio
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import TypeVar
 
 from telegram import (
@@ -180,12 +181,19 @@ class TelegramNotifier:
     def __init__(self, bot: Bot):
         self.bot = bot
 
-    async def send(self, chat_id: str, text: str) -> str:
-        """Send ``text`` (in parts at line ends if longer than Telegram allows); the id of
-        the last part."""
+    async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
+        """Send ``text`` (in parts at line ends if longer than Telegram allows), then each
+        file that still exists; the id of the last text part."""
         message_id = ""
         for part in split_long(Reply(text)):
             message_id = await self._send_part(int(chat_id), part.text)
+        for path in map(Path, files):
+            if not path.exists():
+                log.warning("push file %s is gone; sending the text without it", path)
+                continue
+            await retrying(
+                lambda p=path: self.bot.send_document(int(chat_id), document=p), sends=True
+            )
         return message_id
 
     async def _send_part(self, chat_id: int, text: str) -> str:

@@ -61,6 +61,7 @@ def settings_for(fake: FakeTelegram, db_url: str, files_dir: Path) -> Settings:
     return Settings(
         database={"url": db_url},
         files_dir=files_dir,
+        exports_dir=files_dir.parent / "exports",
         telegram={
             "token": fake.token,
             "base_url": fake.base_url,
