@@ -27,6 +27,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.telegram_bench
+	$(BIN)/python -m bench.status_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
