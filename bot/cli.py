@@ -219,18 +219,19 @@ def _demo(app: App, reset: bool) -> int:
     return 0
 
 
+def _period_arg(text: str, today) -> Period | None:
+    """--period as a Period; None after telling the operator how to write it."""
+    period = parse_period(text, today)
+    if period is None:
+        print(f"时间段格式不对：{text!r}，可写 2026-03、2026Q1、2026 或 本季度", file=sys.stderr)
+    return period
+
+
 def _status(app: App, args) -> int:
     today = local_today(app.clock, app.settings.tz)
-    period = Period.containing("month", today)
-    if args.period:
-        found = parse_period(args.period, today)
-        if found is None:
-            print(
-                f"时间段格式不对：{args.period!r}，可写 2026-03、2026Q1、2026 或 本季度",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
-        period = found
+    period = _period_arg(args.period, today) if args.period else Period.containing("month", today)
+    if period is None:
+        return EXIT_USAGE
     with session_scope(app.engine) as session:
         result = org_status_result(session, app.registry, today, args.org, period, args.branch)
         org = admin.get_org(session, args.org)
@@ -246,12 +247,8 @@ def _status(app: App, args) -> int:
 
 def _export(app: App, args) -> int:
     today = local_today(app.clock, app.settings.tz)
-    period = parse_period(args.period, today)
+    period = _period_arg(args.period, today)
     if period is None:
-        print(
-            f"时间段格式不对：{args.period!r}，可写 2026-03、2026Q1、2026 或 本季度",
-            file=sys.stderr,
-        )
         return EXIT_USAGE
     with session_scope(app.engine) as session:
         org = admin.get_org(session, args.org)

@@ -842,15 +842,19 @@ async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await update.effective_message.reply_text(update.effective_message.text)
 
 
-def build_echo_app(fake: FakeTelegram) -> Application:
-    """The bare floor bot: replies to every text message with the same text."""
-    app = (
+def builder_for(fake: FakeTelegram) -> ApplicationBuilder:
+    """A PTB application builder pointed at the fake server."""
+    return (
         ApplicationBuilder()
         .token(fake.token)
         .base_url(fake.base_url)
         .base_file_url(fake.base_file_url)
-        .build()
     )
+
+
+def build_echo_app(fake: FakeTelegram) -> Application:
+    """The bare floor bot: replies to every text message with the same text."""
+    app = builder_for(fake).build()
     app.add_handler(MessageHandler(filters.TEXT, _echo))
     return app
 

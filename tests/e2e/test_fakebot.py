@@ -14,7 +14,6 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     Application,
-    ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
@@ -22,7 +21,13 @@ from telegram.ext import (
     filters,
 )
 
-from tests.e2e.fakebot import FakeTelegram, UploadedFile, build_echo_app, run_polling
+from tests.e2e.fakebot import (
+    FakeTelegram,
+    UploadedFile,
+    build_echo_app,
+    builder_for,
+    run_polling,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 ALICE = 1001
@@ -75,13 +80,7 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def build_app(fake: FakeTelegram) -> Application:
-    app = (
-        ApplicationBuilder()
-        .token(fake.token)
-        .base_url(fake.base_url)
-        .base_file_url(fake.base_file_url)
-        .build()
-    )
+    app = builder_for(fake).build()
     app.add_handler(CommandHandler("start", on_start))
     app.add_handler(CommandHandler("menu", on_menu))
     app.add_handler(CallbackQueryHandler(on_button))
