@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -103,3 +107,20 @@ def evaluate_branches(
 
 def rule(result: OrgResult, code: str, branch_index: int = 0):
     return next(r for r in result.branches[branch_index].rules if r.type.code == code)
+
+
+def run_zhibu(cwd: Path, *args: str, stdin: str = "", env: dict | None = None):
+    """The real ``zhibu`` command in a subprocess, on ``cwd/cli.db`` unless ``env`` says
+    otherwise, with no ZHIBU_* setting of the calling shell leaking in."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    full_env["ZHIBU_DATABASE__URL"] = f"sqlite:///{cwd / 'cli.db'}"
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full_env,
+        timeout=120,
+    )

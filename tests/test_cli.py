@@ -10,22 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_zhibu
+
 NOW = "2026-03-20T10:00"
 
 
-def zhibu(tmp_path: Path, *args: str, stdin: str = "", env: dict | None = None):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    full_env["ZHIBU_DATABASE__URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=full_env,
-        timeout=120,
-    )
+zhibu = run_zhibu
 
 
 def console(tmp_path: Path, user: str, chat: str, script: str, config: Path | None = None) -> str:

@@ -5,10 +5,8 @@ arrives exactly once through reruns, crashes, retries, two deliverers and blocke
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +28,7 @@ from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
 from storage.models import Branch, ChatBinding, Commitment, OutboxMessage
 from tests.conftest import TZ, local
-from tests.helpers import add_activity, secretary_id
+from tests.helpers import add_activity, run_zhibu, secretary_id
 
 REMINDER, NUDGE = "monthly_reminder", "month_end_nudge"
 FIRST_WORKDAYS_2026 = [
@@ -657,16 +655,7 @@ async def test_a_message_that_keeps_failing_is_given_up_after_max_attempts(engin
 
 
 def zhibu(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
-    env["ZHIBU_DATABASE__URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-    )
+    done = run_zhibu(tmp_path, *args)
     assert done.returncode == 0, done.stderr
     return done
 

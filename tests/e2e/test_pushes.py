@@ -14,6 +14,7 @@ from storage.models import ChatBinding, OutboxMessage
 from tests.conftest import local
 from tests.e2e.conftest import settings_for
 from tests.e2e.fakebot import FakeTelegram, run_polling
+from tests.helpers import run_zhibu
 
 BRANCH_CHAT, BLOCKED_CHAT, LEADERS_CHAT = -1001, -1002, -1009
 AFTER_FIRST_WORKDAY = fixed_clock(local(2026, 4, 1, 11))  # the 09:00 push time has passed
@@ -102,33 +103,14 @@ async def test_a_long_push_goes_out_in_parts_within_telegrams_limit(fake: FakeTe
 
 
 def test_jobs_run_with_telegram_offline_keeps_its_pushes_queued(db_url, tmp_path):
-    import os
-    import subprocess
-    import sys
-
     bind_chats(db_url)
     env = {
-        **os.environ,
         "ZHIBU_DATABASE__URL": db_url,
         "ZHIBU_TELEGRAM__TOKEN": "123:offline",
         "ZHIBU_TELEGRAM__BASE_URL": "http://127.0.0.1:9/bot",  # nothing listens there
     }
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "jobs",
-            "run",
-            "monthly_reminder",
-            "--now",
-            "2026-04-01T09:00",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
+    run = run_zhibu(
+        tmp_path, "jobs", "run", "monthly_reminder", "--now", "2026-04-01T09:00", env=env
     )
     assert run.returncode == 1, run.stderr
     assert "Telegram 连接不上" in run.stderr and "Traceback" not in run.stderr
