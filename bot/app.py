@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -87,3 +88,11 @@ def open_engine(settings: Settings) -> Engine:
 
 def build_app(settings: Settings, clock: Clock = system_clock) -> App:
     return App(settings, open_engine(settings), Registry.from_settings(settings.activities), clock)
+
+
+def settle_heap() -> None:
+    """Hide what start-up allocated (modules, mappers, settings) from the garbage collector,
+    which would otherwise rescan it at every full collection for as long as the bot runs:
+    about a third of an org-wide /status at a thousand branches."""
+    gc.collect()
+    gc.freeze()

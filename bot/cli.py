@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import cli_jobs, console, exports, report_files
-from bot.app import App, build_app, shifted_clock, system_clock
+from bot.app import App, build_app, settle_heap, shifted_clock, system_clock
 from bot.delivery import background_pushes
 from bot.messages import role_name, t
 from bot.parsing import parse_period
@@ -195,12 +195,14 @@ def _run_bot(app: App) -> int:
 
         logging.getLogger().setLevel(logging.INFO)
         logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per poll otherwise
+        settle_heap()
         return TelegramAdapter(app).run()
     with session_scope(app.engine) as session:
         if not demo.has_any_org(session):
             demo.seed(session, app.clock, local_today(app.clock, app.settings.tz))
     print(BANNER.format(user="sec1", chat="branch1"), flush=True)
     stop = background_pushes(app) if app.settings.jobs.enabled else None
+    settle_heap()
     try:
         return console.run(app.router(), "sec1", "branch1")
     finally:

@@ -14,14 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from sqlmodel import Session
 
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
 from storage import queries
-from storage.queries import CommitmentCounts, MonthCount
+from storage.queries import CommitmentCounts, MonthRow
 
 Status = Literal["met", "pending", "missed", "excused"]
 SILENT_DAYS = 30
@@ -31,14 +31,18 @@ def percent(numerator: int | float, denominator: int | float) -> float | None:
     """A percentage with one decimal, rounded half up (22/23 -> 95.7); None when nothing is due."""
     if not denominator:
         return None
+    exact = isinstance(numerator, int) and isinstance(denominator, int)
+    if exact and numerator >= 0 and denominator > 0:
+        # exact in integers: tenths of a percent, half up (the org view needs a thousand)
+        return ((2000 * numerator + denominator) // (2 * denominator)) / 10
     value = Decimal(str(numerator)) * 100 / Decimal(str(denominator))
     return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One place a rule must be satisfied: a unit (month, quarter…), for one party group
-    where the rule is per group, with what was held there and what that makes it."""
+    where the rule is per group, with what was held there and what that makes it. (A named
+    tuple: a county-wide quarter makes tens of thousands of them.)"""
 
     unit: Period
     group: str | None
@@ -48,11 +52,28 @@ class Slot:
     reason: str | None = None  # why a leader excused it
 
 
-@dataclass(frozen=True)
+def _worst(states: set[str]) -> Status:
+    for status in ("missed", "pending", "excused"):
+        if status in states:
+            return status  # type: ignore[return-value]
+    return "met"
+
+
 class RuleResult:
-    type: ActivityType
-    window: Period  # the span the rule was checked over (first unit start .. last unit end)
-    slots: tuple[Slot, ...]
+    """One rule for one branch over the period: its slots, and the sums every view reads
+    (worked out once: the org overview reads them for every branch)."""
+
+    __slots__ = ("slots", "status", "type", "units_due", "units_met", "window")
+
+    def __init__(self, type: ActivityType, window: Period, slots: tuple[Slot, ...]):
+        self.type = type
+        self.window = window  # the span the rule was checked over (first unit .. last unit)
+        self.slots = slots
+        states = [s.status for s in slots]
+        self.status: Status = _worst(set(states))
+        self.units_met = states.count("met")
+        # units that count toward the rate: met or missed (open and excused ones do not)
+        self.units_due = self.units_met + states.count("missed")
 
     @property
     def required(self) -> int:
@@ -63,25 +84,8 @@ class RuleResult:
         return sum(s.held for s in self.slots)
 
     @property
-    def status(self) -> Status:
-        states = {s.status for s in self.slots}
-        for status in ("missed", "pending", "excused"):
-            if status in states:
-                return status  # type: ignore[return-value]
-        return "met"
-
-    @property
     def gaps(self) -> tuple[Slot, ...]:
         return tuple(s for s in self.slots if s.status != "met")
-
-    @property
-    def units_met(self) -> int:
-        return sum(s.status == "met" for s in self.slots)
-
-    @property
-    def units_due(self) -> int:
-        """Units that count toward the rate: met or missed (open and excused ones do not)."""
-        return sum(s.status in ("met", "missed") for s in self.slots)
 
     def by_group(self) -> list[tuple[str, int, int, Status]]:
         """(party group, held, required, worst status) for rules kept per party group."""
@@ -93,7 +97,7 @@ class RuleResult:
                 g,
                 sum(x.held for x in ss),
                 sum(x.need for x in ss if x.status != "excused"),
-                RuleResult(self.type, self.window, tuple(ss)).status,
+                _worst({x.status for x in ss}),
             )
             for g, ss in out.items()
         ]
@@ -119,18 +123,20 @@ class CommitmentStats:
         )
 
 
-@dataclass(frozen=True)
-class TypeTotals:
+class TypeTotals(NamedTuple):
     sessions: int = 0
     hours: float = 0.0
     person_hours: float = 0.0
 
-    def __add__(self, other: TypeTotals) -> TypeTotals:
+    def __add__(self, other: TypeTotals) -> TypeTotals:  # type: ignore[override]
         return TypeTotals(
             self.sessions + other.sessions,
             self.hours + other.hours,
             self.person_hours + other.person_hours,
         )
+
+
+_NO_TOTALS = TypeTotals()
 
 
 @dataclass(eq=False)  # compared by identity: field-by-field equality is costly and meaningless
@@ -142,14 +148,18 @@ class BranchResult:
     commitments_personal: CommitmentStats
     counts: dict[str, TypeTotals]  # every activity type held in the period, required or not
     last_activity: date | None
+    compliance_rate: float | None = field(init=False)  # the org overview sorts by it
+
+    def __post_init__(self) -> None:
+        met = due = 0
+        for r in self.rules:
+            met += r.units_met
+            due += r.units_due
+        self.compliance_rate = percent(met, due)
 
     @property
     def commitments(self) -> CommitmentStats:
         return self.commitments_org + self.commitments_personal
-
-    @property
-    def compliance_rate(self) -> float | None:
-        return percent(sum(r.units_met for r in self.rules), sum(r.units_due for r in self.rules))
 
     @property
     def missing(self) -> list[RuleResult]:
@@ -198,39 +208,13 @@ class OrgResult:
         return dict(out)
 
 
-class _Facts:
-    """The SQL aggregates for one evaluation, indexed for the per-rule arithmetic."""
-
-    def __init__(
-        self, plans, months: list[MonthCount], groups, members, excused, commitments, last_days
-    ):
-        # Each month row is added once into the rule unit (month, quarter…) it falls in:
-        # (branch, type, unit key) -> records and people present; (group, type, unit) -> records.
-        unit_of = {
-            (plan.type.code, ym): unit.key
-            for plan in plans
-            for unit, yms in plan.units
-            for ym in yms
-        }
-        self.held_by_branch: dict[tuple, int] = defaultdict(int)
-        self.present_by_branch: dict[tuple, int] = defaultdict(int)
-        self.held_by_group: dict[tuple, int] = defaultdict(int)
-        self.rows_by_branch: dict[int | None, list[MonthCount]] = defaultdict(list)
-        for m in months:
-            self.rows_by_branch[m.branch_id].append(m)
-            unit = unit_of.get((m.type_code, (m.year, m.month)))
-            if unit is None:
-                continue  # not a required rule, or a unit that has not begun
-            self.held_by_branch[(m.branch_id, m.type_code, unit)] += m.count
-            self.present_by_branch[(m.branch_id, m.type_code, unit)] += m.present
-            self.held_by_group[(m.group_id, m.type_code, unit)] += m.count
-        self.groups: dict[int, list[tuple[int, str]]] = groups
-        self.members: dict[int, int] = members
-        self.excused: dict[tuple[int, str, str], str] = excused
-        self.commitments: dict[int, list[CommitmentCounts]] = defaultdict(list)
-        for c in commitments:
-            self.commitments[c.branch_id].append(c)
-        self.last_days: dict[int, date] = last_days
+@dataclass(frozen=True)
+class _UnitPlan:
+    unit: Period
+    # indices into the period's months; None when the unit reaches past the period (a yearly
+    # rule seen from a quarter) and is counted whole by its own query
+    months: slice | None
+    closed: bool
 
 
 @dataclass(frozen=True)
@@ -239,21 +223,136 @@ class _RulePlan:
 
     type: ActivityType
     window: Period
-    units: tuple[tuple[Period, tuple[tuple[int, int], ...]], ...]  # begun units, their months
+    units: tuple[_UnitPlan, ...]  # the units that have begun
+
+
+def _months_within(unit: Period, period: Period, month_index: dict[Period, int]) -> slice | None:
+    """Where ``unit``'s months sit among the period's, or None when it reaches past them."""
+    if unit.months > period.months:
+        return None
+    months = unit.units("month")
+    return slice(month_index[months[0]], month_index[months[-1]] + 1)
 
 
 def _plans(registry: Registry, period: Period, today: date) -> list[_RulePlan]:
+    month_index = {m: i for i, m in enumerate(period.units("month"))}
     plans = []
     for t in registry.required():
         every = period.units(KIND_OF_MONTHS[t.every_months])
         begun = tuple(
-            (u, tuple((m.year, m.index) for m in u.units("month")))
+            _UnitPlan(u, _months_within(u, period, month_index), u.is_closed(today))
             for u in every
             if u.start <= today  # a unit that has not begun is not required yet
         )
         if begun:
             plans.append(_RulePlan(t, every[0] if len(every) == 1 else period, begun))
     return plans
+
+
+class _Facts:
+    """The SQL aggregates of one evaluation, indexed for the per-rule arithmetic: per (branch,
+    type) and (party group, type) the records in each month of the period (and, for rules
+    whose unit reaches past the period, in that whole unit), people present, hours."""
+
+    def __init__(self, n_months: int, scopes: dict[str, str]):
+        self.n = n_months
+        self.scopes = scopes  # type code -> scope, for the required types
+        # (owner, type) -> records up to the end of each month of the period (cumulative):
+        # per branch ("held"), per party group ("group"); people present per branch
+        # ("present"), by month or, when no rule needs months, over the whole period
+        self.cumulative: dict[str, dict[tuple, list[int] | tuple[int, ...]]] = {
+            "held": {},
+            "present": {},
+            "group": {},
+        }
+        self.whole_unit: dict[tuple[str, int | None, str], int] = defaultdict(int)
+        self.totals: dict[int | None, dict[str, TypeTotals]] = defaultdict(dict)
+        self.groups: dict[int, list[tuple[int, str]]] = {}
+        self.members: dict[int, int] = {}
+        self.excused: dict[tuple[int, str, str], str] = {}
+        self.commitments: dict[int, list[CommitmentCounts]] = defaultdict(list)
+        self.last_days: dict[int, date] = {}
+
+    def add_months(self, rows: list[MonthRow]) -> None:
+        n, held, present, by_group = self.n, *self.cumulative.values()
+        for row in rows:
+            branch, group, code = row[0], row[1], row[2]
+            counts = row[3 : 3 + n]
+            by_type = self.totals[branch]
+            by_type[code] = by_type.get(code, _NO_TOTALS) + TypeTotals(counts[-1], row[-2], row[-1])
+            scope = self.scopes.get(code)
+            if scope == "group":
+                _add_into(by_group, (group, code), counts)
+            elif scope == "member":
+                _add_into(present, (branch, code), row[3 + n : -2])
+            elif scope is not None:
+                _add_into(held, (branch, code), counts)
+
+    def add_whole_units(self, rows) -> None:
+        for branch, group, code, count, present in rows:
+            self.whole_unit[("held", branch, code)] += count
+            self.whole_unit[("present", branch, code)] += present
+            self.whole_unit[("group", group, code)] += count
+
+    def counts(self, kind: str, key: tuple, units: tuple[_UnitPlan, ...]) -> list[int]:
+        """Records (``kind`` "held", or per party group "group") or people present
+        ("present") for ``key`` (owner, type) in each of ``units``."""
+        upto = self.cumulative[kind].get(key)
+        out = []
+        for u in units:
+            if u.months is None:
+                out.append(self.whole_unit.get((kind, *key), 0))
+            elif upto is None:
+                out.append(0)
+            else:
+                first, last = u.months.start, u.months.stop - 1
+                end = upto[last] if last < len(upto) else upto[-1]  # present: one total
+                out.append(end - upto[first - 1] if first else end)
+        return out
+
+
+def _add_into(table: dict, key: tuple, values: tuple[int, ...]) -> None:
+    known = table.get(key)
+    table[key] = values if known is None else [a + b for a, b in zip(known, values, strict=True)]
+
+
+def _load(
+    session: Session,
+    org_id: int,
+    ids: list[int] | None,
+    period: Period,
+    plans: list[_RulePlan],
+    today: date,
+    rules_only: bool,
+) -> _Facts:
+    ends = [m.end for m in period.units("month")]
+    facts = _Facts(len(ends), {p.type.code: p.type.scope for p in plans})
+    present_by_month = any(
+        p.type.scope == "member" and u.months is not None and u.unit.months < period.months
+        for p in plans
+        for u in p.units
+    )
+    facts.add_months(
+        queries.activity_month_counts(session, org_id, period.start, ends, ids, present_by_month)
+    )
+    reaching_past: dict[Period, list[str]] = defaultdict(list)
+    for plan in plans:
+        for u in plan.units:
+            if u.months is None:
+                reaching_past[u.unit].append(plan.type.code)
+    for unit, codes in reaching_past.items():
+        facts.add_whole_units(
+            queries.unit_counts(session, org_id, codes, unit.start, unit.end, ids)
+        )
+    facts.groups = queries.groups_by_branch(session, org_id, ids)
+    facts.members = queries.member_counts(session, org_id, ids)
+    unit_keys = {u.unit.key for p in plans for u in p.units}
+    facts.excused = queries.excused_units(session, org_id, unit_keys, ids)
+    if not rules_only:
+        for c in queries.commitment_counts(session, org_id, period.start, period.end, today, ids):
+            facts.commitments[c.branch_id].append(c)
+        facts.last_days = queries.last_activity_days(session, org_id, today, ids)
+    return facts
 
 
 def evaluate(
@@ -268,38 +367,19 @@ def evaluate(
     """Compliance of ``branches`` (id, name) in ``period`` as of ``today``. ``rules_only``
     skips commitments and last-activity dates, for a caller that reads only the rules."""
     ids = [b for b, _ in branches]
-    years = period.units("year")
-    span_start, span_end = years[0].start, years[-1].end
-    every_unit_key = {
-        u.key for t in registry.required() for u in period.units(KIND_OF_MONTHS[t.every_months])
-    }
-    all_branches = None if len(ids) > 50 else ids  # a long IN list costs more than it filters
+    only = None if len(ids) > 50 else ids  # a long IN list costs more than it filters
     plans = _plans(registry, period, today)
-    facts = _Facts(
-        plans,
-        queries.activity_month_counts(session, org_id, span_start, span_end, all_branches),
-        queries.groups_by_branch(session, org_id, all_branches),
-        queries.member_counts(session, org_id, all_branches),
-        queries.excused_units(session, org_id, every_unit_key, all_branches),
-        []
-        if rules_only
-        else queries.commitment_counts(
-            session, org_id, period.start, period.end, today, all_branches
-        ),
-        {} if rules_only else queries.last_activity_days(session, org_id, today, all_branches),
-    )
-    results = [
-        _branch_result(facts, plans, branch_id, name, period, today) for branch_id, name in branches
-    ]
-    return OrgResult(period, today, results, _type_totals(facts.rows_by_branch[None], period))
+    facts = _load(session, org_id, only, period, plans, today, rules_only)
+    results = [_branch_result(facts, plans, branch_id, name) for branch_id, name in branches]
+    return OrgResult(period, today, results, facts.totals.get(None, {}))
 
 
 def _branch_result(
-    facts: _Facts, plans: list[_RulePlan], branch_id: int, name: str, period: Period, today: date
+    facts: _Facts, plans: list[_RulePlan], branch_id: int, name: str
 ) -> BranchResult:
-    rules = [result for plan in plans if (result := _rule_result(facts, plan, branch_id, today))]
+    rules = [result for plan in plans if (result := _rule_result(facts, plan, branch_id))]
     org, personal = CommitmentStats(), CommitmentStats()
-    for c in facts.commitments.get(branch_id, []):
+    for c in facts.commitments.get(branch_id, ()):
         stats = CommitmentStats(c.made, c.due, c.fulfilled, c.overdue)
         if c.personal:
             personal += stats
@@ -311,66 +391,46 @@ def _branch_result(
         rules,
         org,
         personal,
-        _type_totals(facts.rows_by_branch.get(branch_id, []), period),
+        facts.totals.get(branch_id, {}),
         facts.last_days.get(branch_id),
     )
 
 
-def _rule_result(facts: _Facts, plan: _RulePlan, branch_id: int, today: date) -> RuleResult | None:
-    slots = tuple(
-        _judge(
-            unit, group, held, need, today, facts.excused.get((branch_id, plan.type.code, unit.key))
-        )
-        for unit, group, held, need in _slots(facts, plan, branch_id)
-    )
-    # no slots: e.g. a group rule in a branch without party groups
-    return RuleResult(plan.type, plan.window, slots) if slots else None
+def _rule_result(facts: _Facts, plan: _RulePlan, branch_id: int) -> RuleResult | None:
+    places = _places(facts, plan, branch_id)
+    if not places:
+        return None  # e.g. a group rule in a branch without party groups
+    excused, code = facts.excused, plan.type.code
+    slots = []
+    for u, group, held, need in places:
+        if held >= need:
+            slots.append(Slot(u.unit, group, held, need, "met"))
+        elif excused and (reason := excused.get((branch_id, code, u.unit.key))) is not None:
+            slots.append(Slot(u.unit, group, held, need, "excused", reason))
+        else:
+            slots.append(Slot(u.unit, group, held, need, "missed" if u.closed else "pending"))
+    return RuleResult(plan.type, plan.window, tuple(slots))
 
 
-def _judge(
-    unit: Period, group: str | None, held: int, need: int, today: date, excused: str | None
-) -> Slot:
-    if held >= need:
-        return Slot(unit, group, held, need, "met")
-    if excused is not None:
-        return Slot(unit, group, held, need, "excused", excused)
-    return Slot(unit, group, held, need, "missed" if unit.is_closed(today) else "pending")
-
-
-def _slots(facts: _Facts, plan: _RulePlan, branch_id: int):
+def _places(facts: _Facts, plan: _RulePlan, branch_id: int):
     """(unit, party group name, held, needed) for every place the rule must be satisfied."""
-    code, t = plan.type.code, plan.type
+    t, units = plan.type, plan.units
     if t.scope == "group":
+        groups = facts.groups.get(branch_id, ())
+        held = [facts.counts("group", (gid, t.code), units) for gid, _ in groups]
         return [
-            (u, name, facts.held_by_group.get((gid, code, u.key), 0), t.min_count)
-            for u, _ in plan.units
-            for gid, name in facts.groups.get(branch_id, [])
+            (u, name, held[g][i], t.min_count)
+            for i, u in enumerate(units)
+            for g, (_, name) in enumerate(groups)
         ]
     if t.scope == "member":
         members = facts.members.get(branch_id, 0)
-        return [
-            (
-                u,
-                None,
-                min(facts.present_by_branch.get((branch_id, code, u.key), 0), members),
-                members,
-            )
-            for u, _ in plan.units
-            if members
-        ]
-    return [
-        (u, None, facts.held_by_branch.get((branch_id, code, u.key), 0), t.min_count)
-        for u, _ in plan.units
-    ]
-
-
-def _type_totals(rows: list[MonthCount], period: Period) -> dict[str, TypeTotals]:
-    months = {(m.year, m.index) for m in period.units("month")}
-    totals: dict[str, TypeTotals] = defaultdict(TypeTotals)
-    for m in rows:
-        if (m.year, m.month) in months:
-            totals[m.type_code] += TypeTotals(m.count, m.hours, m.person_hours)
-    return dict(totals)
+        if not members:
+            return []  # nobody to reach
+        present = facts.counts("present", (branch_id, t.code), units)
+        return [(u, None, min(n, members), members) for u, n in zip(units, present, strict=True)]
+    held = facts.counts("held", (branch_id, t.code), units)
+    return [(u, None, n, t.min_count) for u, n in zip(units, held, strict=True)]
 
 
 def _stats_dict(s: CommitmentStats) -> dict:

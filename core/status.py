@@ -21,6 +21,15 @@ def branches_of(session: Session, org_id: int) -> list[Branch]:
     )
 
 
+def branch_names(session: Session, org_id: int) -> list[tuple[int, str]]:
+    """(id, name) of the org's branches: the org-wide views need no more than that of a
+    thousand branches."""
+    rows = session.exec(
+        select(Branch.id, Branch.name).where(Branch.org_id == org_id).order_by(col(Branch.id))
+    )
+    return [(branch_id, name) for branch_id, name in rows if branch_id is not None]
+
+
 def find_branch(session: Session, org_id: int, query: str) -> Branch:
     """A branch by full name, short name or a unique fragment (``一村`` -> 一村党支部)."""
     name = query.strip()
@@ -68,16 +77,19 @@ def status(
             own = session.get(Branch, actor.branch_id) if actor.branch_id else None
             if own is None or find_branch_or_none(session, actor.org_id, branch_query) != own:
                 raise Refused("own_branch_only")
-        targets = [find_branch(session, actor.org_id, branch_query)]
+        pairs = _pairs([find_branch(session, actor.org_id, branch_query)])
     elif actor.reads_org:
-        targets = branches_of(session, actor.org_id)
+        pairs = branch_names(session, actor.org_id)
     else:
         require(actor, Action.READ_BRANCH, actor.branch_id)
-        targets = [session.get(Branch, actor.branch_id)]  # type: ignore[list-item]
-    for b in targets:
-        require(actor, Action.READ_BRANCH, b.id)
-    pairs = [(b.id, b.name) for b in targets if b.id is not None]
+        pairs = _pairs([session.get(Branch, actor.branch_id)])  # type: ignore[list-item]
+    for branch_id, _ in pairs:
+        require(actor, Action.READ_BRANCH, branch_id)
     return evaluate(session, registry, actor.org_id, pairs, period, today)
+
+
+def _pairs(branches: list[Branch]) -> list[tuple[int, str]]:
+    return [(b.id, b.name) for b in branches if b.id is not None]
 
 
 def find_branch_or_none(session: Session, org_id: int, query: str) -> Branch | None:
@@ -102,10 +114,9 @@ def org_status(
     if org is None:
         raise DomainError("no_org")
     assert org.id is not None
-    targets = (
-        [find_branch(session, org.id, branch_query)]
+    pairs = (
+        _pairs([find_branch(session, org.id, branch_query)])
         if branch_query
-        else branches_of(session, org.id)
+        else branch_names(session, org.id)
     )
-    pairs = [(b.id, b.name) for b in targets if b.id is not None]
     return evaluate(session, registry, org.id, pairs, period, today)

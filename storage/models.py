@@ -42,6 +42,8 @@ class PartyGroup(SQLModel, table=True):
 
 
 class Member(SQLModel, table=True):
+    # active members per branch, counted from the index alone (/status coverage rules)
+    __table_args__ = (Index("ix_member_org_active_branch", "org_id", "active", "branch_id"),)
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id", index=True)
     branch_id: int | None = Field(default=None, foreign_key="branch.id", index=True)
@@ -81,6 +83,9 @@ class Activity(SQLModel, table=True):
         Index("ix_activity_branch_type_day", "branch_id", "type_code", "held_on"),
         Index("ix_activity_org_day", "org_id", "held_on"),
         Index("ix_activity_creator", "created_by", "id"),
+        # each branch's latest record (/status silence) and one type over a long unit
+        Index("ix_activity_branch_day", "branch_id", "held_on"),
+        Index("ix_activity_org_type_day", "org_id", "type_code", "held_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")
@@ -114,6 +119,9 @@ class Commitment(SQLModel, table=True):
             "source_platform", "source_chat", "source_message", name="uq_commitment_source"
         ),
         Index("ix_commitment_branch_due", "branch_id", "due_on"),
+        # the org's commitments made or falling due in a period (/status, 履诺率)
+        Index("ix_commitment_org_made", "org_id", "made_on"),
+        Index("ix_commitment_org_due", "org_id", "due_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     org_id: int = Field(foreign_key="org.id")

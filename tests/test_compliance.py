@@ -244,3 +244,46 @@ def test_group_rule_reports_each_party_group(engine, town):
         add_activity(engine, town.branch1, "group_meeting", date(2026, 3, day), group="第一党小组")
     r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY), "group_meeting")
     assert r.by_group() == [("第一党小组", 3, 1, "met"), ("第二党小组", 0, 1, "pending")]
+
+
+def test_monthly_coverage_rule_counts_the_people_reached_in_each_month(engine, town):
+    from core.config import ActivityTypeSettings
+
+    monthly = Registry.from_settings({"heart_talk": ActivityTypeSettings(every_months=1)})
+    add_activity(engine, town.branch1, "heart_talk", date(2026, 1, 10), present=3)
+    add_activity(engine, town.branch1, "heart_talk", date(2026, 2, 10), present=1)
+    add_activity(engine, town.branch1, "heart_talk", date(2026, 2, 20), present=1)
+    r = rule(evaluate_branches(engine, [town.branch1], Q1, TODAY, monthly), "heart_talk")
+    # 一村 has three members: all reached in January, two in February, none yet in March
+    assert [(s.unit.key, s.held, s.need, s.status) for s in r.slots] == [
+        ("2026-01", 3, 3, "met"),
+        ("2026-02", 2, 3, "missed"),
+        ("2026-03", 0, 3, "pending"),
+    ]
+
+
+def test_quarterly_group_rule_seen_from_a_month_counts_the_whole_quarter(engine, town):
+    from core.config import ActivityTypeSettings
+
+    quarterly = Registry.from_settings({"group_meeting": ActivityTypeSettings(every_months=3)})
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 1, 8), group="第一党小组")
+    add_activity(engine, town.branch1, "group_meeting", date(2026, 4, 2), group="第二党小组")
+    add_activity(
+        engine, town.branch1, "group_meeting", date(2026, 2, 8), group="第二党小组", deleted=True
+    )
+    r = rule(evaluate_branches(engine, [town.branch1], MARCH, TODAY, quarterly), "group_meeting")
+    assert r.window == Q1
+    # April's record belongs to the next quarter and the deleted one does not count
+    assert [(s.group, s.held, s.status) for s in r.slots] == [
+        ("第一党小组", 1, "met"),
+        ("第二党小组", 0, "pending"),
+    ]
+
+
+def test_a_branchs_last_activity_ignores_deleted_and_later_records(engine, town):
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 1, 5))
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 2, 5), deleted=True)
+    add_activity(engine, town.branch2, "committee_meeting", date(2026, 3, 25))  # after "today"
+    branch = evaluate_branches(engine, [town.branch2], MARCH, TODAY).branches[0]
+    assert branch.last_activity == date(2026, 1, 5)
+    assert branch.is_silent(TODAY)
