@@ -117,7 +117,7 @@ def _built(url: str, workdir: Path, migrated: bool) -> Iterator[County]:
         leader = admin.add_member(s, CLOCK, org, "县委书记", org_role="leader")
         admin.bind_identity(s, leader, "console", "leader")
         admin.bind_chat(s, org, "console", "county", None)
-        for b in branches:  # a leader in a branch's chat sees that branch (see the xfail below)
+        for b in branches:  # a leader in a branch's chat sees that branch
             admin.bind_chat(s, org, "console", f"branch-{b.id}", b)
         chats = {b.name: f"branch-{b.id}" for b in branches}
     yield County(engine, url, workdir, chats)
@@ -839,12 +839,6 @@ def test_the_command_in_its_own_process_prints_the_same_json(county, views):
     assert json.loads(done.stdout) == views[CLOSED_YEAR].json
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers/status.py _status_args takes any token containing a digit or "
-    "月/季/年 (_PERIODISH) for a period, so a branch named 第00001村党支部 (or 月湖村, 青年…) "
-    "cannot be named in /status or /report: the leader is told 时间段“第00001村党支部”不对",
-)
 def test_a_leader_can_name_a_branch_whose_name_has_digits(county, views):
     """/status <branch> <period> from the county chat shows what the branch's own chat shows."""
     router = Router(county.engine, DEFAULT_REGISTRY, TZ, CLOCK, exports_dir=county.workdir / "x")

@@ -445,6 +445,20 @@ def test_status_arguments_that_are_not_understood_say_so(chat):
     assert "可以查看本支部的情况" in sec("/status 怎么样了")
 
 
+def test_a_branch_whose_name_looks_like_a_date_can_be_named(chat, engine, clock):
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        admin.add_branch(s, clock, org, "第3党支部")
+        admin.add_branch(s, clock, org, "青年党支部")
+    leader = chat("leader", "town")
+    assert leader("/status 第3党支部 2026Q1").startswith("📋 第3党支部 · 2026年第一季度")
+    assert leader("/status 青年党支部").startswith("📋 青年党支部 · 2026年3月")
+    assert "时间段“第4党支部”不对" in leader("/status 第4党支部")  # no such branch: a bad date
+
+
 def test_english_replies_carry_no_chinese_scaffolding(engine, town, clock):
     en = Router(engine, DEFAULT_REGISTRY, TZ, clock, locale="en")
 

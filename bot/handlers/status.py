@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.ledger import ledger, monthly_grid
 from core.periods import Period
 from core.rules import ActivityType
-from core.status import status
+from core.status import find_branch_or_none, status
 from storage.models import Branch, Org
 
 _PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")  # a token meant as a period
@@ -115,13 +115,19 @@ class StatusCommands(RouterState):
                 if not found.is_required or rule is not None:
                     raise DomainError("bad_status_args", text=token)  # counted, not required
                 rule = found
-            elif _PERIODISH.search(token):
+            elif _PERIODISH.search(token) and not self._names_branch(turn, token):
                 raise DomainError("bad_period", text=token)
             elif branch is None:
                 branch = token
             else:
                 raise DomainError("bad_status_args", text=token)
         return period or Period.containing("month", turn.today), branch, rule
+
+    def _names_branch(self, turn: Turn, token: str) -> bool:
+        """Branch names have digits and 月/年 too (第3党支部, 月湖村, 青年…): a token that is
+        no period but names a branch of the org is that branch."""
+        org_id = turn.actor.org_id if turn.actor else None
+        return org_id is not None and find_branch_or_none(turn.session, org_id, token) is not None
 
     def _rule_report(self, result, rule: ActivityType) -> str:
         lines = [f"{render.type_name(rule, self.locale)} · {result.period.label(self.locale)}"]
