@@ -26,21 +26,21 @@ STATUS_FILLS = {"met": "E2EFDA", "pending": "FFF2CC", "missed": "F8CBAD", "excus
 DATE_FORMAT = "yyyy-mm-dd"
 MAX_WIDTH = 60
 RECORD_COLUMNS = (
-    ("编号", lambda r: r.activity.id),
+    ("编号", lambda r: r.id),
     ("支部", lambda r: r.branch or t("town_label", ZH)),
     ("党小组", lambda r: r.group),
-    ("日期", lambda r: r.activity.held_on),
-    ("开始", lambda r: _time(r.activity.start_time)),
-    ("结束", lambda r: _time(r.activity.end_time)),
-    ("地点", lambda r: r.activity.place),
-    ("主持人", lambda r: r.activity.host),
-    ("记录人", lambda r: r.activity.recorder),
-    ("主题", lambda r: r.activity.topic),
-    ("应到", lambda r: r.activity.expected),
-    ("实到", lambda r: r.activity.present),
-    ("缺席", lambda r: r.activity.absent),
-    ("时长（小时）", lambda r: r.activity.hours),
-    ("备注", lambda r: r.activity.notes),
+    ("日期", lambda r: r.held_on),
+    ("开始", lambda r: _time(r.start_time)),
+    ("结束", lambda r: _time(r.end_time)),
+    ("地点", lambda r: r.place),
+    ("主持人", lambda r: r.host),
+    ("记录人", lambda r: r.recorder),
+    ("主题", lambda r: r.topic),
+    ("应到", lambda r: r.expected),
+    ("实到", lambda r: r.present),
+    ("缺席", lambda r: r.absent),
+    ("时长（小时）", lambda r: r.hours),
+    ("备注", lambda r: r.notes),
     ("附件数", lambda r: r.attachments),
     ("登记人", lambda r: r.created_by),
 )
@@ -190,7 +190,7 @@ def _by_type(records: Sequence[RecordRow], registry: Registry) -> dict[str, list
     """Records per type, in the registry's order (三会一课 first, then study, then town)."""
     found: dict[str, list[RecordRow]] = {}
     for r in records:
-        found.setdefault(r.activity.type_code, []).append(r)
+        found.setdefault(r.type_code, []).append(r)
     order = [tp.code for tp in registry] + sorted(set(found) - {tp.code for tp in registry})
     return {code: found[code] for code in order if code in found}
 

@@ -4,7 +4,8 @@ them, for the branches the reader may see. Files are written from it in bot/expo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
+from typing import NamedTuple
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -17,13 +18,31 @@ from core.status import status
 from storage.models import Activity, Attachment, Commitment, Member, Org, PartyGroup
 
 
-@dataclass(frozen=True)
-class RecordRow:
-    activity: Activity
+class RecordRow(NamedTuple):
+    """One live record's fields as plain values: a county's year holds tens of thousands, and
+    a tuple weighs a fraction of an ORM object tracked by the session."""
+
+    id: int
+    type_code: str
     branch: str | None  # None: a town-level record
     group: str | None
-    created_by: str
+    held_on: date
+    start_time: time | None
+    end_time: time | None
+    place: str | None
+    host: str | None
+    recorder: str | None
+    topic: str | None
+    expected: int | None
+    present: int | None
+    absent: int | None
+    hours: float | None
+    notes: str | None
     attachments: int
+    created_by: str
+
+
+CHUNK = 2000  # rows fetched from the driver at a time
 
 
 @dataclass(frozen=True)
@@ -71,8 +90,27 @@ def _records(
         .group_by(Attachment.activity_id)
         .subquery()
     )
-    rows = session.exec(
-        select(Activity, PartyGroup.name, Member.name, attached.c.n)
+    query = (
+        select(  # in RecordRow's order, the branch as its id
+            Activity.id,
+            Activity.type_code,
+            Activity.branch_id,
+            PartyGroup.name,
+            Activity.held_on,
+            Activity.start_time,
+            Activity.end_time,
+            Activity.place,
+            Activity.host,
+            Activity.recorder,
+            Activity.topic,
+            Activity.expected,
+            Activity.present,
+            Activity.absent,
+            Activity.hours,
+            Activity.notes,
+            func.coalesce(attached.c.n, 0),
+            Member.name,
+        )
         .outerjoin(PartyGroup, col(PartyGroup.id) == Activity.party_group_id)
         .join(Member, col(Member.id) == Activity.created_by)
         .outerjoin(attached, attached.c.activity_id == Activity.id)
@@ -83,10 +121,11 @@ def _records(
             col(Activity.held_on).between(period.start, period.end),
         )
         .order_by(col(Activity.held_on), col(Activity.id))
-    ).all()
+        .execution_options(yield_per=CHUNK)  # never all the driver's rows at once
+    )
     return [
-        RecordRow(a, names.get(a.branch_id) if a.branch_id else None, g, m, n or 0)
-        for a, g, m, n in rows
+        RecordRow(i, code, names.get(b) if b else None, *rest)
+        for i, code, b, *rest in session.exec(query)
     ]
 
 
