@@ -6,24 +6,33 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, time
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.messages import COMMITMENT_STATUS, STATUS_WORDS, ZH, fmt_date, t
 from bot.render import type_name
 from core.compliance import BranchResult
 from core.ledger import Ledger, RecordRow
-from core.rules import Registry
+from core.rules import ActivityType, Registry
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+TITLE_FONT = Font(bold=True, size=13)
+HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
 STATUS_FILLS = {"met": "E2EFDA", "pending": "FFF2CC", "missed": "F8CBAD", "excused": "EDEDED"}
 DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
 MAX_WIDTH = 60
 RECORD_COLUMNS = (
     ("编号", lambda r: r.id),
@@ -61,22 +70,24 @@ def heatmap_title(ledger: Ledger) -> str:
 
 
 def write_xlsx(ledger: Ledger, registry: Registry, path: Path) -> Path:
-    wb = Workbook()
-    summary = wb.active
-    assert summary is not None
-    summary.title = "汇总"
-    _summary_sheet(summary, ledger, registry)
+    # write-only: each sheet's rows stream to a temporary file as they are appended, so a
+    # county's year never sits in memory as a grid of cell objects
+    wb = Workbook(write_only=True)
+    heading = title(ledger)
+    _summary_sheet(wb.create_sheet("汇总"), heading, ledger, registry)
     for code, rows in _by_type(ledger.records, registry).items():
         known = registry.get(code)
         name = type_name(known, ZH) if known else code
-        _records_sheet(wb.create_sheet(_sheet_name(name)), title(ledger), rows)
-    _commitments_sheet(wb.create_sheet("承诺事项"), ledger)
+        _records_sheet(wb.create_sheet(_sheet_name(name)), heading, rows)
+    _commitments_sheet(wb.create_sheet("承诺事项"), heading, ledger)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
 
 
-def _summary_sheet(ws: Worksheet, ledger: Ledger, registry: Registry) -> None:
+def _summary_sheet(
+    ws: WriteOnlyWorksheet, heading: str, ledger: Ledger, registry: Registry
+) -> None:
     codes = [tp for tp in registry.required() if _rule_of(ledger.result.branches, tp.code)]
     header: list[str] = ["支部"]
     for tp in codes:
@@ -84,88 +95,108 @@ def _summary_sheet(ws: Worksheet, ledger: Ledger, registry: Registry) -> None:
         header += [f"{tp.name} {done}", f"{tp.name} {due}"]
     header += ["完成率", "支部承诺到期", "已兑现", "履诺率", "个人承诺到期", "已兑现", "履诺率"]
     header += ["学习场次", "学习时长（小时）", "未完成事项"]
-    _start(ws, title(ledger), header)
-    for b in ledger.result.branches:
-        row: list[Any] = [b.name]
-        fills: dict[int, str] = {}
-        for tp in codes:
-            rule = next((r for r in b.rules if r.type.code == tp.code), None)
-            if rule is not None:
-                fills[len(row) + 1] = STATUS_FILLS[rule.status]
-            row += [rule.held, rule.required] if rule else [None, None]
-        row.append(_ratio(b.compliance_rate))
-        for stats in (b.commitments_org, b.commitments_personal):
-            row += [stats.due, stats.fulfilled, _ratio(stats.rate)]
-        study = [c for code, c in b.counts.items() if _is_study(registry, code)]
-        row += [sum(c.sessions for c in study), sum(c.hours for c in study)]
-        row.append("、".join(f"{r.type.name}（{STATUS_WORDS[ZH][r.status]}）" for r in b.missing))
-        ws.append(row)
-        for column, color in fills.items():
-            ws.cell(ws.max_row, column).fill = PatternFill("solid", fgColor=color)
-    _percent_columns(ws, [i + 1 for i, h in enumerate(header) if h in ("完成率", "履诺率")])
-    _fit(ws)
+    rows = [_summary_row(ws, b, codes, registry) for b in ledger.result.branches]
+    percents = [i for i, h in enumerate(header) if h in ("完成率", "履诺率")]
+    _write(ws, heading, header, rows, dict.fromkeys(percents, PERCENT_FORMAT))
 
 
-def _records_sheet(ws: Worksheet, heading: str, rows: Sequence[RecordRow]) -> None:
-    _start(ws, heading, [name for name, _ in RECORD_COLUMNS])
-    for r in rows:
-        ws.append([get(r) for _, get in RECORD_COLUMNS])
-    _date_columns(ws, [4])
-    _fit(ws)
+def _summary_row(
+    ws: WriteOnlyWorksheet, b: BranchResult, codes: Sequence[ActivityType], registry: Registry
+) -> list[Any]:
+    row: list[Any] = [b.name]
+    for tp in codes:
+        rule = next((r for r in b.rules if r.type.code == tp.code), None)
+        if rule is None:
+            row += [None, None]
+        else:
+            fill = PatternFill("solid", fgColor=STATUS_FILLS[rule.status])
+            row += [_cell(ws, rule.held, fill=fill), rule.required]
+    row.append(_ratio(b.compliance_rate))
+    for stats in (b.commitments_org, b.commitments_personal):
+        row += [stats.due, stats.fulfilled, _ratio(stats.rate)]
+    study = [c for code, c in b.counts.items() if _is_study(registry, code)]
+    row += [sum(c.sessions for c in study), sum(c.hours for c in study)]
+    row.append("、".join(f"{r.type.name}（{STATUS_WORDS[ZH][r.status]}）" for r in b.missing))
+    return row
 
 
-def _commitments_sheet(ws: Worksheet, ledger: Ledger) -> None:
+def _records_sheet(ws: WriteOnlyWorksheet, heading: str, records: Sequence[RecordRow]) -> None:
+    rows = [[get(r) for _, get in RECORD_COLUMNS] for r in records]
+    _write(ws, heading, [name for name, _ in RECORD_COLUMNS], rows, {3: DATE_FORMAT})
+
+
+def _commitments_sheet(ws: WriteOnlyWorksheet, heading: str, ledger: Ledger) -> None:
     header = ["编号", "支部", "类别", "承诺人", "内容", "承诺日期", "截止日期", "状态"]
     header += ["兑现日期", "佐证/说明"]
-    _start(ws, title(ledger), header)
+    rows = []
     for c, branch, owner in ledger.commitments:
         kind = "个人承诺" if c.owner_member_id else "支部承诺"
         status = COMMITMENT_STATUS[ZH].get(c.status, c.status)
         made = (c.id, branch, kind, owner, c.content, c.made_on, c.due_on)
-        ws.append([*made, status, c.fulfilled_on, c.evidence])
-    _date_columns(ws, [6, 7, 9])
-    _fit(ws)
+        rows.append([*made, status, c.fulfilled_on, c.evidence])
+    _write(ws, heading, header, rows, dict.fromkeys((5, 6, 8), DATE_FORMAT))
 
 
 # ---------------------------------------------------------------- layout
 
 
-def _start(ws: Worksheet, heading: str, header: Sequence[str]) -> None:
-    """A title line, the column names under it, both frozen with the first column."""
-    ws.append([heading])
-    ws.cell(1, 1).font = Font(bold=True, size=13)
-    ws.append(list(header))
-    for cell in ws[2]:
-        cell.font, cell.fill = Font(bold=True), HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
+def _write(
+    ws: WriteOnlyWorksheet,
+    heading: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    formats: Mapping[int, str],
+) -> None:
+    """A title line, the column names under it (both frozen with the first column), then the
+    rows, with a number format for the columns (0-based) in ``formats``. A write-only sheet
+    takes its column widths and panes before its first row, hence the widths come first."""
+    for column, width in _widths(chain([header], rows)).items():
+        ws.column_dimensions[get_column_letter(column)].width = width
     ws.freeze_panes = "B3"
+    ws.append([_cell(ws, heading, font=TITLE_FONT)])
+    style = {"font": HEADER_FONT, "fill": HEADER_FILL, "alignment": HEADER_ALIGNMENT}
+    ws.append([_cell(ws, name, **style) for name in header])
+    for row in rows:
+        ws.append(_formatted(ws, row, formats))
 
 
-def _date_columns(ws: Worksheet, columns: Iterable[int]) -> None:
-    for column in columns:
-        for (cell,) in ws.iter_rows(min_row=3, min_col=column, max_col=column):
-            cell.number_format = DATE_FORMAT
+def _formatted(
+    ws: WriteOnlyWorksheet, row: Sequence[Any], formats: Mapping[int, str]
+) -> Sequence[Any]:
+    if not formats:
+        return row
+    out = list(row)
+    for i, number_format in formats.items():
+        # empty cells keep the format too, for a date or rate typed in later
+        out[i] = _cell(ws, out[i], number_format=number_format)
+    return out
 
 
-def _percent_columns(ws: Worksheet, columns: Iterable[int]) -> None:
-    for column in columns:
-        for (cell,) in ws.iter_rows(min_row=3, min_col=column, max_col=column):
-            cell.number_format = "0.0%"
+def _cell(ws: WriteOnlyWorksheet, value: Any, **style: Any) -> Cell:
+    cell = WriteOnlyCell(ws, value)
+    for name, setting in style.items():
+        setattr(cell, name, setting)
+    return cell
 
 
-def _fit(ws: Worksheet) -> None:
+def _widths(rows: Iterable[Sequence[Any]]) -> dict[int, int]:
     """Column widths that fit Chinese text (a CJK character is two columns wide)."""
-    widths: dict[int, int] = {}
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if cell.value is not None:
-                width = 11 if cell.is_date else display_width(str(cell.value))
-                widths[cell.column] = max(widths.get(cell.column, 4), width)
-    for column, width in widths.items():
-        ws.column_dimensions[get_column_letter(column)].width = min(width + 2, MAX_WIDTH)
+    widest: dict[int, int] = {}
+    for row in rows:
+        for column, value in enumerate(row, 1):
+            shown = value.value if isinstance(value, Cell) else value
+            if shown is not None:
+                widest[column] = max(widest.get(column, 4), _shown_width(shown))
+    return {column: min(width + 2, MAX_WIDTH) for column, width in widest.items()}
+
+
+def _shown_width(value: Any) -> int:
+    return 11 if isinstance(value, date | time) else display_width(str(value))
 
 
 def display_width(text: str) -> int:
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
