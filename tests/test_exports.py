@@ -7,21 +7,24 @@ import csv
 import json
 import subprocess
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from bot.exports import display_width
 from bot.router import Router
 from bot.turn import Incoming, Reply
 from core.compliance import as_dict
+from core.ledger import CHUNK
 from core.periods import Period
 from core.rules import DEFAULT_REGISTRY
 from core.status import org_status
 from storage.db import session_scope
+from storage.models import Activity, Attachment
 from tests.conftest import TZ
-from tests.helpers import add_activity
+from tests.helpers import CLOCK, add_activity, add_commitment, group_id, secretary_id
 
 Q1 = Period.quarter(2026, 1)
 
@@ -96,6 +99,103 @@ def test_every_live_record_of_the_period_is_listed_once_with_real_dates(reporter
     assert study[0][13] == 2  # hours
     assert wb["支委会"].freeze_panes == "B3"
     assert wb["汇总"].column_dimensions["A"].width >= 12  # 一村党支部 fits
+
+
+def test_a_record_lists_every_field_it_holds(reporter, engine, town):
+    with session_scope(engine) as s:
+        sec = secretary_id(s, town.branch1)
+        record = Activity(
+            org_id=town.org_id,
+            branch_id=town.branch1,
+            party_group_id=group_id(s, town.branch1, "第一党小组"),
+            type_code="group_meeting",
+            held_on=date(2026, 2, 3),
+            start_time=time(19, 30),
+            end_time=time(21, 0),
+            place="村委会会议室",
+            host="张书记",
+            recorder="李委员",
+            topic="学习全会精神",
+            expected=10,
+            present=9,
+            absent=1,
+            hours=1.5,
+            notes="王党员外出务工请假",
+            created_by=sec,
+            created_at=CLOCK(),
+        )
+        s.add(record)
+        s.flush()
+        for n in range(2):
+            s.add(
+                Attachment(
+                    activity_id=record.id,  # type: ignore[arg-type]
+                    platform="console",
+                    file_id=f"file{n}",
+                    file_unique_id=f"unique{n}",
+                    kind="photo",
+                    created_by=sec,
+                    created_at=CLOCK(),
+                )
+            )
+        record_id = record.id
+    ws = openpyxl.load_workbook(workbook_of(report(reporter, "leader", "town")))["党小组会"]
+    header = [c.value for c in ws[2]]
+    (row,) = ws.iter_rows(min_row=3, values_only=True)
+    assert dict(zip(header, row, strict=True)) == {
+        "编号": record_id,
+        "支部": "一村党支部",
+        "党小组": "第一党小组",
+        "日期": datetime(2026, 2, 3),
+        "开始": "19:30",
+        "结束": "21:00",
+        "地点": "村委会会议室",
+        "主持人": "张书记",
+        "记录人": "李委员",
+        "主题": "学习全会精神",
+        "应到": 10,
+        "实到": 9,
+        "缺席": 1,
+        "时长（小时）": 1.5,
+        "备注": "王党员外出务工请假",
+        "附件数": 2,
+        "登记人": "张书记",
+    }
+
+
+def test_a_ledger_of_many_records_keeps_its_layout(reporter, engine, town):
+    """More records than the database hands over at once: all are listed, and every sheet
+    keeps its frozen header, its fitted widths and its real dates and rates."""
+    many = CHUNK + 1
+    wide = "深入学习贯彻新时代中国特色社会主义思想专题会"  # the last record's, the widest topic
+    with session_scope(engine) as s:
+        sec = secretary_id(s, town.branch1)
+        s.add_all(
+            Activity(
+                org_id=town.org_id,
+                branch_id=town.branch1,
+                type_code="theme_day",
+                held_on=date(2026, 1, 1) + timedelta(days=n % 90),
+                topic=wide if n == many - 1 else f"第{n}次",
+                created_by=sec,
+                created_at=CLOCK(),
+            )
+            for n in range(many)
+        )
+    add_commitment(engine, town.branch1, date(2026, 3, 10), status="fulfilled")
+    wb = openpyxl.load_workbook(workbook_of(report(reporter, "leader", "town")))
+    theme = wb["主题党日"]
+    assert len({r[0] for r in theme.iter_rows(min_row=3, values_only=True)}) == many
+    assert [ws.freeze_panes for ws in wb.worksheets] == ["B3"] * len(wb.worksheets)
+    assert theme["A1"].font.b and theme["J2"].font.b  # the title and the column names
+    assert theme.column_dimensions["J"].width == display_width(wide) + 2
+    last_day = theme.cell(theme.max_row, 4)
+    assert last_day.is_date and last_day.number_format == "yyyy-mm-dd"
+    (commitment,) = wb["承诺事项"].iter_rows(min_row=3)
+    assert commitment[8].is_date and commitment[8].value == datetime(2026, 3, 10)
+    summary = wb["汇总"]
+    rate = [c.value for c in summary[2]].index("完成率")
+    assert all(row[rate].number_format == "0.0%" for row in summary.iter_rows(min_row=3))
 
 
 def test_a_secretary_gets_their_own_branch_only(reporter, history, tmp_path):
