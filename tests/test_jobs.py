@@ -83,15 +83,20 @@ class FakeNotifier:
         always_fail: bool = False,
         unreachable: tuple[str, ...] = (),
         hold: dict[str, asyncio.Event] | None = None,
+        start_after: asyncio.Event | None = None,
     ):
         self.clock, self.fail_calls, self.always_fail = clock, fail_calls, always_fail
         self.unreachable, self.hold = unreachable, hold or {}
+        self.start_after = start_after  # the first send waits for it
+        self.sent_one = asyncio.Event()  # set once a send has gone through
         self.calls: list[str] = []  # every attempt, by chat
         self.sent: list[Sent] = []
         self.holding = asyncio.Event()  # set once a held send has started
 
     async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         self.calls.append(chat_id)
+        if self.start_after is not None:
+            await self.start_after.wait()
         if chat_id in self.hold:
             self.holding.set()
             await self.hold[chat_id].wait()
@@ -101,6 +106,7 @@ class FakeNotifier:
         if self.always_fail or len(self.calls) in self.fail_calls:
             raise ConnectionError("network is unreachable")
         self.sent.append(Sent(chat_id, text, self.clock() if self.clock else None))
+        self.sent_one.set()
         return f"msg-{len(self.sent)}"
 
     def chats(self) -> list[str]:
@@ -523,7 +529,9 @@ async def test_two_deliverers_on_one_sqlite_file_send_every_row_once(shared_sqli
     first, second = shared_sqlite
     clock = Clock(local(2026, 4, 1, 9))
     fill_outbox(first, clock, 120)  # more than one claimed batch
-    a, b = FakeNotifier(), FakeNotifier()
+    b = FakeNotifier()
+    # a holds its first row until b has sent one: both take part however the threads run
+    a = FakeNotifier(start_after=b.sent_one)
     sent = await asyncio.gather(
         deliverer(first, clock, a, worker="a").deliver_due(),
         deliverer(second, clock, b, worker="b").deliver_due(),
