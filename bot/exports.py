@@ -21,6 +21,7 @@ from bot.messages import COMMITMENT_STATUS, STATUS_WORDS, ZH, fmt_date, t
 from bot.render import type_name
 from core.compliance import BranchResult
 from core.ledger import Ledger, RecordRow
+from core.periods import Period
 from core.rules import ActivityType, Registry
 
 if TYPE_CHECKING:
@@ -89,14 +90,19 @@ def _summary_sheet(
     ws: WriteOnlyWorksheet, heading: str, ledger: Ledger, registry: Registry
 ) -> None:
     codes = [tp for tp in registry.required() if _rule_of(ledger.result.branches, tp.code)]
+    windows = _windows(ledger.result.branches)
     header: list[str] = ["支部"]
     for tp in codes:
         done, due = ("已覆盖人数", "应覆盖人数") if tp.scope == "member" else ("已开", "应开")
-        header += [f"{tp.name} {done}", f"{tp.name} {due}"]
-    header += ["完成率", "支部承诺到期", "已兑现", "履诺率", "个人承诺到期", "已兑现", "履诺率"]
+        # a yearly rule in a quarter's ledger counts the whole year: say so in its heading
+        window = windows[tp.code]
+        over = f"（{window.label()}）" if window != ledger.period else ""
+        header += [f"{tp.name} {done}{over}", f"{tp.name} {due}{over}"]
+    header += ["完成率", "支部承诺到期", "支部承诺已兑现", "支部履诺率"]
+    header += ["个人承诺到期", "个人承诺已兑现", "个人履诺率"]
     header += ["学习场次", "学习时长（小时）", "未完成事项"]
     rows = [_summary_row(ws, b, codes, registry) for b in ledger.result.branches]
-    percents = [i for i, h in enumerate(header) if h in ("完成率", "履诺率")]
+    percents = [i for i, h in enumerate(header) if h.endswith("率")]
     _write(ws, heading, header, rows, dict.fromkeys(percents, PERCENT_FORMAT))
 
 
@@ -206,6 +212,11 @@ def _sheet_name(name: str) -> str:
 
 def _ratio(percent: float | None) -> float | None:
     return None if percent is None else round(percent / 100, 4)
+
+
+def _windows(branches: Sequence[BranchResult]) -> dict[str, Period]:
+    """The span each rule was checked over (the same for every branch)."""
+    return {r.type.code: r.window for b in branches for r in b.rules}
 
 
 def _rule_of(branches: Sequence[BranchResult], code: str) -> bool:

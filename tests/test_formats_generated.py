@@ -631,8 +631,7 @@ def test_each_branch_detail_states_its_numbers_and_names_its_gaps(views, key):
 
 
 def summary_sheet(path: Path) -> tuple[list, list]:
-    """The 汇总 sheet's column names (row 2; 已兑现 and 履诺率 appear twice, for 支部承诺 and
-    个人承诺, so columns are found by position) and its branch rows, as cells."""
+    """The 汇总 sheet's column names (row 2) and its branch rows, as cells."""
     ws = openpyxl.load_workbook(path)["汇总"]
     return [c.value for c in ws[2]], list(ws.iter_rows(min_row=3))
 
@@ -653,9 +652,10 @@ def test_the_xlsx_summary_agrees_with_json(views, key):
             done, due = (
                 ("已覆盖人数", "应覆盖人数") if r["code"] == "heart_talk" else ("已开", "应开")
             )
-            held_at = header.index(f"{r['name']} {done}")
+            over = "" if r["window"] == key else f"（{parse_period_key(r['window']).label()}）"
+            held_at = header.index(f"{r['name']} {done}{over}")
             assert values[held_at] == r["held"], (b["name"], r["code"])
-            assert values[header.index(f"{r['name']} {due}")] == r["required"], (
+            assert values[header.index(f"{r['name']} {due}{over}")] == r["required"], (
                 b["name"],
                 r["code"],
             )
