@@ -461,7 +461,11 @@ def as_dict(result: OrgResult, registry: Registry) -> dict:
         "period": result.period.key,
         "as_of": result.today.isoformat(),
         "compliance_rate": result.compliance_rate,
-        "commitments": _stats_dict(result.commitments()),
+        "commitments": {
+            **_stats_dict(result.commitments()),
+            "branch": _stats_dict(result.commitments(personal=False)),
+            "personal": _stats_dict(result.commitments(personal=True)),
+        },
         "town": {code: c.sessions for code, c in result.town_counts.items()},
         "branches": [
             {

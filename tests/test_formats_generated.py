@@ -481,11 +481,15 @@ def test_status_json_agrees_with_the_database(views, key):
         assert b["study"]["hours"] == truth.study_hours, b["name"]
     met = sum(t.met for t in v.truth.values())
     assert v.json["compliance_rate"] == rate(met, sum(t.due for t in v.truth.values()))
-    total = {
-        k: sum(t.commitments["all"][k] for t in v.truth.values())  # type: ignore[misc]
-        for k in ("made", "due", "fulfilled", "overdue")
-    }
-    assert v.json["commitments"] == {**total, "rate": rate(total["fulfilled"], total["due"])}
+    totals = {}
+    for kind in ("all", "branch", "personal"):
+        total = {
+            k: sum(t.commitments[kind][k] for t in v.truth.values())  # type: ignore[misc]
+            for k in ("made", "due", "fulfilled", "overdue")
+        }
+        totals[kind] = {**total, "rate": rate(total["fulfilled"], total["due"])}
+    everything = totals.pop("all")
+    assert v.json["commitments"] == {**everything, **totals}
     assert v.json["town"] == {}
 
 
