@@ -6,7 +6,7 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from bot import cli_jobs, console, exports, report_files
@@ -21,7 +21,7 @@ from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
 from core.ledger import ledger, monthly_grid
-from core.periods import Period, local_today
+from core.periods import Clock, Period, fixed_clock, local_today
 from core.status import org_status as org_status_result
 from storage import migrate
 from storage.db import make_engine, session_scope
@@ -83,6 +83,9 @@ def _admin_parser(sub) -> None:
     x = a.add_parser("add-branch", help="新建支部")
     x.add_argument("name")
     x.add_argument("--short", help="简称，如 一村")
+    x.add_argument(
+        "--since", help="从哪天起计入三会一课要求，如 2026-01-01（默认今天；此前的月份不算未完成）"
+    )
     x.add_argument("--org")
     x = a.add_parser("add-group", help="新建党小组")
     x.add_argument("branch")
@@ -134,6 +137,16 @@ def parse_now(value: str | None, settings: Settings) -> datetime | None:
             f"--now 的格式不对：{value!r}，应为 2026-03-15 或 2026-03-15T10:00"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
+
+
+def _since(value: str, settings: Settings) -> Clock:
+    """--since as the moment the branch counts from: noon of that day, local time, which is
+    the same day in UTC too (the compliance engine reads the UTC day)."""
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise SystemExit(f"--since 的格式不对：{value!r}，应为 2026-01-01") from None
+    return fixed_clock(datetime.combine(day, time(12), settings.tz))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,7 +331,8 @@ def _admin_action(session, app: App, args) -> str:
         return f"已创建党委“{org.name}”。"
     org = admin.get_org(session, args.org)
     if cmd == "add-branch":
-        b = admin.add_branch(session, clock, org, args.name, args.short)
+        since = _since(args.since, app.settings) if args.since else clock
+        b = admin.add_branch(session, since, org, args.name, args.short)
         return f"已创建支部“{b.name}”。"
     if cmd == "add-group":
         g = admin.add_group(session, admin.branch_named(session, org, args.branch), args.name)

@@ -268,6 +268,7 @@ class _Facts:
         self.whole_unit: dict[tuple[str, int | None, str], int] = defaultdict(int)
         self.totals: dict[int | None, dict[str, TypeTotals]] = defaultdict(dict)
         self.groups: dict[int, list[tuple[int, str]]] = {}
+        self.created: dict[int, date] = {}
         self.members: dict[int, int] = {}
         self.excused: dict[tuple[int, str, str], str] = {}
         self.commitments: dict[int, list[CommitmentCounts]] = defaultdict(list)
@@ -345,6 +346,11 @@ def _load(
             queries.unit_counts(session, org_id, codes, unit.start, unit.end, ids)
         )
     facts.groups = queries.groups_by_branch(session, org_id, ids)
+    # (the UTC day, as the monthly reminder takes it: a branch set up in the small hours
+    # of the 1st is counted from the day before)
+    facts.created = {
+        b: at.date() for b, at in queries.branches_created(session, org_id, ids).items() if at
+    }
     facts.members = queries.member_counts(session, org_id, ids)
     unit_keys = {u.unit.key for p in plans for u in p.units}
     facts.excused = queries.excused_units(session, org_id, unit_keys, ids)
@@ -397,7 +403,12 @@ def _branch_result(
 
 
 def _rule_result(facts: _Facts, plan: _RulePlan, branch_id: int) -> RuleResult | None:
-    places = _places(facts, plan, branch_id)
+    units = plan.units
+    created = facts.created.get(branch_id)
+    if created is not None and created > units[0].unit.start:
+        # a branch is not blamed for the time before it was set up
+        units = tuple(u for u in units if u.unit.end >= created)
+    places = _places(facts, plan.type, units, branch_id) if units else []
     if not places:
         return None  # e.g. a group rule in a branch without party groups
     excused, code = facts.excused, plan.type.code
@@ -412,9 +423,8 @@ def _rule_result(facts: _Facts, plan: _RulePlan, branch_id: int) -> RuleResult |
     return RuleResult(plan.type, plan.window, tuple(slots))
 
 
-def _places(facts: _Facts, plan: _RulePlan, branch_id: int):
+def _places(facts: _Facts, t: ActivityType, units: tuple[_UnitPlan, ...], branch_id: int):
     """(unit, party group name, held, needed) for every place the rule must be satisfied."""
-    t, units = plan.type, plan.units
     if t.scope == "group":
         groups = facts.groups.get(branch_id, ())
         held = [facts.counts("group", (gid, t.code), units) for gid, _ in groups]

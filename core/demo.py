@@ -4,12 +4,12 @@ realistic records, some branches diligent and some behind, so /status has someth
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import Session, SQLModel, col, delete, select
 
 from core import admin
-from core.periods import Clock, Period
+from core.periods import Clock, Period, fixed_clock
 from storage.models import Activity, Commitment, Member, Org
 
 ORG_NAME = "示范镇党委"
@@ -102,7 +102,9 @@ def _people(rng: random.Random, n: int) -> list[str]:
 
 
 def _seed_branch(session, clock, org, i, village, rng, start: date, today: date) -> None:
-    branch = admin.add_branch(session, clock, org, f"{village}村党支部", f"{village}村")
+    # set up when its history begins: nothing is owed for the time before
+    founded = fixed_clock(datetime.combine(start, time(1), UTC))
+    branch = admin.add_branch(session, founded, org, f"{village}村党支部", f"{village}村")
     groups = [admin.add_group(session, branch, f"第{n}党小组") for n in "一二"]
     names = _people(rng, 14 + 2 * i)
     secretary = admin.add_member(session, clock, org, names[0], branch.name, "secretary")

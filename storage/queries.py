@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -132,6 +132,21 @@ def _unit_counts(filtered: bool) -> Select:
             col(Activity.held_on).between(bindparam("start"), bindparam("end")),
         )
         .group_by(Activity.branch_id, Activity.party_group_id, Activity.type_code)
+    )
+
+
+def branches_created(
+    session: Session, org_id: int, branch_ids: Iterable[int] | None = None
+) -> dict[int, datetime]:
+    """When each branch was set up (aware UTC)."""
+    rows = _run(session, _created(branch_ids is not None), branch_ids, org_id=org_id)
+    return {branch_id: at for branch_id, at in rows.all()}
+
+
+@cache
+def _created(filtered: bool) -> Select:
+    return select(Branch.id, Branch.created_at).where(
+        Branch.org_id == bindparam("org_id"), _branch_filter(Branch.id, filtered)
     )
 
 

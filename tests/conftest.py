@@ -92,6 +92,11 @@ def clock():
     return fixed_clock(local(2026, 3, 20, 10))
 
 
+# The demo town was set up well before the months the tests look at: a branch is not
+# required to have met before it existed.
+FOUNDED = fixed_clock(local(2025, 1, 1, 9))
+
+
 @dataclass
 class Town:
     org_id: int
@@ -105,8 +110,8 @@ def town(engine, clock) -> Town:
     and 二村 (secretary sec2, member mem2), a leader and an admin; console users bound."""
     with session_scope(engine) as s:
         org = admin.create_org(s, clock, "示范镇党委")
-        b1 = admin.add_branch(s, clock, org, "一村党支部", "一村")
-        b2 = admin.add_branch(s, clock, org, "二村党支部", "二村")
+        b1 = admin.add_branch(s, FOUNDED, org, "一村党支部", "一村")
+        b2 = admin.add_branch(s, FOUNDED, org, "二村党支部", "二村")
         people = [
             ("sec1", "张书记", b1.name, "secretary", None, "第一党小组"),
             ("com1", "李委员", b1.name, "committee", None, "第一党小组"),

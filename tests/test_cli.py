@@ -234,3 +234,19 @@ def test_db_upgrade_is_repeatable(tmp_path):
     again = zhibu(tmp_path, "db", "upgrade")
     assert again.returncode == 0 and "最新" in again.stdout
     assert "最新" in zhibu(tmp_path, "db", "current").stdout
+
+
+def test_a_branch_counts_from_the_day_given_to_add_branch(tmp_path):
+    assert zhibu(tmp_path, "admin", "create-org", "青山镇党委").returncode == 0
+    added = zhibu(tmp_path, "admin", "add-branch", "西村党支部", "--since", "2026-02-01")
+    assert added.returncode == 0, added.stderr
+    raw = zhibu(tmp_path, "status", "--period", "2026Q1", "--now", NOW, "--json").stdout
+    (branch,) = json.loads(raw)["branches"]
+    committee = next(r for r in branch["rules"] if r["code"] == "committee_meeting")
+    # January is before 西村 was set up; February closed unmet; March is still open
+    assert [(g["unit"], g["status"]) for g in committee["gaps"]] == [
+        ("2026-02", "missed"),
+        ("2026-03", "pending"),
+    ]
+    bad = zhibu(tmp_path, "admin", "add-branch", "北村党支部", "--since", "2月1日")
+    assert bad.returncode != 0 and "--since 的格式不对" in bad.stderr

@@ -287,3 +287,22 @@ def test_a_branchs_last_activity_ignores_deleted_and_later_records(engine, town)
     branch = evaluate_branches(engine, [town.branch2], MARCH, TODAY).branches[0]
     assert branch.last_activity == date(2026, 1, 5)
     assert branch.is_silent(TODAY)
+
+
+def test_a_branch_owes_nothing_for_the_time_before_it_was_set_up(engine, town):
+    from core import admin
+
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        new = admin.add_branch(s, fixed_clock(local(2026, 2, 10, 9)), org, "三村党支部")
+        new_id = new.id
+    result = evaluate_branches(engine, [new_id], Q1, date(2026, 4, 2))
+    monthly = rule(result, "committee_meeting")
+    assert [(s.unit.key, s.status) for s in monthly.slots] == [
+        ("2026-02", "missed"),
+        ("2026-03", "missed"),
+    ]  # January closed before 三村 existed
+    assert rule(result, "general_meeting").required == 1  # Q1 was under way when it began
+    january = evaluate_branches(engine, [new_id], Period.month(2026, 1), date(2026, 4, 2))
+    owed = {r.type.code for r in january.branches[0].rules}
+    assert "committee_meeting" not in owed and "general_meeting" in owed  # Q1 still counts

@@ -16,7 +16,7 @@ from core.periods import fixed_clock
 from core.rules import DEFAULT_REGISTRY
 from storage.db import session_scope
 from storage.models import Activity, Attachment, ChatBinding, Identity, Invite, Member
-from tests.conftest import TZ, local
+from tests.conftest import FOUNDED, TZ, local
 
 TG = "telegram"
 
@@ -411,7 +411,7 @@ def big_town(engine, clock, town):
     with session_scope(engine) as s:
         org = admin.get_org(s)
         for n in range(90):
-            admin.add_branch(s, clock, org, f"第{n + 1:02d}村党支部")
+            admin.add_branch(s, FOUNDED, org, f"第{n + 1:02d}村党支部")
     return town
 
 

@@ -98,16 +98,18 @@ class RecordCommands(RouterState):
             lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
-        if logged.type.is_required and a.branch_id is not None:
-            lines.append(self._progress(turn, logged.type, a.branch_id, a.held_on))
+        required = logged.type.is_required and a.branch_id is not None
+        if required and (progress := self._progress(turn, logged.type, a.branch_id, a.held_on)):
+            lines.append(progress)
         return Reply("\n".join(lines), record=a.id)
 
     def _summary(self, turn: Turn, a: Activity) -> str:
         group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None
         return render.activity_summary(a, self.registry, self.locale, group.name if group else None)
 
-    def _progress(self, turn: Turn, atype: ActivityType, branch_id: int, day: date) -> str:
-        """How the rule this record counts for stands now, e.g. ✅ 支部党员大会 1/1（2026年第一季度）."""
+    def _progress(self, turn: Turn, atype: ActivityType, branch_id: int, day: date) -> str | None:
+        """How the rule this record counts for stands now, e.g. ✅ 支部党员大会 1/1（2026年第一季度）;
+        None when it asks nothing of the branch then (a unit before the branch was set up)."""
         unit = Period.containing(KIND_OF_MONTHS[atype.every_months], day)
         branch = turn.session.get(Branch, branch_id)
         assert branch is not None
@@ -120,8 +122,8 @@ class RecordCommands(RouterState):
             turn.today,
             rules_only=True,
         )
-        rule = next(r for r in result.branches[0].rules if r.type.code == atype.code)
-        return render.rule_line(rule, self.locale)
+        rule = next((r for r in result.branches[0].rules if r.type.code == atype.code), None)
+        return render.rule_line(rule, self.locale) if rule else None
 
     def _cmd_list(self, turn: Turn) -> list[Reply]:
         rows = activities.recent(turn.session, turn.actor)

@@ -19,7 +19,7 @@ from core import admin, invites
 from core.config import Settings
 from core.periods import fixed_clock
 from storage.db import session_scope
-from tests.conftest import local
+from tests.conftest import FOUNDED, local
 from tests.e2e.fakebot import FakeTelegram, run_polling
 
 CLOCK = fixed_clock(local(2026, 3, 20, 10))
@@ -39,8 +39,8 @@ def db_url(tmp_path: Path) -> str:
     app = build_app(Settings(database={"url": url}), CLOCK)
     with session_scope(app.engine) as s:
         org = admin.create_org(s, CLOCK, "示范镇党委")
-        admin.add_branch(s, CLOCK, org, "一村党支部", "一村")
-        admin.add_branch(s, CLOCK, org, "二村党支部", "二村")
+        admin.add_branch(s, FOUNDED, org, "一村党支部", "一村")
+        admin.add_branch(s, FOUNDED, org, "二村党支部", "二村")
         admin.add_member(s, CLOCK, org, "王党员", "一村党支部", "member")
     app.engine.dispose()
     return url

@@ -11,6 +11,7 @@ from sqlmodel import Session, create_engine, select
 from bot.app import build_app
 from bot.telegram.adapter import TelegramAdapter
 from storage.models import Activity, Attachment, BotMessage, ChatBinding
+from tests.conftest import FOUNDED
 from tests.e2e.conftest import CLOCK, GROUP_CHAT, invite_code, quick_invite, settings_for
 from tests.e2e.fakebot import FakeTelegram, run_polling
 
@@ -356,7 +357,7 @@ async def test_the_next_page_of_a_long_overview_replaces_the_message(fake, bot, 
     with session_scope(engine) as s:
         org = admin_service.get_org(s)
         for n in range(45):
-            admin_service.add_branch(s, CLOCK, org, f"第{n + 1:02d}村党支部")
+            admin_service.add_branch(s, FOUNDED, org, f"第{n + 1:02d}村党支部")
     engine.dispose()
     await join(fake, db_url, LEADER, None, "leader")
     overview = await say(fake, "/status 2026Q1", LEADER)
