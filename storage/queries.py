@@ -108,9 +108,8 @@ def unit_counts(
     branch_ids: Iterable[int] | None,
 ) -> list[tuple[int | None, int | None, str, int, int]]:
     """(branch, party group, type, records, people present) of ``type_codes`` from ``start``
-    to ``end`` (one rule unit),
-    for rules whose unit reaches past the period asked about (a yearly rule seen from a
-    quarter). Only these types are read, through the (org, type, day) index."""
+    to ``end``: one unit of rules that reaches past the period asked about (a yearly rule seen
+    from a quarter). Only these types are read, through the (org, type, day) index."""
     params = {"org_id": org_id, "types": list(type_codes), "start": start, "end": end}
     rows = _run(session, _unit_counts(branch_ids is not None), branch_ids, **params)
     return [tuple(row) for row in rows.all()]  # type: ignore[misc]
