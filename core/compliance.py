@@ -346,11 +346,7 @@ def _load(
             queries.unit_counts(session, org_id, codes, unit.start, unit.end, ids)
         )
     facts.groups = queries.groups_by_branch(session, org_id, ids)
-    # (the UTC day, as the monthly reminder takes it: a branch set up in the small hours
-    # of the 1st is counted from the day before)
-    facts.created = {
-        b: at.date() for b, at in queries.branches_created(session, org_id, ids).items() if at
-    }
+    facts.created = queries.branches_set_up_on(session, org_id, ids)
     facts.members = queries.member_counts(session, org_id, ids)
     unit_keys = {u.unit.key for p in plans for u in p.units}
     facts.excused = queries.excused_units(session, org_id, unit_keys, ids)

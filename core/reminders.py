@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
+from storage import queries
 from storage.models import Branch, ChatBinding, Commitment
 
 YEAR_ITEMS_FROM_MONTH = 10  # 组织生活会, 民主评议 … are "usually in Q4": mention them from October
@@ -109,18 +110,13 @@ def branch_dues(
     month_end = Period.containing("month", today).end
     ids = [b for b, _ in branches]
     open_commitments = _open_commitments(session, ids, month_end)
-    created = _created_on(session, ids)
+    created = queries.branches_set_up_on(session, org_id, ids)
     out = []
     for i, result in enumerate(this_year.branches):
         previous = last_year.branches[i] if last_year else result
         mine = open_commitments.get(result.branch_id, [])
         out.append(_due(result, previous, mine, today, created.get(result.branch_id)))
     return out
-
-
-def _created_on(session: Session, ids: list[int]) -> dict[int, date]:
-    rows = session.exec(select(Branch.id, Branch.created_at).where(col(Branch.id).in_(ids))).all()
-    return {branch_id: at.date() for branch_id, at in rows if branch_id is not None and at}
 
 
 def _due(

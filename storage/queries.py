@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -134,12 +134,13 @@ def _unit_counts(filtered: bool) -> Select:
     )
 
 
-def branches_created(
+def branches_set_up_on(
     session: Session, org_id: int, branch_ids: Iterable[int] | None = None
-) -> dict[int, datetime]:
-    """When each branch was set up (aware UTC)."""
+) -> dict[int, date]:
+    """The (UTC) day each branch was set up: a branch owes nothing for the time before. (The
+    UTC day: one set up before 08:00 Beijing time counts from the day before.)"""
     rows = _run(session, _created(branch_ids is not None), branch_ids, org_id=org_id)
-    return {branch_id: at for branch_id, at in rows.all()}
+    return {branch_id: at.date() for branch_id, at in rows.all()}
 
 
 @cache
