@@ -4,6 +4,8 @@ and everything a handler needs about the message being handled (Turn)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,7 @@ from core.auth import Actor
 from core.errors import DomainError
 from core.periods import Clock
 from core.rules import Registry
+from storage.db import read_scope
 
 MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
 
@@ -113,6 +116,14 @@ class RouterState:
     filing: FilingRule
     files_dir: Path
     exports_dir: Path
+
+    @contextmanager
+    def reading(self, turn: Turn) -> Iterator[Session]:
+        """For the long read that ends a turn (an org-wide overview, a ledger): the turn's own
+        writes are committed first, and the read holds no write lock while it runs."""
+        turn.session.commit()
+        with read_scope(self.engine) as reader:
+            yield reader
 
 
 def split_long(reply: Reply, limit: int = MAX_MESSAGE) -> list[Reply]:

@@ -10,6 +10,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
+READ_ONLY = "zhibu_read_only"  # an execution option: this connection only reads
+
 
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
@@ -36,8 +38,10 @@ def _sqlite_connect(dbapi_conn, _record) -> None:
 
 def _sqlite_begin(conn) -> None:
     # IMMEDIATE: take the write lock up front, so two processes sharing the file queue on
-    # busy_timeout instead of failing when a read turns into a write.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # busy_timeout instead of failing when a read turns into a write. A read-only scope
+    # takes none: WAL readers never block writers.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -54,3 +58,12 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_scope(engine: Engine) -> Iterator[Session]:
+    """A unit of work that only reads; closing it rolls its transaction back, and what it
+    loaded stays readable. On SQLite it takes no write lock, so a long read (an org-wide
+    /status, a county's ledger) does not hold up everyone else's writes while it runs."""
+    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+        yield session

@@ -295,3 +295,35 @@ def test_the_heatmap_has_every_chinese_glyph(engine, clock, town, history, tmp_p
         report_files.write_png(grid, exports.heatmap_title(found), tmp_path / "h.png")
     missing = [str(w.message) for w in caught if "missing from" in str(w.message)]
     assert missing == [] and report_files.cjk_font_path().exists()
+
+
+@pytest.mark.parametrize("command", ["/report 2026Q1", "/status 2026Q1"])
+def test_others_can_write_while_a_leader_reads_the_whole_town(
+    reporter, engine, history, monkeypatch, command
+):
+    """An org-wide overview or ledger takes seconds at county scale: the SQLite write lock
+    must be free meanwhile, or every secretary's /log waits (or fails) behind it."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock to hold")
+    import sqlite3
+
+    from core.compliance import evaluate
+
+    free: list[bool] = []
+
+    def evaluate_and_try_a_write(*args, **kwargs):
+        other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # what any writer's transaction starts with
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr("core.status.evaluate", evaluate_and_try_a_write)
+    (reply,) = reporter.handle(Incoming("console", "town", "leader", command, message_id="r"))
+    assert "示范镇党委" in reply.text
+    assert free and all(free), free

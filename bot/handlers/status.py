@@ -39,13 +39,14 @@ class StatusCommands(RouterState):
         assert turn.actor is not None
         if branch_query is None and rule is None and turn.actor.reads_org:
             branch_query = self._bound_branch_name(turn)  # a leader in a branch's chat
-        result = status(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
+        with self.reading(turn) as reader:
+            result = status(reader, self.registry, turn.today, turn.actor, period, branch_query)
+            org = reader.get(Org, turn.actor.org_id)
         if rule is not None:
             return [Reply(self._rule_report(result, rule))]
         if len(result.branches) == 1 and (branch_query or not turn.actor.reads_org):
             b = result.branches[0]
             return [Reply(render.branch_status(b, result, self.registry, self.locale))]
-        org = turn.session.get(Org, turn.actor.org_id)
         name = org.name if org else ""
         text = render.org_status(result, name, self.registry, self.locale, page)
         return [Reply(text, self._page_buttons(args, page, render.status_pages(result)))]
@@ -72,7 +73,10 @@ class StatusCommands(RouterState):
         period, branch_query, rule = self._status_args(turn)
         if rule is not None:
             raise DomainError("bad_status_args", text=rule.name)
-        found = ledger(turn.session, self.registry, turn.today, turn.actor, period, branch_query)
+        assert turn.actor is not None
+        with self.reading(turn) as reader:
+            found = ledger(reader, self.registry, turn.today, turn.actor, period, branch_query)
+            grid = monthly_grid(reader, self.registry, found, turn.actor.org_id)
         who = (
             found.result.branches[0].name
             if branch_query or len(found.result.branches) == 1
@@ -80,8 +84,6 @@ class StatusCommands(RouterState):
         )
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         stem = self.exports_dir / f"台账-{who}-{period.key}-{stamp}"
-        assert turn.actor is not None
-        grid = monthly_grid(turn.session, self.registry, found, turn.actor.org_id)
         files = (
             exports.write_xlsx(found, self.registry, stem.with_suffix(".xlsx")),
             report_files.write_docx(found, self.registry, stem.with_suffix(".docx")),
