@@ -87,7 +87,7 @@ class CommitmentCommands(RouterState):
         return [Reply(render.commitment_list(views, names, turn.today, self.locale))]
 
     def _branch_names(self, turn: Turn) -> dict[int, str]:
-        from core.status import branches_of
+        from core.status import branch_names
 
         assert turn.actor is not None
-        return {b.id: b.name for b in branches_of(turn.session, turn.actor.org_id) if b.id}
+        return dict(branch_names(turn.session, turn.actor.org_id))
