@@ -124,6 +124,19 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "as_of": {ZH: "截至{day}", EN: "as of {day}"},
     "branch_rate": {ZH: "完成率 {rate}", EN: "Compliance {rate}"},
     "period_not_begun": {ZH: "（该时间段尚未开始）", EN: "(this period has not begun)"},
+    "branch_not_set_up": {
+        ZH: "（该时间段本支部尚未成立，不作要求）",
+        EN: "(the branch was set up after this period: nothing was due)",
+    },
+    "nothing_due": {
+        ZH: "（该时间段没有需要开展的会议活动）",
+        EN: "(no meeting was due in this period)",
+    },
+    "rule_held_by": {ZH: "✅ 已完成：{names}", EN: "✅ Held: {names}"},
+    "set_up_later": {
+        ZH: "➖ 该时间段尚未成立、不作要求：{names}",
+        EN: "➖ Set up after this period, nothing due: {names}",
+    },
     "org_summary": {
         ZH: "总体完成率 {rate}：{missed}个支部有未完成事项，{open}个支部有待完成事项，{done}个支部全部完成",
         EN: "Overall {rate}: {missed} branches missed items, {open} have open items, {done} all done",

@@ -184,14 +184,25 @@ def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale
         study_line(b.counts, registry, locale),
     ]
     if not b.rules:
-        lines.insert(2, t("period_not_begun", locale))
+        lines.insert(2, t(_nothing_due_key(b, result), locale))
     return "\n".join(lines)
+
+
+def _nothing_due_key(b: BranchResult, result: OrgResult) -> str:
+    if result.period.start > result.today:
+        return "period_not_begun"
+    return "branch_not_set_up" if b.set_up_after(result.period) else "nothing_due"
 
 
 def status_pages(result: OrgResult) -> int:
     """How many messages the org overview takes: MAX_BRANCH_LINES branches behind on each."""
     missed, open_, _ = result.by_progress()
     return max(1, -(-(len(missed) + len(open_)) // MAX_BRANCH_LINES))
+
+
+def clamp_page(result: OrgResult, page: int) -> int:
+    """A page that exists (0-based): 第9页 of a two-page overview is its last page."""
+    return min(max(page, 0), status_pages(result) - 1)
 
 
 def org_status(
@@ -213,23 +224,28 @@ def org_status(
         ),
         commitment_line(result.commitments(False), result.commitments(True), locale),
     ]
+    if result.period.start > result.today:
+        lines.insert(2, t("period_not_begun", locale))
+        return "\n".join(lines)
     ranked = sorted(missed, key=_rate_key) + sorted(open_, key=_rate_key)
     pages = status_pages(result)
-    page = min(max(page, 0), pages - 1)
+    page = clamp_page(result, page)
     for b in ranked[page * MAX_BRANCH_LINES : (page + 1) * MAX_BRANCH_LINES]:
         lines.append(_branch_gaps(b, locale))
     if pages > 1:
         lines.append(t("status_page", locale, page=page + 1, pages=pages))
     if done:
-        lines.append(t("all_done", locale, names=_names(done, locale)))
+        lines.append(t("all_done", locale, names=branch_names(done, locale)))
+    if later := result.not_yet_set_up():
+        lines.append(t("set_up_later", locale, names=branch_names(later, locale)))
     if silent := [b for b in result.branches if b.is_silent(result.today)]:
-        lines.append(t("silent", locale, names=_names(silent, locale)))
+        lines.append(t("silent", locale, names=branch_names(silent, locale)))
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
     return "\n".join(lines)
 
 
-def _names(branches: list[BranchResult], locale: str) -> str:
+def branch_names(branches: list[BranchResult], locale: str) -> str:
     """Branch names for a one-line list, the first MAX_BRANCH_LINES of them."""
     names = item_separator(locale).join(b.name for b in branches[:MAX_BRANCH_LINES])
     more = len(branches) - MAX_BRANCH_LINES
@@ -237,7 +253,9 @@ def _names(branches: list[BranchResult], locale: str) -> str:
 
 
 def _rate_key(b: BranchResult):
-    return (b.compliance_rate if b.compliance_rate is not None else 101, b.name)
+    """Lowest rate first, then most items outstanding; ties keep the org's own branch order
+    (sorted() is stable), which reads 一村, 二村, 三村 where names would sort 一, 七, 三."""
+    return (b.compliance_rate if b.compliance_rate is not None else 101, -len(b.missing))
 
 
 def _branch_gaps(b: BranchResult, locale: str) -> str:

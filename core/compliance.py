@@ -148,6 +148,7 @@ class BranchResult:
     commitments_personal: CommitmentStats
     counts: dict[str, TypeTotals]  # every activity type held in the period, required or not
     last_activity: date | None
+    set_up_on: date | None = None
     compliance_rate: float | None = field(init=False)  # the org overview sorts by it
 
     def __post_init__(self) -> None:
@@ -165,6 +166,11 @@ class BranchResult:
     def missing(self) -> list[RuleResult]:
         return [r for r in self.rules if r.status in ("missed", "pending")]
 
+    def set_up_after(self, period: Period) -> bool:
+        """Owed nothing in ``period``: set up after it ended (a yearly rule still under way
+        that day would have been owed, and is in ``rules``)."""
+        return not self.rules and self.set_up_on is not None and self.set_up_on > period.end
+
     def is_silent(self, today: date) -> bool:
         """No activity at all for SILENT_DAYS: the branch leaders should call first."""
         return self.last_activity is None or (today - self.last_activity).days >= SILENT_DAYS
@@ -178,13 +184,20 @@ class OrgResult:
     town_counts: dict[str, TypeTotals] = field(default_factory=dict)
 
     def by_progress(self) -> tuple[list[BranchResult], list[BranchResult], list[BranchResult]]:
-        """(branches with a missed item, with only open items, with everything done)."""
+        """(branches with a missed item, with only open items, with everything done). A
+        branch that owed nothing in the period (set up after it) is in none of them."""
         missed, open_, done = [], [], []
         for b in self.branches:
+            if b.set_up_after(self.period):
+                continue
             states = {r.status for r in b.rules}
             bucket = missed if "missed" in states else open_ if "pending" in states else done
             bucket.append(b)
         return missed, open_, done
+
+    def not_yet_set_up(self) -> list[BranchResult]:
+        """Branches that owed nothing in the period because they were set up after it."""
+        return [b for b in self.branches if b.set_up_after(self.period)]
 
     @property
     def compliance_rate(self) -> float | None:
@@ -395,6 +408,7 @@ def _branch_result(
         personal,
         facts.totals.get(branch_id, {}),
         facts.last_days.get(branch_id),
+        facts.created.get(branch_id),
     )
 
 

@@ -566,8 +566,9 @@ def test_the_leaders_overview_names_each_branch_behind_with_its_rate_and_items(v
         mark = "❌" if b in missed else "⏳"
         return mark, b["name"], pct(b["compliance_rate"]), [(w, n) for w, n in owed if n]
 
-    def worst_first(b: dict) -> tuple:
-        return (b["compliance_rate"] if b["compliance_rate"] is not None else 101, b["name"])
+    def worst_first(b: dict) -> tuple:  # ties: most rules outstanding, then the org's order
+        owed = sum(r["status"] in ("missed", "pending") for r in b["rules"])
+        return (b["compliance_rate"] if b["compliance_rate"] is not None else 101, -owed)
 
     said = []
     for line in lines[3:]:

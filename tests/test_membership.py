@@ -436,6 +436,16 @@ def test_a_long_overview_is_paged_with_buttons(tg_router, engine, clock, big_tow
     assert "第3/3页" in third.text and [c.label for c in third.choices] == ["⬅️ 上一页"]
 
 
+def test_a_page_past_the_last_shows_the_last_with_its_own_buttons(
+    tg_router, engine, clock, big_town
+):
+    leader = leader_of(tg_router, engine, clock)
+    (last,) = leader.send("/status 2026Q1 第9页")
+    assert "第3/3页" in last.text and [c.label for c in last.choices] == ["⬅️ 上一页"]
+    (only,) = leader.send("/status 2026年3月 第2页")  # every branch behind: still 3 pages
+    assert "第2/3页" in only.text
+
+
 def test_a_page_button_answers_with_the_pressers_own_rights(bound_secretary, tg_router, big_town):
     (reply,) = bound_secretary.send(button="s:1:2026Q1", message_id=None)
     assert "一村党支部" in reply.text and "第05村" not in reply.text and "页" not in reply.text

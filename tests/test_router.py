@@ -414,6 +414,50 @@ def test_leader_overview_ranks_missed_before_open_and_names_silent_branches(chat
     assert "镇党委：党建调研1次" in text
 
 
+def test_overview_ties_keep_the_towns_own_branch_order(chat, engine, clock):
+    from core import admin
+    from storage.db import session_scope
+    from tests.conftest import FOUNDED
+
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        for name in ("三村党支部", "七村党支部"):
+            admin.add_branch(s, FOUNDED, org, name)
+    lines = chat("leader", "town")("/status 2026Q1").splitlines()
+    ranked = [line.split()[1] for line in lines if line.startswith(("❌", "⏳"))]
+    assert ranked == ["一村党支部", "二村党支部", "三村党支部", "七村党支部"]  # not 一七三二
+
+
+def test_a_future_period_is_not_reported_as_done(chat):
+    town = chat("leader", "town")("/status 2027")
+    assert "该时间段尚未开始" in town and "全部完成：" not in town
+    assert "该时间段尚未开始" in chat()("/status 2027Q1")
+
+
+def test_a_period_before_a_branch_was_set_up_owes_nothing(chat, engine, clock):
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        admin.add_branch(s, clock, admin.get_org(s), "新村党支部")  # set up today, 2026-03-20
+    leader = chat("leader", "town")
+    assert "本支部尚未成立，不作要求" in leader("/status 新村 2025")
+    town = leader("/status 2025Q4")
+    assert "尚未成立、不作要求：新村党支部" in town
+    assert "新村" not in town.split("尚未成立")[0]  # neither behind nor 全部完成
+    assert "新村党支部" in leader("/status 本季度")  # owes this quarter's meetings
+
+
+def test_a_rule_report_lists_who_still_owes_it_first(chat, engine, town):
+    from tests.helpers import add_activity
+
+    add_activity(engine, town.branch1, "party_lecture", date(2026, 3, 3))
+    lines = chat("leader", "town")("/status 党课 本季度").splitlines()
+    assert lines[0] == "党课 · 2026年第一季度"
+    assert lines[1].startswith("二村党支部：⏳ 党课 0/1")
+    assert lines[-1] == "✅ 已完成：一村党支部"
+
+
 def test_attendance_is_completed_from_the_other_two_numbers(chat, engine):
     assert "已记录" in chat()("/log 支委会 昨天 应到5 缺席2")
     a = activities(engine)[0]

@@ -48,6 +48,7 @@ class StatusCommands(RouterState):
             b = result.branches[0]
             return [Reply(render.branch_status(b, result, self.registry, self.locale))]
         name = org.name if org else ""
+        page = render.clamp_page(result, page)
         text = render.org_status(result, name, self.registry, self.locale, page)
         return [Reply(text, self._page_buttons(args, page, render.status_pages(result)))]
 
@@ -132,12 +133,21 @@ class StatusCommands(RouterState):
         return org_id is not None and find_branch_or_none(turn.session, org_id, token) is not None
 
     def _rule_report(self, result, rule: ActivityType) -> str:
+        """Which branches still owe ``rule``: missed first, then open, then excused, each
+        with its line; the branches that held it in one line at the end, as the overview."""
         lines = [f"{render.type_name(rule, self.locale)} · {result.period.label(self.locale)}"]
+        by_status: dict[str, list] = {"missed": [], "pending": [], "excused": [], "met": []}
         for b in result.branches:
             for r in b.rules:
                 if r.type.code == rule.code:
-                    lines.append(
-                        f"{b.name}{': ' if self.locale != ZH else '：'}"
-                        f"{render.rule_line(r, self.locale)}"
-                    )
+                    by_status[r.status].append((b, r))
+        colon = "：" if self.locale == ZH else ": "
+        for state in ("missed", "pending", "excused"):
+            lines += [
+                f"{b.name}{colon}{render.rule_line(r, self.locale)}" for b, r in by_status[state]
+            ]
+        if held := [b for b, _ in by_status["met"]]:
+            lines.append(
+                t("rule_held_by", self.locale, names=render.branch_names(held, self.locale))
+            )
         return "\n".join(lines)
