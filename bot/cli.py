@@ -61,10 +61,17 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="升级数据库结构到最新版本")
     db.add_parser("current", help="显示数据库结构版本是否最新")
 
-    e = sub.add_parser("export", help="导出台账：Excel 或 CSV（与 /status 相同的数字）")
+    e = sub.add_parser(
+        "export", help="导出台账 Excel、Word 报告、PNG 热力图或 CSV（与 /status 相同的数字）"
+    )
     e.add_argument("--period", required=True, help="时间段：2026-03、2026Q1、2026、本季度…")
     e.add_argument("--branch", help="只导出一个支部")
-    e.add_argument("--format", choices=("xlsx", "docx", "png", "csv"), default="xlsx")
+    e.add_argument(
+        "--format",
+        choices=("xlsx", "docx", "png", "csv"),
+        default="xlsx",
+        help="xlsx 台账（默认）、docx 报告、png 热力图、csv 数据",
+    )
     e.add_argument("--out", required=True, type=Path, help="输出文件路径")
     e.add_argument("--now", help="假定的当前时间，ISO 格式")
     e.add_argument("--org", help="党委名称（有多个党委时）")

@@ -76,8 +76,8 @@ COMMANDS: tuple[Command, ...] = (
     Command(
         "report",
         ("台账",),
-        "导出台账（Excel）：汇总、各类会议记录、承诺事项；可加时间段或支部",
-        "Export the ledger (Excel)",
+        "导出台账 Excel、Word 报告和完成情况热力图；可加时间段或支部",
+        "Export the ledger (Excel), the report (Word) and a heatmap (PNG)",
         "/report 本季度",
         audience="all",
     ),
