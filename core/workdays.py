@@ -1,5 +1,9 @@
-"""Working days in mainland China: statutory holidays and 调休 make-up days from the
-chinesecalendar package; beyond its known years, Monday to Friday (with one warning)."""
+"""Working days in mainland China. For each day the first source that knows it decides:
+
+1. the chinesecalendar package: every State Council notice up to its release (2004–2026 in
+   1.11.0);
+2. for other years, the law (core.holiday_law): weekends and the statutory holidays are off.
+   That year's 调休 make-up working days cannot be known, so it is logged once per year."""
 
 from __future__ import annotations
 
@@ -9,6 +13,8 @@ from functools import cache
 
 import chinese_calendar
 
+from core.holiday_law import statutory_days_off
+
 log = logging.getLogger(__name__)
 
 
@@ -17,12 +23,13 @@ class WorkCalendar:
         self.use_holidays = use_holidays
 
     def is_workday(self, day: date) -> bool:
-        if self.use_holidays:
-            try:
-                return chinese_calendar.is_workday(day)
-            except NotImplementedError:
-                _warn_once(day.year)
-        return day.weekday() < 5
+        if not self.use_holidays:
+            return day.weekday() < 5
+        try:
+            return chinese_calendar.is_workday(day)
+        except NotImplementedError:
+            _warn_once(day.year)
+            return day.weekday() < 5 and day not in statutory_days_off(day.year)
 
     def first_workday_of_month(self, year: int, month: int) -> date:
         return self.nth_workday_of_month(year, month, 1)
@@ -55,4 +62,13 @@ class WorkCalendar:
 
 @cache
 def _warn_once(year: int) -> None:
-    log.warning("no holiday data for %s: counting Monday to Friday as working days", year)
+    log.warning(
+        "the official holiday schedule for %s is not known (chinesecalendar knows %s-%s): "
+        "weekends and the statutory holidays are days off, but no 调休 make-up working day is",
+        year,
+        *_package_years(),
+    )
+
+
+def _package_years() -> tuple[int, int]:
+    return min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year

@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
+import chinese_calendar
 import pytest
 
+from core import workdays
 from core.activities import FilingRule
+from core.holiday_law import festival_days, statutory_days_off
 from core.workdays import WorkCalendar
 
 CAL = WorkCalendar()
+
+
+@pytest.fixture
+def fresh_warnings():
+    """The unknown-year warning is logged once per process; each test sees its own."""
+    workdays._warn_once.cache_clear()
+    yield
+    workdays._warn_once.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -26,10 +37,75 @@ def test_statutory_holidays(day, workday):
     assert CAL.is_workday(day) is workday
 
 
-def test_beyond_the_known_years_monday_to_friday(caplog):
-    assert CAL.is_workday(date(2099, 1, 1)) is True  # a Thursday, no holiday data
-    assert CAL.is_workday(date(2099, 1, 3)) is False  # a Saturday
-    assert "no holiday data for 2099" in caplog.text
+def test_new_year_2027_is_off_though_the_package_stops_at_2026():
+    assert CAL.is_workday(date(2027, 1, 1)) is False  # 元旦, a Friday
+    assert CAL.first_workday_of_month(2027, 1) == date(2027, 1, 4)  # the 月提醒单 waits for Monday
+
+
+def test_spring_festival_2027_from_the_lunar_calendar():
+    # 除夕 is 5 February 2027 (Friday); 初一 and 初二 fall on the weekend, made up on Tue/Wed
+    off = [date(2027, 2, 5) + timedelta(days=n) for n in range(6)]
+    assert [CAL.is_workday(day) for day in off] == [False] * 6
+    assert CAL.is_workday(date(2027, 2, 4)) is True
+    assert CAL.is_workday(date(2027, 2, 11)) is True
+    assert CAL.first_workday_of_month(2027, 2) == date(2027, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("day", "workday"),
+    [
+        (date(2027, 4, 5), False),  # 清明 (Monday)
+        (date(2027, 6, 9), False),  # 端午 (Wednesday)
+        (date(2027, 9, 15), False),  # 中秋 (Wednesday)
+        (date(2027, 10, 4), False),  # 国庆 2 and 3 October are a weekend: made up on Monday…
+        (date(2027, 10, 5), False),  # … and Tuesday
+        (date(2027, 10, 6), True),
+        (date(2027, 3, 19), True),  # an ordinary Friday
+        (date(2027, 3, 20), False),  # an ordinary Saturday
+        (date(2028, 1, 3), False),  # 元旦 2028 is a Saturday: made up on Monday
+        (date(2099, 1, 1), False),  # far beyond any package
+        (date(2099, 1, 2), True),  # a Friday
+    ],
+)
+def test_beyond_the_known_years_the_law_decides(day, workday):
+    assert CAL.is_workday(day) is workday
+
+
+def test_an_unknown_year_is_logged_once(caplog, fresh_warnings):
+    CAL.is_workday(date(2027, 3, 1))
+    CAL.is_workday(date(2027, 3, 2))
+    warnings = [r.getMessage() for r in caplog.records if "2027" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "official holiday schedule for 2027 is not known" in warnings[0]
+
+
+def test_known_years_come_from_the_package_without_a_warning(caplog, fresh_warnings):
+    assert CAL.is_workday(date(2026, 10, 10)) is True  # a Saturday worked for the National Day week
+    assert caplog.records == []
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_statutory_day_the_law_gives_is_off_in_the_official_schedule(year):
+    festivals = festival_days(year)
+    assert sum(len(days) for days in festivals.values()) == 13  # the 2025 law: 13 days a year
+    # bridge days from 调休 are in the package but not in the law: only this direction holds
+    assert [day for day in statutory_days_off(year) if chinese_calendar.is_workday(day)] == []
+
+
+def test_lunar_festivals_match_the_official_schedules_since_2008():
+    """Festival days the law has fixed the same way since 2008 (before 2025 it had no 除夕 and
+    no 2 May) are holidays in every year the package knows: the lunar and solar-term dates."""
+    for year in range(2008, 2027):
+        festivals = festival_days(year)
+        unchanged = [*festivals["春节"][1:], *festivals["清明节"], *festivals["端午节"]]
+        unchanged += [*festivals["中秋节"], *festivals["元旦"], *festivals["国庆节"]]
+        assert [day for day in unchanged if chinese_calendar.is_workday(day)] == [], year
+
+
+def test_qingming_agrees_with_the_packages_solar_term_formula():
+    for year in range(1950, 2100):
+        terms = chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
+        assert festival_days(year)["清明节"] == tuple(d for d, name in terms if name == "清明")
 
 
 def test_holidays_can_be_switched_off():
