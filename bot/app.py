@@ -46,7 +46,7 @@ class App:
             self.settings.dialog_timeout_minutes,
             FilingRule(
                 self.settings.filing_deadline_working_days,
-                WorkCalendar(self.settings.chinese_holidays),
+                work_calendar(self.settings),
             ),
             self.settings.files_dir,
             self.settings.exports_dir,
@@ -64,12 +64,21 @@ def jobs_of(app: App, platforms: frozenset[str] | None = None, clock: Clock | No
         app.registry,
         app.settings.jobs,
         app.settings.tz,
-        WorkCalendar(app.settings.chinese_holidays),
+        work_calendar(app.settings),
         clock or app.clock,
         notices,
         app.settings.locale,
         platforms,
         summary_files_in(app.settings.exports_dir, app.registry),
+    )
+
+
+def work_calendar(settings: Settings) -> WorkCalendar:
+    """Working days: the package and the law, overridden by the schedule the admin entered."""
+    return WorkCalendar(
+        settings.chinese_holidays,
+        settings.calendar.holiday_dates(),
+        settings.calendar.workday_dates(),
     )
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     SecretStr,
     ValidationError,
@@ -108,6 +111,70 @@ class ActivityTypeSettings(BaseModel):
     enabled: bool | None = None
 
 
+DAY_SPAN_HINT = '请写成 "2027-01-01"，或含首尾两天的区间 "2027-02-05..2027-02-13"'
+# a notice's longest run of days off is about nine (春节 2026); a longer span is a typo
+MAX_SPAN_DAYS = 31
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _day_span(entry: object) -> tuple[date, date]:
+    """One entry of [calendar] holidays / workdays: a day, or an inclusive span "first..last".
+    TOML's unquoted dates (2027-01-01) are taken as they are."""
+    if isinstance(entry, date) and not isinstance(entry, datetime):
+        return entry, entry
+    if not isinstance(entry, str):
+        raise ValueError(f"{entry!r} 不是日期，{DAY_SPAN_HINT}")
+    first, dots, last = (part.strip() for part in entry.partition(".."))
+    span = _iso_day(first, entry), _iso_day(last if dots else first, entry)
+    if span[0] > span[1]:
+        raise ValueError(f"{entry!r} 的起始日期晚于结束日期，{DAY_SPAN_HINT}")
+    if (span[1] - span[0]).days >= MAX_SPAN_DAYS:
+        raise ValueError(f"{entry!r} 跨度超过 {MAX_SPAN_DAYS} 天，请检查年份或月份是否写错")
+    return span
+
+
+def _iso_day(text: str, entry: str) -> date:
+    try:
+        if _ISO_DAY.fullmatch(text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass  # e.g. 2027-02-30: worded below like any other bad entry
+    raise ValueError(f"无法识别的日期 {entry!r}，{DAY_SPAN_HINT}")
+
+
+DaySpan = Annotated[tuple[date, date], BeforeValidator(_day_span)]
+
+
+class CalendarSettings(BaseModel):
+    """The State Council's yearly schedule (国务院办公厅关于某年部分节假日安排的通知), for years the
+    chinesecalendar package does not know yet; it also overrides the package where they differ."""
+
+    model_config = {"extra": "forbid"}
+    holidays: list[DaySpan] = []
+    # 调休 make-up working days, usually a Saturday or Sunday
+    workdays: list[DaySpan] = []
+
+    @model_validator(mode="after")
+    def _no_day_both_off_and_on(self) -> CalendarSettings:
+        if both := sorted(self.holiday_dates() & self.workday_dates()):
+            raise ValueError(
+                f"{both[0].isoformat()} 同时出现在 holidays 和 workdays 中，请只保留一处"
+            )
+        return self
+
+    def holiday_dates(self) -> frozenset[date]:
+        return _expand(self.holidays)
+
+    def workday_dates(self) -> frozenset[date]:
+        return _expand(self.workdays)
+
+
+def _expand(spans: list[tuple[date, date]]) -> frozenset[date]:
+    return frozenset(
+        first + timedelta(days=n) for first, last in spans for n in range((last - first).days + 1)
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="ZHIBU_", env_nested_delimiter="__", extra="forbid", validate_default=True
@@ -119,8 +186,10 @@ class Settings(BaseSettings):
     dialog_timeout_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # records are due within this many working days of the meeting (0 turns the reminder off)
     filing_deadline_working_days: int = Field(default=3, ge=0, le=60)
-    # statutory holidays and 调休 make-up days; off: Monday to Friday are working days
+    # statutory holidays and 调休 make-up days; off: Monday to Friday are working days (the
+    # days listed in [calendar] apply either way)
     chinese_holidays: bool = True
+    calendar: CalendarSettings = CalendarSettings()
     # photos and documents attached to records are downloaded here (one folder per record)
     files_dir: Path = Path("./data/files")
     # ledgers and reports made with /report are written here before they are sent

@@ -1,13 +1,15 @@
 """Working days in mainland China. For each day the first source that knows it decides:
 
-1. the chinesecalendar package: every State Council notice up to its release (2004–2026 in
-   1.11.0);
-2. for other years, the law (core.holiday_law): weekends and the statutory holidays are off.
+1. the admin's configuration (``[calendar] holidays`` / ``workdays``): the State Council's
+   yearly notice, entered as soon as it is published, without waiting for a package release;
+2. the chinesecalendar package: every notice up to its release (2004–2026 in 1.11.0);
+3. for other years, the law (core.holiday_law): weekends and the statutory holidays are off.
    That year's 调休 make-up working days cannot be known, so it is logged once per year."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cache
 
@@ -19,16 +21,32 @@ log = logging.getLogger(__name__)
 
 
 class WorkCalendar:
-    def __init__(self, use_holidays: bool = True):
+    """``use_holidays`` off: Monday to Friday are working days, except the configured days."""
+
+    def __init__(
+        self,
+        use_holidays: bool = True,
+        holidays: Iterable[date] = (),
+        workdays: Iterable[date] = (),
+    ):
         self.use_holidays = use_holidays
+        self.holidays = frozenset(holidays)
+        self.workdays = frozenset(workdays)
+        # a year the admin has entered days for has its notice in the config: no warning
+        self.configured_years = {day.year for day in self.holidays | self.workdays}
 
     def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
         if not self.use_holidays:
             return day.weekday() < 5
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            _warn_once(day.year)
+            if day.year not in self.configured_years:
+                _warn_once(day.year)
             return day.weekday() < 5 and day not in statutory_days_off(day.year)
 
     def first_workday_of_month(self, year: int, month: int) -> date:
@@ -64,9 +82,11 @@ class WorkCalendar:
 def _warn_once(year: int) -> None:
     log.warning(
         "the official holiday schedule for %s is not known (chinesecalendar knows %s-%s): "
-        "weekends and the statutory holidays are days off, but no 调休 make-up working day is",
+        "weekends and the statutory holidays are days off, but no 调休 make-up working day is; "
+        "enter the State Council's notice for %s in the config, [calendar] holidays and workdays",
         year,
         *_package_years(),
+        year,
     )
 
 

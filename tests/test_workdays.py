@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date, timedelta
+from pathlib import Path
 
 import chinese_calendar
 import pytest
 
+from bot.app import work_calendar
 from core import workdays
 from core.activities import FilingRule
+from core.config import ConfigError, load_settings
 from core.holiday_law import festival_days, statutory_days_off
 from core.workdays import WorkCalendar
+from tests.helpers import run_zhibu
 
 CAL = WorkCalendar()
 
@@ -71,12 +76,13 @@ def test_beyond_the_known_years_the_law_decides(day, workday):
     assert CAL.is_workday(day) is workday
 
 
-def test_an_unknown_year_is_logged_once(caplog, fresh_warnings):
+def test_an_unknown_year_is_logged_once_naming_the_config_keys(caplog, fresh_warnings):
     CAL.is_workday(date(2027, 3, 1))
     CAL.is_workday(date(2027, 3, 2))
     warnings = [r.getMessage() for r in caplog.records if "2027" in r.getMessage()]
     assert len(warnings) == 1
     assert "official holiday schedule for 2027 is not known" in warnings[0]
+    assert "[calendar] holidays and workdays" in warnings[0]
 
 
 def test_known_years_come_from_the_package_without_a_warning(caplog, fresh_warnings):
@@ -110,6 +116,101 @@ def test_qingming_agrees_with_the_packages_solar_term_formula():
 
 def test_holidays_can_be_switched_off():
     assert WorkCalendar(use_holidays=False).is_workday(date(2026, 10, 1)) is True
+
+
+def configured(**calendar) -> WorkCalendar:
+    """The calendar the bot builds from settings with this [calendar] table."""
+    return work_calendar(load_settings(None, calendar=calendar))
+
+
+def test_a_configured_make_up_sunday_is_a_working_day():
+    cal = configured(workdays=["2027-02-21"])
+    assert cal.is_workday(date(2027, 2, 21)) is True
+    assert CAL.is_workday(date(2027, 2, 21)) is False  # without the notice: a Sunday
+
+
+def test_configured_holidays_override_the_package_and_the_law():
+    cal = configured(holidays=["2026-03-20", "2027-02-11..2027-02-12", "2027-03-01"])
+    assert cal.is_workday(date(2026, 3, 20)) is False  # a Friday the package calls a working day
+    assert [cal.is_workday(date(2027, 2, d)) for d in (11, 12)] == [False, False]
+    assert cal.first_workday_of_month(2027, 3) == date(2027, 3, 2)
+
+
+def test_a_configured_year_is_not_warned_about(caplog, fresh_warnings):
+    configured(holidays=["2027-01-01..2027-01-03"]).is_workday(date(2027, 3, 1))
+    assert caplog.records == []
+
+
+def test_configured_days_apply_with_chinese_holidays_off():
+    settings = load_settings(None, chinese_holidays=False, calendar={"holidays": ["2026-03-20"]})
+    cal = work_calendar(settings)
+    assert cal.is_workday(date(2026, 3, 20)) is False
+    assert cal.is_workday(date(2026, 10, 1)) is True  # National Day: a Thursday like any other
+
+
+def test_dates_may_be_toml_dates_or_strings(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        '[calendar]\nholidays = [2027-01-01, "2027-02-05 .. 2027-02-13"]\n'
+        'workdays = ["2027-02-14"]\n',
+        encoding="utf-8",
+    )
+    cal = work_calendar(load_settings(str(path)))
+    assert cal.is_workday(date(2027, 2, 12)) is False  # a Friday inside the span
+    assert cal.is_workday(date(2027, 2, 14)) is True  # a Sunday worked
+
+
+def test_the_example_config_and_its_commented_2027_example_load():
+    path = Path(__file__).parent.parent / "config.example.toml"
+    text = path.read_text(encoding="utf-8")
+    assert load_settings(str(path)).calendar.holiday_dates() == frozenset()
+    example = text[text.index("# holidays = [") : text.index("[database]")]
+    table = tomllib.loads("\n".join(line[2:] for line in example.splitlines()))
+    cal = configured(**table)
+    assert cal.is_workday(date(2027, 2, 12)) is False and cal.is_workday(date(2027, 2, 20)) is True
+
+
+@pytest.mark.parametrize(
+    ("calendar", "key", "problem"),
+    [
+        ({"holidays": ["2027-01-01", "2027-2-30"]}, "calendar.holidays.1", "'2027-2-30'"),
+        ({"holidays": ["2027/02/05"]}, "calendar.holidays.0", "2027-02-05..2027-02-13"),
+        ({"workdays": ["2027-02-14..2027-02-07"]}, "calendar.workdays.0", "起始日期晚于结束日期"),
+        ({"holidays": ["2027-02-05..2028-02-13"]}, "calendar.holidays.0", "跨度超过 31 天"),
+        (
+            {"holidays": ["2027-02-05..2027-02-13"], "workdays": ["2027-02-07"]},
+            "calendar",
+            "2027-02-07 同时出现在",
+        ),
+        ({"holiday": ["2027-01-01"]}, "calendar.holiday", "未知的配置项"),
+    ],
+)
+def test_a_bad_calendar_entry_names_itself_and_how_to_write_it(calendar, key, problem):
+    with pytest.raises(ConfigError) as exc:
+        load_settings(None, calendar=calendar)
+    assert exc.value.key == key
+    assert problem in exc.value.problem
+
+
+def test_the_scheduled_pushes_follow_the_configured_schedule(tmp_path):
+    def next_reminders() -> str:
+        listing = run_zhibu(tmp_path, "jobs", "list", "--now", "2026-12-20T10:00")
+        assert listing.returncode == 0, listing.stderr
+        lines = listing.stdout.splitlines()
+        return lines[lines.index("monthly_reminder") + 2].strip()
+
+    assert next_reminders() == "接下来：2027-01-04 09:00、2027-02-01 09:00、2027-03-01 09:00"
+    (tmp_path / "config.toml").write_text(
+        '[calendar]\nholidays = ["2027-02-01..2027-02-02"]\n', encoding="utf-8"
+    )
+    assert next_reminders() == "接下来：2027-01-04 09:00、2027-02-03 09:00、2027-03-01 09:00"
+
+    (tmp_path / "config.toml").write_text(
+        '[calendar]\nholidays = ["2027-02-30"]\n', encoding="utf-8"
+    )
+    refused = run_zhibu(tmp_path, "jobs", "list")
+    assert refused.returncode == 2
+    assert "calendar.holidays.0" in refused.stderr and "'2027-02-30'" in refused.stderr
 
 
 def test_filing_deadline_counts_working_days_not_calendar_days():
