@@ -32,7 +32,7 @@ from core.rules import Registry
 from core.status import org_status
 from core.workdays import WorkCalendar
 from jobs.outbox import Message, enqueue
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import Commitment, Org, OutboxMessage
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -217,7 +217,7 @@ class Jobs:
 
     def messages(self, name: str, at: datetime) -> list[Message]:
         """What the job would send as of ``at`` (a preview: no files are written)."""
-        with session_scope(self.engine) as session:
+        with read_scope(self.engine) as session:
             return [m for _, ms in self._by_org(session, name, at) for m in ms]
 
     def _by_org(self, session: Session, name: str, at: datetime) -> list[tuple[Org, list[Message]]]:
@@ -235,17 +235,28 @@ class Jobs:
 
     def run(self, name: str, at: datetime) -> int:
         """Compute and enqueue the job's messages as of ``at``; how many were new. Files
-        (a summary's ledger and heatmap) are written only when something new goes out."""
-        job, day = self.jobs[name], at.astimezone(self.tz).date()
+        (a summary's ledger and heatmap) are written only when something new goes out.
+
+        The computing (a county's compliance, its ledger) reads without SQLite's write lock,
+        so secretaries' /log goes on meanwhile; only the enqueueing writes. Two processes
+        running the same job at once both compute, and the outbox key keeps one message."""
+        with read_scope(self.engine) as reader:
+            planned = self._new_messages(reader, name, at)
+        if not planned:
+            return 0
         with session_scope(self.engine) as session:
-            added = 0
-            for org, messages in self._by_org(session, name, at):
-                new = [m for m in messages if not _in_outbox(session, m.key)]
-                if new and job.files_for is not None and self.summary_files is not None:
-                    files = self.summary_files(session, org, job.files_for(day), day)
-                    new = [replace(m, files=files) for m in new]
-                added += sum(enqueue(session, self.clock, m) for m in new)
-            return added
+            return sum(enqueue(session, self.clock, m) for m in planned)
+
+    def _new_messages(self, session: Session, name: str, at: datetime) -> list[Message]:
+        job, day = self.jobs[name], at.astimezone(self.tz).date()
+        planned = []
+        for org, messages in self._by_org(session, name, at):
+            new = [m for m in messages if not _in_outbox(session, m.key)]
+            if new and job.files_for is not None and self.summary_files is not None:
+                files = self.summary_files(session, org, job.files_for(day), day)
+                new = [replace(m, files=files) for m in new]
+            planned += new
+        return planned
 
     def catch_up(self, now: datetime) -> dict[str, int]:
         """Run each job whose last fire time fell within the catch-up window (a rerun of one

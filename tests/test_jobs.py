@@ -823,3 +823,35 @@ async def test_the_quarterly_summary_brings_the_ledger_and_heatmap_once(engine, 
     written = workbook.stat().st_mtime_ns
     assert jobs.run("quarterly_summary", clock()) == 0  # a rerun writes nothing again
     assert workbook.stat().st_mtime_ns == written
+
+
+@pytest.mark.parametrize("job", [REMINDER, "quarterly_summary"])
+def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, job):
+    """A county's reminder lists or quarterly summary take seconds to compute: SQLite's write
+    lock must stay free meanwhile, or every /log in the county waits behind the job."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock to hold")
+    import sqlite3
+    from dataclasses import replace
+
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    free: list[bool] = []
+    compose = jobs.jobs[job].compose
+
+    def compose_and_try_a_write(*args):
+        other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # what any writer's transaction starts with
+            other.execute("ROLLBACK")
+            free.append(True)
+        except sqlite3.OperationalError:
+            free.append(False)
+        finally:
+            other.close()
+        return compose(*args)
+
+    jobs.jobs[job] = replace(jobs.jobs[job], compose=compose_and_try_a_write)
+    assert jobs.run(job, clock()) >= 1
+    assert free and all(free), free
+    assert [r.job for r in outbox(engine)] == [job] * len(outbox(engine))
