@@ -3,7 +3,11 @@ compliance heatmap as a PNG. Numbers come from core.ledger, i.e. the /status eng
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from importlib import resources
 from pathlib import Path
 
@@ -122,8 +126,23 @@ def summary_files_in(directory: Path, registry: Registry) -> SummaryFiles:
         found = ledger(session, registry, today, operator(org.id), period)
         grid = monthly_grid(session, registry, found, org.id)
         stem = directory / f"台账-{org.name}-{period.key}"
-        workbook = write_xlsx(found, registry, stem.with_suffix(".xlsx"))
-        picture = write_png(grid, heatmap_title(found), stem.with_suffix(".png"))
+        workbook = _replace_whole(stem.with_suffix(".xlsx"), partial(write_xlsx, found, registry))
+        picture = _replace_whole(
+            stem.with_suffix(".png"), partial(write_png, grid, heatmap_title(found))
+        )
         return (str(workbook), str(picture))
 
     return make
+
+
+def _replace_whole(path: Path, write: Callable[[Path], Path]) -> Path:
+    """Write under a temporary name, then rename: two replicas running the same summary
+    write the same path, and a deliverer sending it must never read a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}{path.suffix}")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path

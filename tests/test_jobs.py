@@ -819,6 +819,8 @@ async def test_the_quarterly_summary_brings_the_ledger_and_heatmap_once(engine, 
     assert notifier.chats() == ["town"] and "2026年第一季度三会一课通报" in notifier.text_to("town")
     workbook, picture = (Path(p) for p in notifier.files)
     assert workbook.name == "台账-示范镇党委-2026Q1.xlsx" and picture.suffix == ".png"
+    written_whole = {p.name for p in (tmp_path / "exports").iterdir()}  # no temporary left
+    assert written_whole == {workbook.name, picture.name}
     assert openpyxl.load_workbook(workbook)["汇总"]["A3"].value == "一村党支部"
     written = workbook.stat().st_mtime_ns
     assert jobs.run("quarterly_summary", clock()) == 0  # a rerun writes nothing again
