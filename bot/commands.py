@@ -113,6 +113,14 @@ COMMANDS: tuple[Command, ...] = (
         "/bindgroup",
         where="group",
     ),
+    Command(
+        "unbindgroup",
+        (),
+        "解除本群的绑定，提醒不再发到本群（本支部书记、支委或镇党委在群里发送）",
+        "Unbind this group chat: reminders stop coming here",
+        "/unbindgroup",
+        where="group",
+    ),
     Command("whoami", ("我是谁",), "查看我的身份和所在支部", "Who am I here", "/whoami", "all"),
     Command(
         "start",

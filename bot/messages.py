@@ -492,6 +492,20 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "请在要绑定的群聊里发送 /bindgroup。",
         EN: "Send /bindgroup in the group chat you want to bind.",
     },
+    "chat_now_unbound": {
+        ZH: "好的，本群已与{name}解除绑定，今后的提醒和通报不再发到这里。"
+        "如需在其他群接收，请在那个群里发送 /bindgroup。",
+        EN: "Done: this group is no longer bound to {name}; reminders and reports will not "
+        "come here. To receive them in another group, send /bindgroup there.",
+    },
+    "unbind_in_group": {
+        ZH: "请在要解绑的群聊里发送 /unbindgroup。",
+        EN: "Send /unbindgroup in the group chat you want to unbind.",
+    },
+    "unbind_not_bound": {
+        ZH: "本群尚未绑定，无需解绑。如需绑定，请在群里发送 /bindgroup。",
+        EN: "This group is not bound, so there is nothing to unbind. Send /bindgroup to bind it.",
+    },
     "chat_taken": {
         ZH: "本群已绑定到其他支部。如需更改，请联系镇党委。",
         EN: "This group is bound to another branch; ask the town office to change it.",

@@ -42,7 +42,7 @@ _WORD = re.compile(
 )
 # commands that change something without a natural key of their own: a redelivered message
 # must not act twice (/log and /commit carry the message as the record's source key instead)
-ACT_ONCE = frozenset({"undo", "edit", "done", "withdraw", "explain", "excuse"})
+ACT_ONCE = frozenset({"undo", "edit", "done", "withdraw", "explain", "excuse", "unbindgroup"})
 PUBLIC = frozenset({"help", "start", "whoami"})  # strangers may use these (and learn nothing)
 
 

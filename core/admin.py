@@ -6,6 +6,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core import audit
@@ -20,6 +21,7 @@ from storage.models import (
     Identity,
     Member,
     Org,
+    OutboxMessage,
     PartyGroup,
 )
 
@@ -214,11 +216,25 @@ def bind_chat(
     return binding
 
 
+def unbind_chat(session: Session, binding: ChatBinding) -> None:
+    """Forget a chat's binding: the jobs stop pushing to it, and what is queued for it is not
+    sent (a reminder meant for the branch must not reach a group that no longer serves it)."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.platform == binding.platform,  # type: ignore[arg-type]
+            OutboxMessage.chat_id == binding.chat_id,  # type: ignore[arg-type]
+            OutboxMessage.status == "pending",  # type: ignore[arg-type]
+        )
+        .values(status="skipped", last_error="chat unbound")
+    )
+    session.delete(binding)
+    session.flush()
+
+
 def move_chat(session: Session, platform: str, old: str, new: str) -> None:
     """A chat got a new id (a Telegram group upgraded to a supergroup): its binding, open
     questions and record confirmations move with it, so the group stays bound."""
-    from sqlalchemy import update
-
     from storage.models import BotMessage, DialogState
 
     taken = session.exec(

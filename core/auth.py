@@ -137,3 +137,11 @@ def check_chat(actor: Actor | None, binding: ChatBinding | None) -> None:
         return
     if actor.branch_id != binding.branch_id:
         raise Refused("forbidden")
+
+
+def may_unbind(actor: Actor, binding: ChatBinding) -> bool:
+    """A bound chat is released by the org's leaders, or by a writer of the branch it serves
+    (the leaders' own chat has no branch: only leaders release it)."""
+    if binding.org_id != actor.org_id:
+        return False
+    return actor.is_leader or can(actor, Action.WRITE_BRANCH, binding.branch_id)

@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from bot import notices
 from bot.delivery import CONSOLE
+from bot.router import Router
+from bot.turn import Incoming
 from core import admin
 from core.config import JobsSettings
 from core.notify import Uncertain, Unreachable
@@ -613,6 +615,28 @@ async def test_a_chat_that_blocked_the_bot_is_skipped_and_not_pushed_to_again(en
     may_digest = notifier.sent[-1].text
     assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
     assert "群聊已屏蔽机器人或已解散、收不到提醒的支部：二村党支部" in may_digest
+
+
+async def test_an_unbound_group_gets_no_more_pushes_and_the_digest_names_its_branch(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    jobs.run(REMINDER, clock())  # queued while the bot was offline
+    unbind = Incoming(CONSOLE, "branch2", "sec2", "/unbindgroup", "m1", is_group=True)
+    (reply,) = Router(engine, DEFAULT_REGISTRY, TZ, clock).handle(unbind)
+    assert "本群已与二村党支部解除绑定" in reply.text
+    notifier = FakeNotifier()
+    send = deliverer(engine, clock, notifier)
+    assert await send.deliver_due() == 2
+    assert notifier.chats() == ["branch1", "town"]
+    assert {r.chat_id: r.status for r in outbox(engine)}["branch2"] == "skipped"
+
+    clock.advance(days=35)  # May 6th, the next first working day
+    jobs.run(REMINDER, clock())
+    assert await send.deliver_due() == 2
+    assert notifier.chats()[2:] == ["branch1", "town"]
+    may_digest = notifier.sent[-1].text
+    assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
+    assert "未绑定群聊、未收到提醒的支部：二村党支部" in may_digest
 
 
 async def test_a_blocked_chat_is_not_tried_again_in_the_same_drain(engine, town):

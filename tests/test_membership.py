@@ -204,6 +204,84 @@ def test_a_leader_binds_the_leaders_group_or_a_named_branch(tg_router, engine, c
     assert "二村党支部" in Person(tg_router, "9001", chat="-2")("/bindgroup 二村")
 
 
+# ---------------------------------------------------------------- /unbindgroup
+
+
+def bound_group(engine, chat: str) -> ChatBinding | None:
+    with session_scope(engine) as s:
+        return s.exec(select(ChatBinding).where(ChatBinding.chat_id == chat)).first()
+
+
+def test_a_secretary_unbinds_the_wrong_group(bound_secretary, tg_router, engine):
+    group = Person(tg_router, "1001", chat="-100500", name="周书记")
+    group("/bindgroup")
+    reply = group("/unbindgroup@ZhibuTestBot")
+    assert "本群已与一村党支部解除绑定" in reply and "/bindgroup" in reply
+    assert bound_group(engine, "-100500") is None
+    assert "本群尚未绑定" in group("/whoami")
+    assert "尚未绑定，无需解绑" in group("/unbindgroup")
+    assert "本群已绑定到一村党支部" in group("/bindgroup")  # and it can be bound again
+
+
+def test_unbindgroup_outside_a_bound_group_says_what_to_do(bound_secretary, tg_router):
+    assert "请在要解绑的群聊里发送 /unbindgroup" in bound_secretary("/unbindgroup")
+    unbound = Person(tg_router, "1001", chat="-100800")
+    assert "尚未绑定，无需解绑" in unbound("/unbindgroup")
+
+
+def test_only_the_branchs_writers_and_leaders_may_unbind(bound_secretary, tg_router, engine, clock):
+    Person(tg_router, "1001", chat="-100500")("/bindgroup")
+    member = Person(tg_router, "2001")
+    member(f"/start {make_invite(engine, clock, 'member')}")
+    other = Person(tg_router, "2002")
+    other(f"/start {make_invite(engine, clock, 'secretary', branch='二村')}")
+    for user in ("2001", "2002"):
+        reply = Person(tg_router, user, chat="-100500")("/unbindgroup")
+        assert "没有权限" in reply and "一村" not in reply
+    assert "不认识你" in Person(tg_router, "3001", chat="-100500")("/unbindgroup")
+    assert bound_group(engine, "-100500") is not None
+    committee = Person(tg_router, "2003")
+    committee(f"/start {make_invite(engine, clock, 'committee')}")
+    assert "解除绑定" in Person(tg_router, "2003", chat="-100500")("/unbindgroup")
+    assert bound_group(engine, "-100500") is None
+
+
+def test_a_leader_unbinds_any_group_of_the_town_and_only_leaders_the_leaders_group(
+    bound_secretary, tg_router, engine, clock
+):
+    Person(tg_router, "9001")(f"/start {make_invite(engine, clock, 'leader', branch=None)}")
+    Person(tg_router, "9001", chat="-1")("/bindgroup")
+    Person(tg_router, "1001", chat="-100500")("/bindgroup")
+    assert "没有权限" in Person(tg_router, "1001", chat="-1")("/unbindgroup")
+    assert bound_group(engine, "-1") is not None
+    leader_in_branch_group = Person(tg_router, "9001", chat="-100500")
+    assert "本群已与一村党支部解除绑定" in leader_in_branch_group("/unbindgroup")
+    assert "本群已与示范镇党委解除绑定" in Person(tg_router, "9001", chat="-1")("/unbindgroup")
+    assert bound_group(engine, "-1") is None and bound_group(engine, "-100500") is None
+
+
+def test_a_leader_of_another_town_cannot_unbind_a_group(bound_secretary, tg_router, engine, clock):
+    Person(tg_router, "1001", chat="-100500")("/bindgroup")
+    with session_scope(engine) as s:
+        other = admin.create_org(s, clock, "别镇党委")
+        code = invites.create_invite(s, clock, other, None, "leader", timedelta(days=1)).code
+    Person(tg_router, "8001")(f"/start {code}")
+    reply = Person(tg_router, "8001", chat="-100500")("/unbindgroup")
+    assert "没有权限" in reply and "一村" not in reply
+    assert bound_group(engine, "-100500") is not None
+
+
+def test_a_redelivered_unbind_does_not_undo_a_binding_made_since(
+    bound_secretary, tg_router, engine
+):
+    group = Person(tg_router, "1001", chat="-100500")
+    group("/bindgroup")
+    group.send("/unbindgroup", message_id="77")
+    group("/bindgroup")
+    assert "已经处理过了" in "".join(r.text for r in group.send("/unbindgroup", message_id="77"))
+    assert bound_group(engine, "-100500") is not None
+
+
 # ---------------------------------------------------------------- buttons
 
 

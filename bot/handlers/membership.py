@@ -1,12 +1,13 @@
-"""Who is who: redeeming an invitation (/start CODE), /whoami, binding a group (/bindgroup)."""
+"""Who is who: redeeming an invitation (/start CODE), /whoami, binding a group (/bindgroup)
+and releasing it (/unbindgroup)."""
 
 from __future__ import annotations
 
 from bot.messages import role_name, t
 from bot.turn import Reply, RouterState, Turn
 from core import invites
-from core.admin import bind_chat, move_chat
-from core.auth import Action, Actor, can, chat_binding, resolve_actor
+from core.admin import bind_chat, move_chat, unbind_chat
+from core.auth import Action, Actor, can, chat_binding, may_unbind, resolve_actor
 from core.errors import DomainError, Refused
 from core.status import find_branch
 from storage.db import session_scope
@@ -52,13 +53,11 @@ class MembershipCommands(RouterState):
             return t("chat_unbound", self.locale)
         if turn.actor is None or binding.org_id != turn.actor.org_id:
             return t("chat_bound_other", self.locale)
-        if binding.branch_id is None:
-            org = turn.session.get(Org, binding.org_id)
-            return t("chat_bound", self.locale, name=org.name if org else "")
-        if not can(turn.actor, Action.READ_BRANCH, binding.branch_id):
+        if binding.branch_id is not None and not can(
+            turn.actor, Action.READ_BRANCH, binding.branch_id
+        ):
             return t("chat_bound_other", self.locale)
-        branch = turn.session.get(Branch, binding.branch_id)
-        return t("chat_bound", self.locale, name=branch.name if branch else "")
+        return t("chat_bound", self.locale, name=self._bound_name(turn, binding))
 
     def _cmd_bindgroup(self, turn: Turn) -> list[Reply]:
         actor, m = turn.actor, turn.incoming
@@ -90,6 +89,28 @@ class MembershipCommands(RouterState):
         if turn.args or not can(actor, Action.WRITE_BRANCH, actor.branch_id):
             raise Refused("forbidden")
         return turn.session.get(Branch, actor.branch_id)
+
+    def _cmd_unbindgroup(self, turn: Turn) -> list[Reply]:
+        actor, m = turn.actor, turn.incoming
+        assert actor is not None
+        if not m.is_group:
+            raise DomainError("unbind_in_group")
+        binding = chat_binding(turn.session, m.platform, m.chat_id)
+        if binding is None:
+            raise DomainError("unbind_not_bound")
+        if not may_unbind(actor, binding):
+            raise Refused("forbidden")
+        name = self._bound_name(turn, binding)
+        unbind_chat(turn.session, binding)
+        return [Reply(t("chat_now_unbound", self.locale, name=name))]
+
+    def _bound_name(self, turn: Turn, binding: ChatBinding) -> str:
+        """The branch a chat is bound to, or the org for the leaders' chat."""
+        if binding.branch_id is None:
+            org = turn.session.get(Org, binding.org_id)
+            return org.name if org else ""
+        branch = turn.session.get(Branch, binding.branch_id)
+        return branch.name if branch else ""
 
     def chat_moved(self, platform: str, old: str, new: str) -> None:
         """Adapter callback: the platform gave a chat a new id (see admin.move_chat)."""

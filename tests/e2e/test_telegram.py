@@ -82,6 +82,15 @@ async def test_the_secretary_binds_the_group_and_logs_a_meeting_there(fake, bot,
     assert (a.type_code, a.present, a.topic) == ("committee_meeting", 6, "研究<秋收>工作")
 
 
+async def test_the_secretary_unbinds_a_group_bound_by_mistake(fake, bot, db_url):
+    await join(fake, db_url)
+    await say(fake, "/bindgroup", SECRETARY, GROUP_CHAT)
+    answer = await say(fake, "/unbindgroup@ZhibuTestBot", SECRETARY, GROUP_CHAT)
+    assert "本群已与一村党支部解除绑定" in answer["text"]
+    assert bound_chat(db_url) is None
+    assert "本群尚未绑定" in (await say(fake, "/whoami", SECRETARY, GROUP_CHAT))["text"]
+
+
 async def test_commands_for_another_bot_and_chatter_are_ignored(fake, bot, db_url):
     await join(fake, db_url)
     await say(fake, "/bindgroup", SECRETARY, GROUP_CHAT)
@@ -254,7 +263,8 @@ async def test_command_menus_in_chinese_and_english_for_private_chats_and_groups
     private = [c["command"] for c in fake.commands[("all_private_chats", "")]]
     group = [c["command"] for c in fake.commands[("all_group_chats", "")]]
     assert "log" in private and "bindgroup" not in private and "start" not in private
-    assert "bindgroup" in group and "log" in group
+    assert "bindgroup" in group and "unbindgroup" in group and "log" in group
+    assert "unbindgroup" not in private
     english = fake.commands[("all_private_chats", "en")]
     assert next(c for c in english if c["command"] == "log")["description"] == "Log a meeting"
     chinese = fake.commands[("all_private_chats", "")]
