@@ -3,8 +3,8 @@
 ``FakeTelegram`` is a stdlib HTTP server on 127.0.0.1 (random port, daemon thread) that speaks
 enough of the Bot API for python-telegram-bot (PTB) to run against it unmodified, in-process or in
 a subprocess: point ``base_url``/``base_file_url`` at it and use ``fake.token``. Tests build
-inbound updates (``user_message``, ``press``, ``redeliver``), inspect what the bot did (``calls``,
-``messages``) and inject faults (``fail_next``, ``block_chat``).
+inbound updates (``user_message``, ``anonymous_message``, ``press``, ``redeliver``), inspect
+what the bot did (``calls``, ``messages``) and inject faults (``fail_next``, ``block_chat``).
 
 The blocking ``wait_for*`` helpers are for tests whose bot runs elsewhere (a subprocess). Inside an
 ``async`` test whose bot shares the event loop, use the ``*_async`` twins, which wait in a worker
@@ -54,6 +54,19 @@ NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
     "exactly the same as a current content and reply markup of the message"
 )
+# the stand-in senders Telegram puts in ``from`` of a message sent on behalf of a chat
+GROUP_ANONYMOUS_BOT: JSON = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+CHANNEL_BOT: JSON = {
+    "id": 136817688,
+    "is_bot": True,
+    "first_name": "Channel",
+    "username": "Channel_Bot",
+}
 DEFAULT_DESCRIPTIONS = {
     400: "Bad Request: chat not found",
     403: "Forbidden: bot was blocked by the user",
@@ -558,23 +571,63 @@ class FakeTelegram:
         document_file_id: str | None = None,
         caption: str | None = None,
         message_id: int | None = None,
+        is_bot: bool = False,
     ) -> JSON:
-        """Queue a message from a user; returns the update."""
-        user = _user(user_id, first_name, last_name, username, language_code)
+        """Queue a message from a user (another bot, with ``is_bot``); returns the update."""
+        user = _user(user_id, first_name, last_name, username, language_code, is_bot)
         with self._cond:
             chat = self._register_chat(chat_id, chat_type, chat_title, user)
-            msg: JSON = {"message_id": self._new_message_id(chat["id"], message_id)}
-            msg.update(date=int(time.time()), chat=copy.deepcopy(chat), **{"from": user})
-            msg.update(_message_content(text, caption))
+            msg = self._message(chat, user, text, caption, message_id, reply_to_message_id)
             if photo_file_id is not None:
                 msg["photo"] = [_photo_size(self._files[photo_file_id])]
             if document_file_id is not None:
                 msg["document"] = _document(self._files[document_file_id])
-            reply_to = self._reply_target(chat["id"], {"reply_to_message_id": reply_to_message_id})
-            if reply_to is not None:
-                msg["reply_to_message"] = reply_to
-            self._store[(chat["id"], msg["message_id"])] = msg
-            return self.push_raw({"message": msg})
+            return self._queue(msg)
+
+    def anonymous_message(
+        self,
+        text: str | None = None,
+        *,
+        chat_id: int,
+        channel: JSON | None = None,
+        chat_type: str = "supergroup",
+        chat_title: str = "测试支部群",
+        reply_to_message_id: int | None = None,
+        photo_file_id: str | None = None,
+        caption: str | None = None,
+    ) -> JSON:
+        """Queue what a group admin posts with "Remain anonymous" on: Telegram names the group
+        as ``sender_chat`` and GroupAnonymousBot as ``from``. With ``channel`` (a chat dict), a
+        post on behalf of that channel instead, from Channel_Bot. Returns the update."""
+        with self._cond:
+            chat = self._register_chat(chat_id, chat_type, chat_title, {})
+            stand_in = CHANNEL_BOT if channel else GROUP_ANONYMOUS_BOT
+            msg = self._message(chat, stand_in, text, caption, None, reply_to_message_id)
+            msg["sender_chat"] = copy.deepcopy(channel or chat)
+            if photo_file_id is not None:
+                msg["photo"] = [_photo_size(self._files[photo_file_id])]
+            return self._queue(msg)
+
+    def _message(
+        self,
+        chat: JSON,
+        sender: JSON,
+        text: str | None,
+        caption: str | None,
+        message_id: int | None,
+        reply_to_message_id: int | None,
+    ) -> JSON:
+        msg: JSON = {"message_id": self._new_message_id(chat["id"], message_id)}
+        msg.update(date=int(time.time()), chat=copy.deepcopy(chat), **{"from": dict(sender)})
+        msg.update(_message_content(text, caption))
+        reply_to = self._reply_target(chat["id"], {"reply_to_message_id": reply_to_message_id})
+        if reply_to is not None:
+            msg["reply_to_message"] = reply_to
+        return msg
+
+    def _queue(self, msg: JSON) -> JSON:
+        self._store[(msg["chat"]["id"], msg["message_id"])] = msg
+        return self.push_raw({"message": msg})
 
     def press(
         self,
@@ -773,9 +826,14 @@ class FakeTelegram:
 
 
 def _user(
-    user_id: int, first: str, last: str | None, username: str | None, lang: str | None
+    user_id: int,
+    first: str,
+    last: str | None,
+    username: str | None,
+    lang: str | None,
+    is_bot: bool = False,
 ) -> JSON:
-    user = {"id": user_id, "is_bot": False, "first_name": first, "last_name": last}
+    user = {"id": user_id, "is_bot": is_bot, "first_name": first, "last_name": last}
     user.update(username=username, language_code=lang)
     return {k: v for k, v in user.items() if v is not None}
 

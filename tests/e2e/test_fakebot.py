@@ -118,6 +118,29 @@ async def test_command_with_bot_name_in_group(fake: FakeTelegram) -> None:
     assert len(fake.messages(GROUP)) == 1
 
 
+async def test_messages_sent_on_behalf_of_a_chat_name_the_chat_not_a_person(
+    fake: FakeTelegram,
+) -> None:
+    seen: list[Update] = []
+
+    async def keep(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        seen.append(update)
+
+    app = builder_for(fake).build()
+    app.add_handler(MessageHandler(filters.ALL, keep))
+    channel = {"id": -1009999, "type": "channel", "title": "镇党委"}
+    async with run_polling(app):
+        fake.anonymous_message("/start", chat_id=GROUP)
+        fake.anonymous_message("/start", chat_id=GROUP, channel=channel)
+        await fake.wait_for_async(lambda f: len(seen) == 2, what="both messages")
+    admin, via_channel = (u.effective_message for u in seen)
+    assert admin and admin.sender_chat and admin.sender_chat.id == GROUP
+    assert admin.from_user and admin.from_user.username == "GroupAnonymousBot"
+    assert admin.from_user.is_bot and admin.chat.id == GROUP
+    assert via_channel and via_channel.sender_chat and via_channel.sender_chat.id == -1009999
+    assert via_channel.from_user and via_channel.from_user.username == "Channel_Bot"
+
+
 async def test_callback_press_answers_and_edits(fake: FakeTelegram) -> None:
     async with run_polling(build_app(fake)):
         fake.user_message("/menu", user_id=ALICE)
