@@ -328,6 +328,13 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "消息太长了（最多 {limit} 个字）。请只发送命令和要记录的内容。",
         EN: "That message is too long (at most {limit} characters). Send just the command.",
     },
+    "anonymous_sender": {
+        ZH: "这条消息是以群或频道的名义匿名发出的，我无法知道是谁发的，所以没有处理。"
+        "请在管理员权限里关闭“保持匿名”，或改用个人账号发送。",
+        EN: "This message was sent anonymously, on behalf of the group or a channel, so I cannot "
+        "tell who sent it and did nothing. Turn off “Remain anonymous” in your admin rights, "
+        "or send it from your personal account.",
+    },
     "not_a_command": {
         ZH: "请用命令告诉我要做什么，例如：/log 支委会 昨天 出席7人。发送 /help 查看全部命令。",
         EN: "Tell me what to do with a command, e.g. /log 支委会 昨天 出席7人. Send /help for all.",

@@ -132,6 +132,8 @@ class Router(
         text = normalise(incoming.text)
         if len(text) > MAX_MESSAGE:
             raise DomainError("message_too_long", limit=MAX_MESSAGE)
+        if incoming.anonymous:
+            return self._anonymous(incoming, text)
         actor = resolve_actor(session, incoming.platform, incoming.user_id)
         turn = Turn(session, incoming, actor, local_today(self.clock, self.tz))
         if incoming.button is not None:
@@ -171,6 +173,15 @@ class Router(
             dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
         check_chat(actor, chat_binding(session, incoming.platform, incoming.chat_id))
         return getattr(self, f"_cmd_{command.name}")(turn)
+
+    def _anonymous(self, incoming: Incoming, text: str) -> list[Reply]:
+        """Nobody to attribute a record or a reading to. Someone who used one of our commands
+        (or sent a file in reply to us, to attach it) hears why nothing happens instead of
+        silence; anything else is conversation, and an unknown command is another bot's."""
+        command, _, _ = split_command(text, allow_words=False)
+        if command is None and not (incoming.files and incoming.reply_to is not None):
+            return []
+        return [Reply(t("anonymous_sender", self.locale))]
 
     def _press(self, turn: Turn) -> list[Reply]:
         """A pressed button answers the question it was offered with, if that question is

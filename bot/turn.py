@@ -50,6 +50,8 @@ class Incoming:
     files: tuple[FileRef, ...] = ()
     button: str | None = None  # the data of a pressed button; ``text`` is then empty
     can_attach: bool = False  # the platform can send files in reply to the bot's messages
+    # sent on behalf of a chat (an anonymous group admin, a channel): nobody we could name
+    anonymous: bool = False
 
 
 @dataclass(frozen=True)

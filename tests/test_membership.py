@@ -403,6 +403,42 @@ def test_a_file_too_big_to_download_is_noted_but_not_fetched(bound_secretary):
     assert "超过 20MB" in reply.text and not reply.downloads
 
 
+# ---------------------------------------------------------------- senders we cannot name
+
+ANONYMOUS = "无法知道是谁发的"
+
+
+def test_an_anonymous_command_is_explained_and_done_for_nobody(bound_secretary, tg_router, engine):
+    group = Person(tg_router, "1001", chat="-100500")
+    group("/bindgroup")
+    # the account named beside an anonymous message is a stand-in, whatever it says
+    for text in ("/log 支委会 昨天 出席7人", "/unbindgroup@ZhibuTestBot", "/status", "/help"):
+        reply = group(text, anonymous=True)
+        assert ANONYMOUS in reply and "保持匿名" in reply and "一村" not in reply
+    with session_scope(engine) as s:
+        assert s.exec(select(Activity)).all() == []
+    assert bound_group(engine, "-100500") is not None
+
+
+def test_anonymous_chatter_and_other_bots_commands_get_no_answer(bound_secretary, tg_router):
+    group = Person(tg_router, "", chat="-100500")
+    assert group.send("明天下午三点开支委会", anonymous=True) == []
+    assert group.send("记录 支委会 昨天", anonymous=True) == []  # words need a slash in groups
+    assert group.send("/ban 广告号", anonymous=True) == []  # not ours: another bot's
+
+
+def test_an_anonymous_file_in_reply_to_a_confirmation_is_not_attached(
+    bound_secretary, tg_router, engine
+):
+    confirmation = logged(bound_secretary)
+    tg_router.message_sent(TG, "-100500", "555", confirmation)
+    group = Person(tg_router, "", chat="-100500")
+    assert ANONYMOUS in group("", reply_to="555", files=photo(), anonymous=True)
+    assert group.send("", files=photo(), anonymous=True) == []  # a photo shared in the group
+    with session_scope(engine) as s:
+        assert s.exec(select(Attachment)).all() == []
+
+
 # ---------------------------------------------------------------- found in review
 
 

@@ -103,7 +103,7 @@ class TelegramAdapter:
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message is None or message.from_user is None or message.from_user.is_bot:
+        if message is None or convert.not_from_a_person(message):
             return
         text = message.text or message.caption or ""
         if convert.for_another_bot(text, self.username):

@@ -22,6 +22,15 @@ def is_group(chat: Chat) -> bool:
     return chat.type in (Chat.GROUP, Chat.SUPERGROUP)
 
 
+def not_from_a_person(message: Message) -> bool:
+    """Another bot's message, or a channel post Telegram copied into the channel's discussion
+    group: nobody wrote it to us. A message sent on behalf of a chat (an anonymous admin, a
+    channel) also comes "from" a bot, GroupAnonymousBot or Channel_Bot, yet a person wrote it."""
+    if message.sender_chat is not None:
+        return bool(message.is_automatic_forward)
+    return message.from_user is None or message.from_user.is_bot
+
+
 def for_another_bot(text: str, username: str | None) -> bool:
     """``/log@OtherBot`` in a group with several bots is not for us."""
     m = _ADDRESSED.match(text)
@@ -51,17 +60,20 @@ def files_of(message: Message) -> tuple[FileRef, ...]:
 def from_message(message: Message, bot_id: int) -> Incoming:
     reply = message.reply_to_message
     to_bot = reply is not None and reply.from_user is not None and reply.from_user.id == bot_id
+    anonymous = message.sender_chat is not None
+    sender = None if anonymous else message.from_user  # else a stand-in bot, not the writer
     return Incoming(
         PLATFORM,
         str(message.chat.id),
-        str(message.from_user.id) if message.from_user else "",
+        str(sender.id) if sender else "",
         message.text or message.caption or "",
         message_id=str(message.message_id),
         is_group=is_group(message.chat),
-        user_name=display_name(message.from_user),
+        user_name=display_name(sender),
         reply_to=str(reply.message_id) if to_bot and reply is not None else None,
         files=files_of(message),
         can_attach=True,
+        anonymous=anonymous,
     )
 
 

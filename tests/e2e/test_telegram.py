@@ -107,6 +107,40 @@ async def test_commands_for_another_bot_and_chatter_are_ignored(fake, bot, db_ur
     assert "本群已绑定" in answer["text"] and records(db_url) == []
 
 
+async def test_an_anonymous_admins_command_is_answered_but_not_carried_out(fake, bot, db_url):
+    await join(fake, db_url)
+    await say(fake, "/bindgroup", SECRETARY, GROUP_CHAT)
+    fake.anonymous_message("明天下午三点开支委会", chat_id=GROUP_CHAT)  # chatter
+    fake.anonymous_message("/log@OtherBot 支委会 昨天 7人", chat_id=GROUP_CHAT)
+    in_group = {"chat_id": GROUP_CHAT, "chat_type": "supergroup"}
+    fake.user_message("/log 支委会 昨天 7人", user_id=4242, is_bot=True, **in_group)
+    channel = {"id": -1009999, "type": "channel", "title": "示范镇党委"}
+    fake.push_raw({"message": channel_post_copied_into(GROUP_CHAT, channel, "/log 党课 昨天")})
+    update = fake.anonymous_message("/log 支委会 昨天 出席7人", chat_id=GROUP_CHAT)
+    (_, answer) = await fake.wait_for_messages_async(GROUP_CHAT, 2)  # the first since /bindgroup
+    assert "无法知道是谁发的" in answer["text"] and "保持匿名" in answer["text"]
+    assert answer["reply_to_message"]["message_id"] == update["message"]["message_id"]
+    fake.anonymous_message("/status", chat_id=GROUP_CHAT, channel=channel)
+    (*_, answer) = await fake.wait_for_messages_async(GROUP_CHAT, 3)
+    assert "无法知道是谁发的" in answer["text"] and "一村" not in answer["text"]
+    assert records(db_url) == []
+
+
+def channel_post_copied_into(chat_id: int, channel: dict, text: str) -> dict:
+    """What Telegram puts in a channel's discussion group for each new post of the channel."""
+    chat = {"id": chat_id, "type": "supergroup", "title": "测试支部群"}
+    telegram = {"id": 777000, "is_bot": False, "first_name": "Telegram"}
+    return {
+        "message_id": 500,
+        "date": int(time.time()),
+        "chat": chat,
+        "from": telegram,
+        "sender_chat": channel,
+        "is_automatic_forward": True,
+        "text": text,
+    }
+
+
 # ---------------------------------------------------------------- guided dialog
 
 
