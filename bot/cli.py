@@ -368,7 +368,7 @@ def _admin_action(session, app: App, args) -> str:
         return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
     if cmd == "bind-chat":
         branch = admin.branch_named(session, org, args.branch) if args.branch else None
-        admin.bind_chat(session, org, args.platform, args.chat, branch)
+        admin.bind_chat(session, org, args.platform, args.chat, branch, clock)
         return (
             f"已将 {args.platform} 聊天 {args.chat} 绑定到“{branch.name if branch else org.name}”。"
         )

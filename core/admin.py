@@ -203,8 +203,16 @@ def bind_identity(
 
 
 def bind_chat(
-    session: Session, org: Org, platform: str, chat_id: str, branch: Branch | None
+    session: Session,
+    org: Org,
+    platform: str,
+    chat_id: str,
+    branch: Branch | None,
+    clock: Clock | None = None,
+    actor_id: int | None = None,
 ) -> ChatBinding:
+    """Bind a chat to ``branch`` (None: the org's leaders' chat). With a ``clock`` the
+    binding goes in the audit trail, as done by ``actor_id`` (None: an admin at the console)."""
     binding = session.exec(
         select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
     ).first() or ChatBinding(platform=platform, chat_id=chat_id, org_id=org.id)  # type: ignore[arg-type]
@@ -213,12 +221,16 @@ def bind_chat(
     binding.unreachable_at = None  # bound again: the bot is back in the chat
     session.add(binding)
     session.flush()
+    if clock is not None:
+        audit.record(session, clock, actor_id, "bind_chat", binding)
     return binding
 
 
-def unbind_chat(session: Session, binding: ChatBinding) -> None:
+def unbind_chat(session: Session, binding: ChatBinding, clock: Clock, actor_id: int | None) -> None:
     """Forget a chat's binding: the jobs stop pushing to it, and what is queued for it is not
-    sent (a reminder meant for the branch must not reach a group that no longer serves it)."""
+    sent (a reminder meant for the branch must not reach a group that no longer serves it).
+    The audit trail keeps who released which group (a leader may release a branch's)."""
+    audit.record(session, clock, actor_id, "unbind_chat", binding, audit.snapshot(binding))
     session.execute(
         update(OutboxMessage)
         .where(

@@ -15,7 +15,15 @@ from core import admin, invites
 from core.periods import fixed_clock
 from core.rules import DEFAULT_REGISTRY
 from storage.db import session_scope
-from storage.models import Activity, Attachment, ChatBinding, Identity, Invite, Member
+from storage.models import (
+    Activity,
+    Attachment,
+    AuditEvent,
+    ChatBinding,
+    Identity,
+    Invite,
+    Member,
+)
 from tests.conftest import FOUNDED, TZ, local
 
 TG = "telegram"
@@ -258,6 +266,19 @@ def test_a_leader_unbinds_any_group_of_the_town_and_only_leaders_the_leaders_gro
     assert "本群已与一村党支部解除绑定" in leader_in_branch_group("/unbindgroup")
     assert "本群已与示范镇党委解除绑定" in Person(tg_router, "9001", chat="-1")("/unbindgroup")
     assert bound_group(engine, "-1") is None and bound_group(engine, "-100500") is None
+    with session_scope(engine) as s:  # the trail says who released the secretary's group
+        trail = s.exec(
+            select(AuditEvent.action, Member.name, AuditEvent.after)
+            .join(Member, Member.id == AuditEvent.actor_member_id)
+            .where(AuditEvent.entity == "chat_binding")
+            .order_by(AuditEvent.id)
+        ).all()
+    assert [(action, who, after["chat_id"]) for action, who, after in trail] == [
+        ("bind_chat", "张三", "-1"),
+        ("bind_chat", "周书记", "-100500"),
+        ("unbind_chat", "张三", "-100500"),
+        ("unbind_chat", "张三", "-1"),
+    ]
 
 
 def test_a_leader_of_another_town_cannot_unbind_a_group(bound_secretary, tg_router, engine, clock):

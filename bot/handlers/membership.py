@@ -75,7 +75,7 @@ class MembershipCommands(RouterState):
         if current is not None and not same and (current.org_id != org.id or not actor.is_leader):
             # moving a group between branches is the town's call, not a secretary's
             raise DomainError("chat_taken")
-        bind_chat(turn.session, org, m.platform, m.chat_id, branch)
+        bind_chat(turn.session, org, m.platform, m.chat_id, branch, self.clock, actor.member_id)
         name = branch.name if branch else org.name
         return [Reply(t("chat_now_bound", self.locale, name=name))]
 
@@ -101,7 +101,7 @@ class MembershipCommands(RouterState):
         if not may_unbind(actor, binding):
             raise Refused("forbidden")
         name = self._bound_name(turn, binding)
-        unbind_chat(turn.session, binding)
+        unbind_chat(turn.session, binding, self.clock, actor.member_id)
         return [Reply(t("chat_now_unbound", self.locale, name=name))]
 
     def _bound_name(self, turn: Turn, binding: ChatBinding) -> str:
