@@ -97,6 +97,12 @@ def _wipe(session: Session) -> None:
     session.flush()
 
 
+def filed_at(held_on: date, clock: Clock) -> datetime:
+    """When a demo record was entered: the day after the meeting (not the moment the demo
+    was written, or /undo in a fresh demo would delete months-old history as "just logged")."""
+    return min(clock(), datetime.combine(held_on + timedelta(days=1), time(2), UTC))
+
+
 def _people(rng: random.Random, n: int) -> list[str]:
     return rng.sample([s + g for s in SURNAMES for g in GIVEN], n)
 
@@ -190,7 +196,7 @@ class _Writer:
                 absent=None if count is not None else expected - present,
                 hours=hours,
                 created_by=self.secretary.id,
-                created_at=self.clock(),
+                created_at=filed_at(day, self.clock),
             )
         )
 
@@ -264,7 +270,7 @@ def _seed_town(session, clock, org, leader, rng, start: date, today: date) -> No
                     place="镇党委会议室",
                     host=leader.name,
                     created_by=leader.id,
-                    created_at=clock(),
+                    created_at=filed_at(day, clock),
                 )
             )
         day += timedelta(days=1)

@@ -46,6 +46,17 @@ def test_console_session_logs_a_meeting_and_status_shows_it(demo_db):
     assert committee["held"] >= 1 and committee["status"] == "met"
 
 
+def test_undo_in_a_fresh_demo_does_not_delete_old_history(demo_db):
+    """The demo's records were entered the day after each meeting, not when the demo was
+    written: /undo may take back yesterday's entry at most, never last month's meeting."""
+    import re
+
+    for user, chat in (("sec1", "branch1"), ("sec5", "branch5"), ("leader", "town")):
+        out = console(demo_db, user, chat, "/undo\n")
+        undone = re.search(r"已撤销 #\d+：.*?(\d{4})年(\d+)月(\d+)日", out)
+        assert undone is None or tuple(map(int, undone.groups())) >= (2026, 3, 19), out
+
+
 def test_console_dialog_over_several_lines(demo_db):
     out = console(demo_db, "sec1", "branch1", "/log\n2\n2\n7\n研究秋收工作\n1\n")
     assert "[1] 支部党员大会" in out and "[2] 昨天" in out
