@@ -379,9 +379,10 @@ def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | No
 
 # ---------------------------------------------------------------- periods
 
-_CN_QUARTER = re.compile(r"^(?:(\d{4})年)?(?:第)?([一二三四1-4])季度$")
-_YEAR_MONTH = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(?:份)?$")
-_HALF = re.compile(r"^(?:(\d{4})年)?([上下])半年$")
+_YEAR = r"(?:(\d{4}|\d{2})年)"  # 2026年, and 26年 as people write it
+_CN_QUARTER = re.compile(rf"^{_YEAR}?(?:第)?([一二三四1-4])季度$")
+_YEAR_MONTH = re.compile(rf"^{_YEAR}?(\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月(?:份)?$")
+_HALF = re.compile(rf"^{_YEAR}?([上下])半年$")
 _YEAR_Q = re.compile(r"^(?:(\d{4})年?)?[qQ]([1-4])$")
 _RELATIVE_PERIOD: dict[str, tuple[str, int]] = {
     "本月": ("month", 0),
@@ -396,6 +397,8 @@ _RELATIVE_PERIOD: dict[str, tuple[str, int]] = {
     "上季度": ("quarter", -1),
     "上个季度": ("quarter", -1),
     "上季": ("quarter", -1),
+    "上一季度": ("quarter", -1),
+    "上一个季度": ("quarter", -1),
     "今年": ("year", 0),
     "本年": ("year", 0),
     "本年度": ("year", 0),
@@ -403,6 +406,7 @@ _RELATIVE_PERIOD: dict[str, tuple[str, int]] = {
     "去年": ("year", -1),
     "上年": ("year", -1),
     "上一年": ("year", -1),
+    "前年": ("year", -2),
 }
 
 
@@ -412,21 +416,28 @@ def parse_period(text: str, today: date) -> Period | None:
     if s in _RELATIVE_PERIOD:
         kind, shift = _RELATIVE_PERIOD[s]
         return Period.containing(kind, today).shift(shift)  # type: ignore[arg-type]
-    if found := parse_period_key(s.removesuffix("年")):
+    if found := parse_period_key(s.removesuffix("度").removesuffix("年")):
         return found
     if m := _YEAR_Q.match(s):
         return Period.quarter(int(m[1]) if m[1] else today.year, int(m[2]))
     if m := _CN_QUARTER.match(s):
-        return Period.quarter(int(m[1]) if m[1] else today.year, cn_number(m[2]) or int(m[2]))
+        return Period.quarter(_year(m[1], today), cn_number(m[2]) or int(m[2]))
     if m := _YEAR_MONTH.match(s):
-        month = int(m[2])
-        return Period.month(int(m[1]) if m[1] else today.year, month) if 1 <= month <= 12 else None
+        month = cn_number(m[2]) or 0
+        return Period.month(_year(m[1], today), month) if 1 <= month <= 12 else None
     if m := _HALF.match(s):
-        return Period(int(m[1]) if m[1] else today.year, "half", 1 if m[2] == "上" else 2)
+        return Period(_year(m[1], today), "half", 1 if m[2] == "上" else 2)
     if m := re.match(r"^(\d{4})[./](\d{1,2})$", s):
         month = int(m[2])
         return Period.month(int(m[1]), month) if 1 <= month <= 12 else None
     return None
+
+
+def _year(written: str | None, today: date) -> int:
+    """The year of a period: this year if none is written; 26 is 2026."""
+    if not written:
+        return today.year
+    return int(written) + (2000 if len(written) == 2 else 0)
 
 
 # ---------------------------------------------------------------- commitments
