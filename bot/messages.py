@@ -614,6 +614,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "⚠️ Branches whose chat blocked the bot or is gone: {items} (add the bot again, then /bindgroup)",
     },
     "digest_overdue": {ZH: "⚠️ 上期未完成：", EN: "⚠️ Missed last time:"},
+    "leaders_sent_privately": {
+        ZH: "（本镇尚未绑定镇党委群，或机器人已不在群里，这条消息改为私信各位领导。"
+        "在镇党委群里发送 /bindgroup 即可改发到群里。）",
+        EN: "(No leaders' group is bound, or the bot is no longer in it, so this comes to each "
+        "leader privately. Send /bindgroup in the leaders' group to receive it there.)",
+    },
     "digest_silent": {
         ZH: "🔕 30天以上无活动记录：{items}",
         EN: "🔕 No activity for 30 days or more: {items}",

@@ -158,6 +158,11 @@ def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: 
     return "\n".join(lines)
 
 
+def sent_privately(locale: str = ZH) -> str:
+    """The footer of a leaders' push that went to each leader privately."""
+    return t("leaders_sent_privately", locale)
+
+
 def overdue_digest(
     org: str, rows: Sequence[Commitment], names: dict[int, str], today: date, locale: str = ZH
 ) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -12,7 +13,7 @@ from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
 from storage import queries
-from storage.models import Branch, ChatBinding, Commitment
+from storage.models import Branch, ChatBinding, Commitment, Identity, Member
 
 YEAR_ITEMS_FROM_MONTH = 10  # 组织生活会, 民主评议 … are "usually in Q4": mention them from October
 
@@ -67,8 +68,17 @@ class BranchTarget:
     lost_chats: int = 0  # bound chats that blocked the bot or are gone
 
 
-def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], list[tuple[str, str]]]:
-    """(every branch with its reachable bound chats, the leaders' reachable chats)."""
+class LeaderChats(NamedTuple):
+    """Where the leaders' pushes go: the leaders' group, or, while none is bound and
+    reachable, each leader's private chat (a town that never set up a leaders' group still
+    gets its quarterly 通报)."""
+
+    chats: list[tuple[str, str]]  # (platform, chat id)
+    private: bool = False
+
+
+def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], LeaderChats]:
+    """(every branch with its reachable bound chats, where the leaders' pushes go)."""
     bindings = session.exec(select(ChatBinding).where(ChatBinding.org_id == org_id)).all()
     by_branch: dict[int, list[tuple[str, str]]] = {}
     lost: dict[int, int] = {}
@@ -88,7 +98,20 @@ def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], lis
         BranchTarget(b.id, b.name, tuple(sorted(by_branch.get(b.id, []))), lost.get(b.id, 0))  # type: ignore[arg-type]
         for b in branches
     ]
-    return targets, sorted(leaders)
+    if leaders:
+        return targets, LeaderChats(sorted(leaders))
+    return targets, LeaderChats(_leaders_private_chats(session, org_id), private=True)
+
+
+def _leaders_private_chats(session: Session, org_id: int) -> list[tuple[str, str]]:
+    """Each active leader's own chat with the bot on every platform they use (a private
+    chat's id is the user's id, on Telegram as in WeCom's app messages)."""
+    rows = session.exec(
+        select(Identity.platform, Identity.external_id)
+        .join(Member, col(Member.id) == Identity.member_id)
+        .where(Member.org_id == org_id, Member.org_role == "leader", col(Member.active))
+    )
+    return sorted(set(rows))
 
 
 def branch_dues(

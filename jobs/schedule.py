@@ -23,6 +23,7 @@ from core.periods import Clock, Period
 from core.reminders import (
     BranchDue,
     Deadlines,
+    LeaderChats,
     branch_dues,
     deadlines,
     overdue_commitments,
@@ -75,6 +76,8 @@ class Wording(Protocol):
     def overdue_digest(
         self, org: str, rows: list[Commitment], names: dict[int, str], today: date, locale: str
     ) -> str | None: ...
+
+    def sent_privately(self, locale: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -286,7 +289,7 @@ class Jobs:
         unbound = [b.name for b in branches if not b.chats and not b.lost_chats]
         lost = [b.name for b in branches if not b.chats and b.lost_chats]
         digest = self.wording.leaders_digest(org.name, dues, unbound, lost, month, day, self.locale)
-        return out + [(platform, chat, digest) for platform, chat in leaders]
+        return out + self._to_leaders(leaders, digest)
 
     def _commitment_deadlines(self, session: Session, org: Org, day: date):
         branches, leaders = push_targets(session, org.id)  # type: ignore[arg-type]
@@ -304,20 +307,20 @@ class Jobs:
             names = {b.branch_id: b.name for b in branches}
             rows = overdue_commitments(session, ids, day)
             digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale)
-            out += [(platform, chat, digest) for platform, chat in leaders if digest]
+            out += self._to_leaders(leaders, digest)
         return out
 
     def _quarterly_summary(self, session: Session, org: Org, day: date):
         quarter = Period.containing("quarter", day).shift(-1)
         result = org_status(session, self.registry, day, org.name, quarter)
         text = self.wording.quarterly_summary(result, org.name, self.registry, self.locale)
-        return [(platform, chat, text) for platform, chat in push_targets(session, org.id)[1]]  # type: ignore[arg-type]
+        return self._to_leaders(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
 
     def _annual_summary(self, session: Session, org: Org, day: date):
         year = Period.of_year(day.year - 1)
         result = org_status(session, self.registry, day, org.name, year)
         text = self.wording.annual_summary(result, org.name, self.registry, self.locale)
-        return [(platform, chat, text) for platform, chat in push_targets(session, org.id)[1]]  # type: ignore[arg-type]
+        return self._to_leaders(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
 
     def _month_end_nudge(self, session: Session, org: Org, day: date):
         branches, leaders, dues = self._dues(session, org, day)
@@ -328,4 +331,13 @@ class Jobs:
             text = self.wording.month_end_nudge(due, month_end, left, self.locale)
             out += [(platform, chat, text) for platform, chat in target.chats if text]
         silent = self.wording.silent_digest(org.name, dues, self.locale)
-        return out + [(platform, chat, silent) for platform, chat in leaders if silent]
+        return out + self._to_leaders(leaders, silent)
+
+    def _to_leaders(self, leaders: LeaderChats, text: str | None) -> list[tuple[str, str, str]]:
+        """``text`` for each of the leaders' chats; sent privately, it says why and how to
+        have it in a leaders' group instead."""
+        if not text:
+            return []
+        if leaders.private:
+            text = f"{text}\n\n{self.wording.sent_privately(self.locale)}"
+        return [(platform, chat, text) for platform, chat in leaders.chats]

@@ -881,3 +881,28 @@ def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, j
     assert jobs.run(job, clock()) >= 1
     assert free and all(free), free
     assert [r.job for r in outbox(engine)] == [job] * len(outbox(engine))
+
+
+def test_without_a_leaders_group_the_summary_reaches_each_leader_privately(engine, town):
+    """A town that never bound a leaders' group (or whose group dropped the bot) still gets
+    its quarterly 通报: in each active leader's own chat, saying how to get it in a group."""
+    clock = Clock(local(2026, 4, 1, 9))
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        deputy = admin.add_member(s, clock, org, "钱副书记", org_role="leader")
+        admin.bind_identity(s, deputy, "console", "deputy")
+        retired = admin.add_member(s, clock, org, "周老书记", org_role="leader")
+        admin.bind_identity(s, retired, "console", "retired")
+        retired.active = False
+        leaders_group = select(ChatBinding).where(ChatBinding.chat_id == "town")
+        s.delete(s.exec(leaders_group).one())  # the leaders' group was never bound
+    assert make_jobs(engine, clock).run("quarterly_summary", clock()) == 2
+    rows = outbox(engine, "quarterly_summary")
+    assert sorted(r.chat_id for r in rows) == ["deputy", "leader"]  # not the retired one
+    assert all("2026年第一季度三会一课通报" in r.text and "私信各位领导" in r.text for r in rows)
+
+    with session_scope(engine) as s:  # bound now: the group gets it, as it always did
+        admin.bind_chat(s, admin.get_org(s), "console", "town", None)
+    assert make_jobs(engine, clock).run("annual_summary", local(2027, 1, 4, 9)) == 1
+    (annual,) = outbox(engine, "annual_summary")
+    assert annual.chat_id == "town" and "私信" not in annual.text
