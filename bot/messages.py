@@ -610,10 +610,16 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "This month's reminders go to {n} branches' chats.",
     },
     "digest_lost": {
-        ZH: "⚠️ 群聊已屏蔽机器人或已解散、收不到提醒的支部：{items}（请书记重新拉机器人入群并发送 /bindgroup）",
+        ZH: "⚠️ 群聊已屏蔽机器人或已解散的支部：{items}（请书记重新拉机器人入群并发送 /bindgroup）",
         EN: "⚠️ Branches whose chat blocked the bot or is gone: {items} (add the bot again, then /bindgroup)",
     },
     "digest_overdue": {ZH: "⚠️ 上期未完成：", EN: "⚠️ Missed last time:"},
+    "branch_sent_privately": {
+        ZH: "（本支部尚未绑定群聊，或机器人已不在群里，提醒改为私信支部书记。"
+        "在支部群里发送 /bindgroup 即可改发到群里。）",
+        EN: "(This branch has no bound group, or the bot is no longer in it, so reminders come "
+        "to the secretary privately. Send /bindgroup in the branch's group to receive them there.)",
+    },
     "leaders_sent_privately": {
         ZH: "（本镇尚未绑定镇党委群，或机器人已不在群里，这条消息改为私信各位领导。"
         "在镇党委群里发送 /bindgroup 即可改发到群里。）",
@@ -628,6 +634,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "silent_never": {ZH: "{branch}（尚无记录）", EN: "{branch} (no records yet)"},
     "digest_commitments": {ZH: "📌 逾期承诺：{items}", EN: "📌 Overdue commitments: {items}"},
     "digest_commitments_item": {ZH: "{branch} {n} 项", EN: "{branch} {n}"},
+    "digest_private": {
+        ZH: "ℹ️ 未绑定群聊、提醒已私信书记的支部：{items}（请书记在支部群里发送 /bindgroup）",
+        EN: "ℹ️ Branches without a bound chat, reminded via their secretary: {items}",
+    },
     "digest_unbound": {
         ZH: "ℹ️ 未绑定群聊、未收到提醒的支部：{items}（请书记在支部群里发送 /bindgroup）",
         EN: "ℹ️ Branches without a bound chat (not reminded): {items}",

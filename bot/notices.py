@@ -12,6 +12,7 @@ from core.compliance import OrgResult, TypeTotals
 from core.periods import Period
 from core.reminders import BranchDue, Deadlines, Owed
 from core.rules import Registry
+from jobs.schedule import Reach
 from storage.models import Commitment
 
 COMMITMENTS_SHOWN = 5  # more than that: "… 等N项"
@@ -82,17 +83,11 @@ def _commitment_lines(due: BranchDue, locale: str) -> list[str]:
 
 
 def leaders_digest(
-    org: str,
-    dues: Sequence[BranchDue],
-    unbound: Sequence[str],
-    lost: Sequence[str],
-    month: Period,
-    today: date,
-    locale: str = ZH,
+    org: str, dues: Sequence[BranchDue], reach: Reach, month: Period, today: date, locale: str = ZH
 ) -> str:
     """One message for the leaders' chat: who was reminded, who is behind, who is silent."""
     lines = [t("digest_title", locale, org=org, month=month.label(locale))]
-    lines.append(t("digest_sent", locale, n=len(dues) - len(unbound) - len(lost)))
+    lines.append(t("digest_sent", locale, n=reach.in_groups))
     colon = SEPARATORS[locale][2]
     behind = [f"· {d.name}{colon}{_owed_list(d.overdue, locale)}" for d in dues if d.overdue]
     if behind:
@@ -106,10 +101,13 @@ def leaders_digest(
     ]
     if late:
         lines.append(t("digest_commitments", locale, items=item_separator(locale).join(late)))
-    if unbound:
-        lines.append(t("digest_unbound", locale, items=item_separator(locale).join(unbound)))
-    if lost:
-        lines.append(t("digest_lost", locale, items=item_separator(locale).join(lost)))
+    for key, names in (
+        ("digest_private", reach.privately),
+        ("digest_unbound", reach.nowhere),
+        ("digest_lost", reach.lost),
+    ):
+        if names:
+            lines.append(t(key, locale, items=item_separator(locale).join(names)))
     return "\n".join(lines)
 
 
@@ -158,9 +156,9 @@ def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: 
     return "\n".join(lines)
 
 
-def sent_privately(locale: str = ZH) -> str:
-    """The footer of a leaders' push that went to each leader privately."""
-    return t("leaders_sent_privately", locale)
+def sent_privately(leaders: bool, locale: str = ZH) -> str:
+    """The footer of a push that went to people privately for want of a bound group."""
+    return t("leaders_sent_privately" if leaders else "branch_sent_privately", locale)
 
 
 def overdue_digest(

@@ -15,6 +15,7 @@ from core.rules import ActivityType, Registry
 from storage import queries
 from storage.models import Branch, ChatBinding, Commitment, Identity, Member
 
+BRANCH_HEADS = ("secretary", "deputy")  # who hears a branch's pushes without a bound group
 YEAR_ITEMS_FROM_MONTH = 10  # 组织生活会, 民主评议 … are "usually in Q4": mention them from October
 
 
@@ -66,6 +67,8 @@ class BranchTarget:
     name: str
     chats: tuple[tuple[str, str], ...]  # (platform, chat id)
     lost_chats: int = 0  # bound chats that blocked the bot or are gone
+    # no bound group reachable: ``chats`` are the secretary's and deputy's private chats
+    private: bool = False
 
 
 class LeaderChats(NamedTuple):
@@ -94,24 +97,43 @@ def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], Lea
     branches = session.exec(
         select(Branch).where(Branch.org_id == org_id).order_by(col(Branch.id))
     ).all()
+    without_group = [b.id for b in branches if b.id not in by_branch]
+    heads = col(Member.branch_role).in_(BRANCH_HEADS)
+    privately = _private_chats(session, org_id, heads, without_group)
     targets = [
-        BranchTarget(b.id, b.name, tuple(sorted(by_branch.get(b.id, []))), lost.get(b.id, 0))  # type: ignore[arg-type]
+        BranchTarget(
+            b.id,  # type: ignore[arg-type]
+            b.name,
+            tuple(sorted(by_branch.get(b.id) or privately.get(b.id, []))),  # type: ignore[arg-type]
+            lost.get(b.id, 0),  # type: ignore[arg-type]
+            private=b.id not in by_branch,
+        )
         for b in branches
     ]
     if leaders:
         return targets, LeaderChats(sorted(leaders))
-    return targets, LeaderChats(_leaders_private_chats(session, org_id), private=True)
+    town = _private_chats(session, org_id, Member.org_role == "leader")
+    return targets, LeaderChats(sorted(c for chats in town.values() for c in chats), private=True)
 
 
-def _leaders_private_chats(session: Session, org_id: int) -> list[tuple[str, str]]:
-    """Each active leader's own chat with the bot on every platform they use (a private
-    chat's id is the user's id, on Telegram as in WeCom's app messages)."""
-    rows = session.exec(
-        select(Identity.platform, Identity.external_id)
+def _private_chats(
+    session: Session, org_id: int, who, branch_ids: list[int | None] | None = None
+) -> dict[int | None, list[tuple[str, str]]]:
+    """The private chats with the bot (a private chat's id is the user's id, on Telegram as in
+    WeCom's app messages) of the org's active members matching ``who``, by branch."""
+    query = (
+        select(Member.branch_id, Identity.platform, Identity.external_id)
         .join(Member, col(Member.id) == Identity.member_id)
-        .where(Member.org_id == org_id, Member.org_role == "leader", col(Member.active))
+        .where(Member.org_id == org_id, col(Member.active), who)
     )
-    return sorted(set(rows))
+    if branch_ids is not None:
+        if not branch_ids:
+            return {}
+        query = query.where(col(Member.branch_id).in_(branch_ids))
+    out: dict[int | None, list[tuple[str, str]]] = {}
+    for branch_id, platform, external_id in session.exec(query):
+        out.setdefault(branch_id, []).append((platform, external_id))
+    return out
 
 
 def branch_dues(

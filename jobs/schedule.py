@@ -22,6 +22,7 @@ from core.config import JobsSettings
 from core.periods import Clock, Period
 from core.reminders import (
     BranchDue,
+    BranchTarget,
     Deadlines,
     LeaderChats,
     branch_dues,
@@ -37,6 +38,17 @@ from storage.db import read_scope, session_scope
 from storage.models import Commitment, Org, OutboxMessage
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+Outgoing = tuple[str, str, str]  # (platform, chat id, text)
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where this month's reminder lists went, for the leaders' digest."""
+
+    in_groups: int  # branches reminded in their bound group
+    privately: list[str]  # no bound group: reminded in the secretary's private chat
+    nowhere: list[str]  # no bound group and nobody to tell privately
+    lost: list[str]  # the bound group blocked the bot or is gone
 
 
 class Wording(Protocol):
@@ -45,14 +57,7 @@ class Wording(Protocol):
     def monthly_reminder(self, due: BranchDue, month: Period, locale: str) -> str: ...
 
     def leaders_digest(
-        self,
-        org: str,
-        dues: list[BranchDue],
-        unbound: list[str],
-        lost: list[str],
-        month: Period,
-        today: date,
-        locale: str,
+        self, org: str, dues: list[BranchDue], reach: Reach, month: Period, today: date, locale: str
     ) -> str: ...
 
     def month_end_nudge(
@@ -77,7 +82,7 @@ class Wording(Protocol):
         self, org: str, rows: list[Commitment], names: dict[int, str], today: date, locale: str
     ) -> str | None: ...
 
-    def sent_privately(self, locale: str) -> str: ...
+    def sent_privately(self, leaders: bool, locale: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -282,14 +287,18 @@ class Jobs:
         branches, leaders, dues = self._dues(session, org, day)
         month = Period.containing("month", day)
         out = [
-            (platform, chat, self.wording.monthly_reminder(due, month, self.locale))
+            message
             for target, due in zip(branches, dues, strict=True)
-            for platform, chat in target.chats
+            for message in self._to(target, self.wording.monthly_reminder(due, month, self.locale))
         ]
-        unbound = [b.name for b in branches if not b.chats and not b.lost_chats]
-        lost = [b.name for b in branches if not b.chats and b.lost_chats]
-        digest = self.wording.leaders_digest(org.name, dues, unbound, lost, month, day, self.locale)
-        return out + self._to_leaders(leaders, digest)
+        reach = Reach(
+            in_groups=sum(1 for b in branches if b.chats and not b.private),
+            privately=[b.name for b in branches if b.chats and b.private],
+            nowhere=[b.name for b in branches if not b.chats and not b.lost_chats],
+            lost=[b.name for b in branches if b.private and b.lost_chats],
+        )
+        digest = self.wording.leaders_digest(org.name, dues, reach, month, day, self.locale)
+        return out + self._to(leaders, digest)
 
     def _commitment_deadlines(self, session: Session, org: Org, day: date):
         branches, leaders = push_targets(session, org.id)  # type: ignore[arg-type]
@@ -302,25 +311,25 @@ class Jobs:
                 text = self.wording.commitment_deadlines(
                     target.name, found[target.branch_id], warn, self.locale
                 )
-                out += [(platform, chat, text) for platform, chat in target.chats]
+                out += self._to(target, text)
         if day.weekday() == self.settings.overdue_digest_weekday:
             names = {b.branch_id: b.name for b in branches}
             rows = overdue_commitments(session, ids, day)
             digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale)
-            out += self._to_leaders(leaders, digest)
+            out += self._to(leaders, digest)
         return out
 
     def _quarterly_summary(self, session: Session, org: Org, day: date):
         quarter = Period.containing("quarter", day).shift(-1)
         result = org_status(session, self.registry, day, org.name, quarter)
         text = self.wording.quarterly_summary(result, org.name, self.registry, self.locale)
-        return self._to_leaders(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
+        return self._to(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
 
     def _annual_summary(self, session: Session, org: Org, day: date):
         year = Period.of_year(day.year - 1)
         result = org_status(session, self.registry, day, org.name, year)
         text = self.wording.annual_summary(result, org.name, self.registry, self.locale)
-        return self._to_leaders(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
+        return self._to(push_targets(session, org.id)[1], text)  # type: ignore[arg-type]
 
     def _month_end_nudge(self, session: Session, org: Org, day: date):
         branches, leaders, dues = self._dues(session, org, day)
@@ -329,15 +338,16 @@ class Jobs:
         for target, due in zip(branches, dues, strict=True):
             month_end = Period.containing("month", day).end
             text = self.wording.month_end_nudge(due, month_end, left, self.locale)
-            out += [(platform, chat, text) for platform, chat in target.chats if text]
+            out += self._to(target, text)
         silent = self.wording.silent_digest(org.name, dues, self.locale)
-        return out + self._to_leaders(leaders, silent)
+        return out + self._to(leaders, silent)
 
-    def _to_leaders(self, leaders: LeaderChats, text: str | None) -> list[tuple[str, str, str]]:
-        """``text`` for each of the leaders' chats; sent privately, it says why and how to
-        have it in a leaders' group instead."""
+    def _to(self, target: BranchTarget | LeaderChats, text: str | None) -> list[Outgoing]:
+        """``text`` for each chat of a branch or of the leaders; sent to people privately for
+        want of a bound group, it says why and how to have it in a group instead."""
         if not text:
             return []
-        if leaders.private:
-            text = f"{text}\n\n{self.wording.sent_privately(self.locale)}"
-        return [(platform, chat, text) for platform, chat in leaders.chats]
+        if target.private:
+            leaders = isinstance(target, LeaderChats)
+            text = f"{text}\n\n{self.wording.sent_privately(leaders, self.locale)}"
+        return [(platform, chat, text) for platform, chat in target.chats]

@@ -608,13 +608,16 @@ async def test_a_chat_that_blocked_the_bot_is_skipped_and_not_pushed_to_again(en
 
     clock.advance(days=35)  # May 6th, the next first working day
     assert clock().date() == date(2026, 5, 6)
-    assert jobs.run(REMINDER, clock()) == 2
-    assert [r.chat_id for r in outbox(engine) if "2026-05" in r.key] == ["branch1", "town"]
-    assert await send.deliver_due() == 2
+    assert jobs.run(REMINDER, clock()) == 3
+    may = [r.chat_id for r in outbox(engine) if "2026-05" in r.key]
+    assert may == ["branch1", "sec2", "town"]  # 二村's list goes to its secretary instead
+    assert await send.deliver_due() == 3
     assert notifier.calls.count("branch2") == 1  # tried once, in April, never again
+    assert "提醒改为私信支部书记" in notifier.text_to("sec2")
     may_digest = notifier.sent[-1].text
     assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
-    assert "群聊已屏蔽机器人或已解散、收不到提醒的支部：二村党支部" in may_digest
+    assert "群聊已屏蔽机器人或已解散的支部：二村党支部" in may_digest
+    assert "提醒已私信书记的支部：二村党支部" in may_digest
 
 
 async def test_an_unbound_group_gets_no_more_pushes_and_the_digest_names_its_branch(engine, town):
@@ -632,11 +635,11 @@ async def test_an_unbound_group_gets_no_more_pushes_and_the_digest_names_its_bra
 
     clock.advance(days=35)  # May 6th, the next first working day
     jobs.run(REMINDER, clock())
-    assert await send.deliver_due() == 2
-    assert notifier.chats()[2:] == ["branch1", "town"]
+    assert await send.deliver_due() == 3
+    assert notifier.chats()[2:] == ["branch1", "sec2", "town"]  # the secretary, privately
     may_digest = notifier.sent[-1].text
     assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
-    assert "未绑定群聊、未收到提醒的支部：二村党支部" in may_digest
+    assert "未绑定群聊、提醒已私信书记的支部：二村党支部" in may_digest
 
 
 async def test_a_blocked_chat_is_not_tried_again_in_the_same_drain(engine, town):
