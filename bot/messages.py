@@ -134,7 +134,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "rule_held_by": {ZH: "✅ 已完成：{names}", EN: "✅ Held: {names}"},
     "set_up_later": {
-        ZH: "➖ 该时间段尚未成立、不作要求：{names}",
+        ZH: "➖ 该时间段尚未成立的支部（不作要求）：{names}",
         EN: "➖ Set up after this period, nothing due: {names}",
     },
     "org_summary": {

@@ -216,7 +216,7 @@ def _rule_totals(result: OrgResult, registry: Registry, locale: str) -> str:
 def quarterly_summary(result: OrgResult, org: str, registry: Registry, locale: str = ZH) -> str:
     """The quarter's 通报 for the leaders: the /status overview of the quarter, with the
     rule-by-rule totals and the study sessions of all branches."""
-    overview = org_status(result, org, registry, locale).split("\n")
+    overview = org_status(result, org, registry, locale, page=None).split("\n")
     title = t("quarterly_title", locale, org=org, period=result.period.label(locale))
     study = study_line(_org_counts(result), registry, locale)
     return "\n".join([title, _rule_totals(result, registry, locale), *overview[1:], study])

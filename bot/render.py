@@ -189,7 +189,7 @@ def branch_status(b: BranchResult, result: OrgResult, registry: Registry, locale
 
 
 def _nothing_due_key(b: BranchResult, result: OrgResult) -> str:
-    if result.period.start > result.today:
+    if result.not_begun:
         return "period_not_begun"
     return "branch_not_set_up" if b.set_up_after(result.period) else "nothing_due"
 
@@ -206,34 +206,43 @@ def clamp_page(result: OrgResult, page: int) -> int:
 
 
 def org_status(
-    result: OrgResult, org_name: str, registry: Registry, locale=ZH, page: int = 0
+    result: OrgResult, org_name: str, registry: Registry, locale=ZH, page: int | None = 0
 ) -> str:
     """Worst first: branches with missed items, then those with items still open, then the
     ones fully done in one line; silent branches and town-level work at the end. A town with
-    more branches behind than fit one message is shown ``page`` by page (0-based)."""
+    more branches behind than fit one message is shown ``page`` by page (0-based; None: all
+    of them at once, for a push that is split into as many messages as it takes)."""
+    heading = f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}"
+    commitments = commitment_line(result.commitments(False), result.commitments(True), locale)
+    if result.not_begun:
+        return "\n".join([heading, t("period_not_begun", locale), commitments])
     missed, open_, done = result.by_progress()
-    lines = [
-        f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}",
-        t(
-            "org_summary",
-            locale,
-            rate=fmt_rate(result.compliance_rate),
-            missed=len(missed),
-            open=len(open_),
-            done=len(done),
-        ),
-        commitment_line(result.commitments(False), result.commitments(True), locale),
-    ]
-    if result.period.start > result.today:
-        lines.insert(2, t("period_not_begun", locale))
-        return "\n".join(lines)
+    rate = fmt_rate(result.compliance_rate)
+    counts = {"missed": len(missed), "open": len(open_), "done": len(done)}
+    lines = [heading, t("org_summary", locale, rate=rate, **counts), commitments]
     ranked = sorted(missed, key=_rate_key) + sorted(open_, key=_rate_key)
-    pages = status_pages(result)
-    page = clamp_page(result, page)
-    for b in ranked[page * MAX_BRANCH_LINES : (page + 1) * MAX_BRANCH_LINES]:
-        lines.append(_branch_gaps(b, locale))
+    if page is None:
+        lines += [_branch_gaps(b, locale) for b in ranked]
+    else:
+        lines += _page_of(ranked, result, page, locale)
+    lines += _closing_lines(result, done, registry, locale)
+    return "\n".join(lines)
+
+
+def _page_of(ranked: list[BranchResult], result: OrgResult, page: int, locale: str) -> list[str]:
+    pages, page = status_pages(result), clamp_page(result, page)
+    lines = [_branch_gaps(b, locale) for b in ranked[page * MAX_BRANCH_LINES :][:MAX_BRANCH_LINES]]
     if pages > 1:
         lines.append(t("status_page", locale, page=page + 1, pages=pages))
+    return lines
+
+
+def _closing_lines(
+    result: OrgResult, done: list[BranchResult], registry: Registry, locale: str
+) -> list[str]:
+    """After the branches behind: those all done, those not yet set up, the silent ones and
+    the town's own work."""
+    lines = []
     if done:
         lines.append(t("all_done", locale, names=branch_names(done, locale)))
     if later := result.not_yet_set_up():
@@ -242,7 +251,7 @@ def org_status(
         lines.append(t("silent", locale, names=branch_names(silent, locale)))
     if town := town_line(result.town_counts, registry, locale):
         lines.append(town)
-    return "\n".join(lines)
+    return lines
 
 
 def branch_names(branches: list[BranchResult], locale: str) -> str:

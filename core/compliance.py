@@ -195,6 +195,11 @@ class OrgResult:
             bucket.append(b)
         return missed, open_, done
 
+    @property
+    def not_begun(self) -> bool:
+        """The period lies wholly after today: nothing is owed yet, nothing is done."""
+        return self.period.start > self.today
+
     def not_yet_set_up(self) -> list[BranchResult]:
         """Branches that owed nothing in the period because they were set up after it."""
         return [b for b in self.branches if b.set_up_after(self.period)]

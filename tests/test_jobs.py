@@ -29,7 +29,7 @@ from jobs.outbox import Deliverer, Message, enqueue, pending
 from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
 from storage.models import Branch, ChatBinding, Commitment, OutboxMessage
-from tests.conftest import TZ, local
+from tests.conftest import FOUNDED, TZ, local
 from tests.helpers import add_activity, run_zhibu, secretary_id
 
 REMINDER, NUDGE = "monthly_reminder", "month_end_nudge"
@@ -909,3 +909,17 @@ def test_without_a_leaders_group_the_summary_reaches_each_leader_privately(engin
     assert make_jobs(engine, clock).run("annual_summary", local(2027, 1, 4, 9)) == 1
     (annual,) = outbox(engine, "annual_summary")
     assert annual.chat_id == "town" and "私信" not in annual.text
+
+
+def test_the_quarterly_summary_names_every_branch_behind_however_many(engine, town):
+    """The 通报 is no paged chat view: with 45 branches behind, all 45 are in it (the
+    deliverer splits a long text into several messages), with no 第1/2页 and no buttons."""
+    clock = Clock(local(2026, 4, 1, 9))
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        for n in range(43):
+            admin.add_branch(s, FOUNDED, org, f"第{n + 1:02d}村党支部")
+    make_jobs(engine, clock).run("quarterly_summary", clock())
+    (summary,) = outbox(engine, "quarterly_summary")
+    behind = [line for line in summary.text.splitlines() if line.startswith(("❌", "⏳"))]
+    assert len(behind) == 45 and "页" not in summary.text

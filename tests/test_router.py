@@ -311,8 +311,13 @@ def test_clock_fixture_is_what_the_tests_assume(clock):
 
 
 def test_leader_status_in_a_branch_chat_shows_that_branch_only(chat):
-    reply = chat("leader", "branch1")("/status")
+    in_branch_chat = chat("leader", "branch1")
+    reply = in_branch_chat("/status")
     assert "一村党支部 · 2026年3月" in reply and "二村" not in reply
+    owed = in_branch_chat("/status 党课 本季度")  # nor the town's gaps rule by rule
+    assert owed.startswith("党课 · 2026年第一季度") and "一村党支部" in owed and "二村" not in owed
+    ledger = in_branch_chat("/report 本季度")  # nor the town's ledger
+    assert "一村党支部 · 2026年第一季度 台账" in ledger and "示范镇党委" not in ledger
 
 
 def test_plain_words_in_a_group_are_conversation_not_commands(router, town, engine):
@@ -430,7 +435,8 @@ def test_overview_ties_keep_the_towns_own_branch_order(chat, engine, clock):
 
 def test_a_future_period_is_not_reported_as_done(chat):
     town = chat("leader", "town")("/status 2027")
-    assert "该时间段尚未开始" in town and "全部完成：" not in town
+    assert "该时间段尚未开始" in town and "全部完成" not in town and "完成率" not in town
+    assert "该时间段尚未开始" in chat("leader", "town")("/status 党课 2027Q1")
     assert "该时间段尚未开始" in chat()("/status 2027Q1")
 
 
@@ -443,7 +449,8 @@ def test_a_period_before_a_branch_was_set_up_owes_nothing(chat, engine, clock):
     leader = chat("leader", "town")
     assert "本支部尚未成立，不作要求" in leader("/status 新村 2025")
     town = leader("/status 2025Q4")
-    assert "尚未成立、不作要求：新村党支部" in town
+    assert "该时间段尚未成立的支部（不作要求）：新村党支部" in town
+    assert "尚未成立的支部（不作要求）：新村党支部" in leader("/status 党课 2025Q4")
     assert "新村" not in town.split("尚未成立")[0]  # neither behind nor 全部完成
     assert "新村党支部" in leader("/status 本季度")  # owes this quarter's meetings
 

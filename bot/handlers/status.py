@@ -37,8 +37,6 @@ class StatusCommands(RouterState):
         page = typed_page if page is None else page
         period, branch_query, rule = self._status_args(turn)
         assert turn.actor is not None
-        if branch_query is None and rule is None and turn.actor.reads_org:
-            branch_query = self._bound_branch_name(turn)  # a leader in a branch's chat
         with self.reading(turn) as reader:
             result = status(reader, self.registry, turn.today, turn.actor, period, branch_query)
             org = reader.get(Org, turn.actor.org_id)
@@ -124,6 +122,8 @@ class StatusCommands(RouterState):
                 branch = token
             else:
                 raise DomainError("bad_status_args", text=token)
+        if branch is None and turn.actor is not None and turn.actor.reads_org:
+            branch = self._bound_branch_name(turn)  # a leader in a branch's chat: that branch
         return period or Period.containing("month", turn.today), branch, rule
 
     def _names_branch(self, turn: Turn, token: str) -> bool:
@@ -136,6 +136,8 @@ class StatusCommands(RouterState):
         """Which branches still owe ``rule``: missed first, then open, then excused, each
         with its line; the branches that held it in one line at the end, as the overview."""
         lines = [f"{render.type_name(rule, self.locale)} · {result.period.label(self.locale)}"]
+        if result.not_begun:
+            return "\n".join([*lines, t("period_not_begun", self.locale)])
         by_status: dict[str, list] = {"missed": [], "pending": [], "excused": [], "met": []}
         for b in result.branches:
             for r in b.rules:
@@ -146,8 +148,10 @@ class StatusCommands(RouterState):
             lines += [
                 f"{b.name}{colon}{render.rule_line(r, self.locale)}" for b, r in by_status[state]
             ]
-        if held := [b for b, _ in by_status["met"]]:
-            lines.append(
-                t("rule_held_by", self.locale, names=render.branch_names(held, self.locale))
-            )
+        for key, branches in (
+            ("rule_held_by", [b for b, _ in by_status["met"]]),
+            ("set_up_later", result.not_yet_set_up()),
+        ):
+            if branches:
+                lines.append(t(key, self.locale, names=render.branch_names(branches, self.locale)))
         return "\n".join(lines)
