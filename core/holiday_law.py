@@ -15,8 +15,13 @@ from lunar_python import Lunar, Solar
 def statutory_days_off(year: int) -> frozenset[date]:
     """Every festival day of ``year`` (Article 2) and the working days that make up for
     festival days falling on a weekend (补假, Article 6)."""
-    festivals = festival_days(year)
-    return frozenset(day for days in festivals.values() for day in days) | _make_up_days(festivals)
+    return festival_days_off(year) | _make_up_days(festival_days(year))
+
+
+@cache
+def festival_days_off(year: int) -> frozenset[date]:
+    """The festival days of ``year`` alone (Article 2), without any 补假."""
+    return frozenset(day for days in festival_days(year).values() for day in days)
 
 
 def festival_days(year: int) -> dict[str, tuple[date, ...]]:

@@ -15,7 +15,7 @@ from functools import cache
 
 import chinese_calendar
 
-from core.holiday_law import statutory_days_off
+from core.holiday_law import festival_days_off, statutory_days_off
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +45,15 @@ class WorkCalendar:
         try:
             return chinese_calendar.is_workday(day)
         except NotImplementedError:
-            if day.year not in self.configured_years:
-                _warn_once(day.year)
-            return day.weekday() < 5 and day not in statutory_days_off(day.year)
+            return day.weekday() < 5 and day not in self._law_days_off(day.year)
+
+    def _law_days_off(self, year: int) -> frozenset[date]:
+        """A year the package does not know: the festivals the law fixes. Where the admin has
+        entered that year's notice, the notice decides any 补假, so none is guessed."""
+        if year in self.configured_years:
+            return festival_days_off(year)
+        _warn_once(year)
+        return statutory_days_off(year)
 
     def first_workday_of_month(self, year: int, month: int) -> date:
         return self.nth_workday_of_month(year, month, 1)
@@ -82,8 +88,9 @@ class WorkCalendar:
 def _warn_once(year: int) -> None:
     log.warning(
         "the official holiday schedule for %s is not known (chinesecalendar knows %s-%s): "
-        "weekends and the statutory holidays are days off, but no 调休 make-up working day is; "
-        "enter the State Council's notice for %s in the config, [calendar] holidays and workdays",
+        "weekends and the statutory holidays are days off, but that year's 调休 working "
+        "weekends are unknown; enter the State Council's notice for %s in the config, "
+        "[calendar] holidays and workdays",
         year,
         *_package_years(),
         year,

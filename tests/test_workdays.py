@@ -226,3 +226,13 @@ def test_late_record_is_saved_with_a_reminder(chat):
     reply = chat()("/log 支委会 3月5日 7人")
     assert reply.startswith("✅ 已记录") and "晚了8个工作日" in reply
     assert "晚了" not in chat()("/log 支委会 3月18日 7人", message_id="x2")
+
+
+def test_a_year_entered_in_the_config_gets_no_guessed_make_up_day():
+    """端午 2028 falls on a Sunday: without a notice the law's 补假 is guessed as Monday;
+    a notice that gives the Friday before instead is followed, and Monday is worked."""
+    assert CAL.is_workday(date(2028, 5, 29)) is False
+    cal = configured(holidays=["2028-05-26..2028-05-28"])
+    assert cal.is_workday(date(2028, 5, 26)) is False
+    assert cal.is_workday(date(2028, 5, 29)) is True
+    assert cal.is_workday(date(2028, 10, 2)) is False  # the law's 国庆 still holds
