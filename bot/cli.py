@@ -121,6 +121,10 @@ def _admin_parser(sub) -> None:
     x.add_argument("--chat", required=True)
     x.add_argument("--branch", help="支部；不写则绑定到党委")
     x.add_argument("--org")
+    x = a.add_parser("unbind-chat", help="解除聊天的绑定（此后不再向它推送）")
+    x.add_argument("--platform", required=True)
+    x.add_argument("--chat", required=True)
+    x.add_argument("--org")
     x = a.add_parser("invite", help="生成一次性邀请码和 Telegram 邀请链接")
     x.add_argument("--branch", help="支部名称或简称（镇党委领导、管理员不写）")
     x.add_argument(
@@ -372,6 +376,10 @@ def _admin_action(session, app: App, args) -> str:
         return (
             f"已将 {args.platform} 聊天 {args.chat} 绑定到“{branch.name if branch else org.name}”。"
         )
+    if cmd == "unbind-chat":
+        binding = admin.chat_bound_in(session, org, args.platform, args.chat)
+        admin.unbind_chat(session, binding, clock, None)
+        return f"已解除 {args.platform} 聊天 {args.chat} 的绑定，此后不再向它推送。"
     return admin.describe(session, org)
 
 

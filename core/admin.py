@@ -6,13 +6,14 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from core import audit
 from core.errors import DomainError
 from core.periods import Clock
 from core.status import find_branch
+from storage import queries
 from storage.models import (
     BRANCH_ROLES,
     ORG_ROLES,
@@ -21,7 +22,6 @@ from storage.models import (
     Identity,
     Member,
     Org,
-    OutboxMessage,
     PartyGroup,
 )
 
@@ -211,37 +211,55 @@ def bind_chat(
     clock: Clock | None = None,
     actor_id: int | None = None,
 ) -> ChatBinding:
-    """Bind a chat to ``branch`` (None: the org's leaders' chat). With a ``clock`` the
-    binding goes in the audit trail, as done by ``actor_id`` (None: an admin at the console)."""
+    """Bind a chat to ``branch`` (None: the org's leaders' chat). A chat moved from another
+    branch or org drops what was queued for its old owner. With a ``clock`` the binding goes
+    in the audit trail, as done by ``actor_id`` (None: an admin at the console)."""
     binding = session.exec(
         select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
     ).first() or ChatBinding(platform=platform, chat_id=chat_id, org_id=org.id)  # type: ignore[arg-type]
+    before = audit.snapshot(binding) if binding.id is not None else None
+    moved = before is not None and (before["org_id"], before["branch_id"]) != (
+        org.id,
+        branch.id if branch else None,
+    )
+    if moved and clock is not None:
+        queries.skip_pending_pushes(session, platform, chat_id, "chat moved", clock())
     binding.org_id = org.id  # type: ignore[assignment]
     binding.branch_id = branch.id if branch else None
     binding.unreachable_at = None  # bound again: the bot is back in the chat
     session.add(binding)
     session.flush()
     if clock is not None:
-        audit.record(session, clock, actor_id, "bind_chat", binding)
+        audit.record(session, clock, actor_id, "bind_chat", binding, before)
     return binding
 
 
-def unbind_chat(session: Session, binding: ChatBinding, clock: Clock, actor_id: int | None) -> None:
+def chat_bound_in(session: Session, org: Org, platform: str, chat_id: str) -> ChatBinding:
+    binding = session.exec(
+        select(ChatBinding).where(
+            ChatBinding.platform == platform,
+            ChatBinding.chat_id == chat_id,
+            ChatBinding.org_id == org.id,
+        )
+    ).first()
+    if binding is None:
+        raise AdminError(f"{platform} 聊天 {chat_id} 没有绑定到“{org.name}”，无需解绑。")
+    return binding
+
+
+def unbind_chat(session: Session, binding: ChatBinding, clock: Clock, actor_id: int | None) -> bool:
     """Forget a chat's binding: the jobs stop pushing to it, and what is queued for it is not
     sent (a reminder meant for the branch must not reach a group that no longer serves it).
-    The audit trail keeps who released which group (a leader may release a branch's)."""
-    audit.record(session, clock, actor_id, "unbind_chat", binding, audit.snapshot(binding))
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.platform == binding.platform,  # type: ignore[arg-type]
-            OutboxMessage.chat_id == binding.chat_id,  # type: ignore[arg-type]
-            OutboxMessage.status == "pending",  # type: ignore[arg-type]
-        )
-        .values(status="skipped", last_error="chat unbound")
-    )
-    session.delete(binding)
-    session.flush()
+    The audit trail keeps who released which group (a leader may release a branch's). False
+    if someone else released it first. The binding goes before the queue is cleared: a job
+    enqueueing meanwhile holds the binding, so its rows are in the queue by then."""
+    before = audit.snapshot(binding)
+    gone = session.execute(delete(ChatBinding).where(col(ChatBinding.id) == binding.id))
+    if gone.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    queries.skip_pending_pushes(session, binding.platform, binding.chat_id, "chat unbound", clock())
+    audit.record(session, clock, actor_id, "unbind_chat", binding, before)
+    return True
 
 
 def move_chat(session: Session, platform: str, old: str, new: str) -> None:

@@ -116,6 +116,29 @@ def push_targets(session: Session, org_id: int) -> tuple[list[BranchTarget], Lea
     return targets, LeaderChats(sorted(c for chats in town.values() for c in chats), private=True)
 
 
+Audiences = dict[tuple[str, str], frozenset[int | None]]
+
+
+def push_audiences(session: Session, org_id: int, lock: bool = False) -> Audiences:
+    """For each chat the org's pushes go to, whose pushes they are (branch ids; None: the
+    leaders'). A job that computed its messages earlier enqueues one only if its chat still
+    serves the same audience, so a group released or moved meanwhile gets nothing.
+    ``lock``: hold the org's bindings (FOR SHARE on PostgreSQL; SQLite's write transaction
+    holds the whole file) until the enqueueing commits, so a release waits for it."""
+    if lock:
+        session.exec(
+            select(ChatBinding.id).where(ChatBinding.org_id == org_id).with_for_update(read=True)
+        ).all()
+    branches, leaders = push_targets(session, org_id)
+    out: dict[tuple[str, str], set[int | None]] = {}
+    for target in branches:
+        for chat in target.chats:
+            out.setdefault(chat, set()).add(target.branch_id)
+    for chat in leaders.chats:
+        out.setdefault(chat, set()).add(None)
+    return {chat: frozenset(owners) for chat, owners in out.items()}
+
+
 def _private_chats(
     session: Session, org_id: int, who, branch_ids: list[int | None] | None = None
 ) -> dict[int | None, list[tuple[str, str]]]:

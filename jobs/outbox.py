@@ -26,6 +26,7 @@ from core.periods import Clock
 from storage.db import session_scope
 from storage.models import ChatBinding, OutboxMessage
 from storage.once import insert_once
+from storage.queries import skip_pending_pushes
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # a claim a crashed process left behind expires after this
@@ -234,12 +235,4 @@ def mark_unreachable(session: Session, platform: str, chat_id: str, now: datetim
         .where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)  # type: ignore[arg-type]
         .values(unreachable_at=now)
     )
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.platform == platform,  # type: ignore[arg-type]
-            OutboxMessage.chat_id == chat_id,  # type: ignore[arg-type]
-            OutboxMessage.status == "pending",  # type: ignore[arg-type]
-        )
-        .values(status="skipped", last_error="chat unreachable")
-    )
+    skip_pending_pushes(session, platform, chat_id, "chat unreachable", now)

@@ -21,6 +21,7 @@ from core.compliance import OrgResult
 from core.config import JobsSettings
 from core.periods import Clock, Period
 from core.reminders import (
+    Audiences,
     BranchDue,
     BranchTarget,
     Deadlines,
@@ -28,6 +29,7 @@ from core.reminders import (
     branch_dues,
     deadlines,
     overdue_commitments,
+    push_audiences,
     push_targets,
 )
 from core.rules import Registry
@@ -246,24 +248,38 @@ class Jobs:
         (a summary's ledger and heatmap) are written only when something new goes out.
 
         The computing (a county's compliance, its ledger) reads without SQLite's write lock,
-        so secretaries' /log goes on meanwhile; only the enqueueing writes. Two processes
-        running the same job at once both compute, and the outbox key keeps one message."""
+        so secretaries' /log goes on meanwhile; only the enqueueing writes, and only to chats
+        that still serve the audience they served while computing. Two processes running the
+        same job at once both compute, and the outbox key keeps one message."""
         with read_scope(self.engine) as reader:
             planned = self._new_messages(reader, name, at)
         if not planned:
             return 0
+        added = 0
         with session_scope(self.engine) as session:
-            return sum(enqueue(session, self.clock, m) for m in planned)
+            for org_id, (audiences, messages) in planned.items():
+                now = push_audiences(session, org_id, lock=True)
+                for m in messages:
+                    chat = (m.platform, m.chat_id)
+                    served = audiences.get(chat)
+                    if served and served <= now.get(chat, frozenset()):
+                        added += enqueue(session, self.clock, m)
+        return added
 
-    def _new_messages(self, session: Session, name: str, at: datetime) -> list[Message]:
+    def _new_messages(
+        self, session: Session, name: str, at: datetime
+    ) -> dict[int, tuple[Audiences, list[Message]]]:
+        """Per org: whom each chat served, and the messages not in the outbox yet."""
         job, day = self.jobs[name], at.astimezone(self.tz).date()
-        planned = []
+        planned = {}
         for org, messages in self._by_org(session, name, at):
             new = [m for m in messages if not _in_outbox(session, m.key)]
-            if new and job.files_for is not None and self.summary_files is not None:
+            if not new:
+                continue
+            if job.files_for is not None and self.summary_files is not None:
                 files = self.summary_files(session, org, job.files_for(day), day)
                 new = [replace(m, files=files) for m in new]
-            planned += new
+            planned[org.id] = (push_audiences(session, org.id), new)  # type: ignore[index,arg-type]
         return planned
 
     def catch_up(self, now: datetime) -> dict[str, int]:

@@ -14,11 +14,19 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, case, func, or_, select
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from storage.models import Activity, Branch, Commitment, Excusal, Member, PartyGroup
+from storage.models import (
+    Activity,
+    Branch,
+    Commitment,
+    Excusal,
+    Member,
+    OutboxMessage,
+    PartyGroup,
+)
 
 # One row of ``activity_month_counts``: (branch, party group, type, records up to the end of
 # each month of the period…, people present likewise (or over the whole period), hours,
@@ -306,4 +314,20 @@ def _last_days(filtered: bool) -> Select:
     )
     return select(Branch.id, latest).where(
         Branch.org_id == bindparam("org_id"), _branch_filter(Branch.id, filtered)
+    )
+
+
+def skip_pending_pushes(session: Session, platform: str, chat_id: str, reason: str, now) -> None:
+    """Pushes still waiting for a chat that no longer takes them (released, moved to another
+    branch, blocked the bot) are skipped. One being sent right now is left to finish, so
+    its row says what really happened."""
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.platform) == platform,
+            col(OutboxMessage.chat_id) == chat_id,
+            col(OutboxMessage.status) == "pending",
+            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
+        )
+        .values(status="skipped", last_error=reason)
     )

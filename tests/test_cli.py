@@ -54,7 +54,10 @@ def test_undo_in_a_fresh_demo_does_not_delete_old_history(demo_db):
     for user, chat in (("sec1", "branch1"), ("sec5", "branch5"), ("leader", "town")):
         out = console(demo_db, user, chat, "/undo\n")
         undone = re.search(r"已撤销 #\d+：.*?(\d{4})年(\d+)月(\d+)日", out)
-        assert undone is None or tuple(map(int, undone.groups())) >= (2026, 3, 19), out
+        if undone is None:
+            assert "已超过24小时，不能再撤销" in out, out
+        else:
+            assert tuple(map(int, undone.groups())) >= (2026, 3, 19), out
 
 
 def test_console_dialog_over_several_lines(demo_db):
@@ -128,6 +131,10 @@ def test_admin_builds_a_deployment_without_sql(tmp_path):
     listing = zhibu(tmp_path, "admin", "list").stdout
     assert "东村党支部（东村）：3 名成员" in listing
     assert "已记录" in console(tmp_path, "wu", "east", "/log 支委会 昨天 3人\n")
+    released = zhibu(tmp_path, "admin", "unbind-chat", "--platform", "console", "--chat", "east")
+    assert "已解除 console 聊天 east 的绑定" in released.stdout
+    again = zhibu(tmp_path, "admin", "unbind-chat", "--platform", "console", "--chat", "east")
+    assert again.returncode == 1 and "没有绑定到“青山镇党委”，无需解绑" in again.stderr
 
 
 def test_admin_errors_are_clear(tmp_path):

@@ -28,7 +28,7 @@ from core.workdays import WorkCalendar
 from jobs.outbox import Deliverer, Message, enqueue, pending
 from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
-from storage.models import Branch, ChatBinding, Commitment, OutboxMessage
+from storage.models import AuditEvent, Branch, ChatBinding, Commitment, OutboxMessage
 from tests.conftest import FOUNDED, TZ, local
 from tests.helpers import add_activity, run_zhibu, secretary_id
 
@@ -855,7 +855,7 @@ async def test_the_quarterly_summary_brings_the_ledger_and_heatmap_once(engine, 
 
 
 @pytest.mark.parametrize("job", [REMINDER, "quarterly_summary"])
-def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, job):
+def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, job, tmp_path):
     """A county's reminder lists or quarterly summary take seconds to compute: SQLite's write
     lock must stay free meanwhile, or every /log in the county waits behind the job."""
     if engine.dialect.name != "sqlite":
@@ -869,6 +869,10 @@ def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, j
     compose = jobs.jobs[job].compose
 
     def compose_and_try_a_write(*args):
+        try_a_write()
+        return compose(*args)
+
+    def try_a_write() -> None:
         other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
         try:
             other.execute("BEGIN IMMEDIATE")  # what any writer's transaction starts with
@@ -878,11 +882,15 @@ def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, j
             free.append(False)
         finally:
             other.close()
-        return compose(*args)
 
     jobs.jobs[job] = replace(jobs.jobs[job], compose=compose_and_try_a_write)
+    if job == "quarterly_summary":  # the ledger and heatmap, the long part, too
+        from bot.report_files import summary_files_in
+
+        write_files = summary_files_in(tmp_path, DEFAULT_REGISTRY)
+        jobs.summary_files = lambda *args: (try_a_write(), write_files(*args))[1]
     assert jobs.run(job, clock()) >= 1
-    assert free and all(free), free
+    assert free and all(free) and len(free) == (2 if job == "quarterly_summary" else 1), free
     assert [r.job for r in outbox(engine)] == [job] * len(outbox(engine))
 
 
@@ -923,3 +931,62 @@ def test_the_quarterly_summary_names_every_branch_behind_however_many(engine, to
     (summary,) = outbox(engine, "quarterly_summary")
     behind = [line for line in summary.text.splitlines() if line.startswith(("❌", "⏳"))]
     assert len(behind) == 45 and "页" not in summary.text
+
+
+@pytest.mark.parametrize("change", ["unbind", "move"])
+def test_a_group_released_or_moved_while_a_job_computes_gets_nothing(engine, town, change):
+    """The job computes without the write lock; a /unbindgroup (or a leader moving the group
+    to another branch) that lands meanwhile must not be followed by a push to that group."""
+    from dataclasses import replace
+
+    clock = Clock(local(2026, 4, 1, 9))
+    jobs = make_jobs(engine, clock)
+    compose = jobs.jobs[REMINDER].compose
+
+    def compose_then_change(*args):
+        out = compose(*args)
+        with session_scope(engine) as s:
+            group = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "branch1")).one()
+            if change == "unbind":
+                admin.unbind_chat(s, group, clock, None)
+            else:
+                org = admin.get_org(s)
+                admin.bind_chat(s, org, CONSOLE, "branch1", admin.branch_named(s, org, "二村"))
+        return out
+
+    jobs.jobs[REMINDER] = replace(jobs.jobs[REMINDER], compose=compose_then_change)
+    jobs.run(REMINDER, clock())
+    texts = {r.chat_id: r.text for r in outbox(engine)}
+    assert "branch1" not in texts  # 一村's list did not go to the group it no longer has
+    assert texts["branch2"].startswith("📋 二村党支部") and "town" in texts
+
+
+def test_a_push_being_sent_when_its_group_is_released_is_recorded_as_sent(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    in_flight = next(r for r in outbox(engine) if r.chat_id == "branch1")
+    sender = deliverer(engine, clock, FakeNotifier())
+    assert sender._claim(in_flight.id)  # the deliverer has it on its way
+    with session_scope(engine) as s:
+        group = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "branch1")).one()
+        assert admin.unbind_chat(s, group, clock, None)
+        assert not admin.unbind_chat(s, group, clock, None)  # a second release finds nothing
+    sender._finish(in_flight.id, "sent", message_id="77")
+    row = next(r for r in outbox(engine) if r.id == in_flight.id)
+    assert (row.status, row.message_id) == ("sent", "77")
+
+
+def test_moving_a_group_to_another_branch_drops_what_was_queued_for_the_old_one(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    leader = Incoming(CONSOLE, "branch2", "leader", "/bindgroup 一村", "m9", is_group=True)
+    (reply,) = Router(engine, DEFAULT_REGISTRY, TZ, clock).handle(leader)
+    assert "一村党支部" in reply.text
+    queued = {r.chat_id: (r.status, r.last_error) for r in outbox(engine)}
+    assert queued["branch2"] == ("skipped", "chat moved")  # 二村's list: not to 一村's group
+    assert queued["branch1"] == ("pending", None)
+    with session_scope(engine) as s:
+        moved = s.exec(
+            select(AuditEvent).where(AuditEvent.action == "bind_chat").order_by(AuditEvent.id)
+        ).all()[-1]
+        assert (moved.before["branch_id"], moved.after["branch_id"]) == (town.branch2, town.branch1)

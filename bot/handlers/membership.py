@@ -101,7 +101,8 @@ class MembershipCommands(RouterState):
         if not may_unbind(actor, binding):
             raise Refused("forbidden")
         name = self._bound_name(turn, binding)
-        unbind_chat(turn.session, binding, self.clock, actor.member_id)
+        if not unbind_chat(turn.session, binding, self.clock, actor.member_id):
+            raise DomainError("unbind_not_bound")  # released by someone else a moment ago
         return [Reply(t("chat_now_unbound", self.locale, name=name))]
 
     def _bound_name(self, turn: Turn, binding: ChatBinding) -> str:
