@@ -64,6 +64,10 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A unit of work that only reads; closing it rolls its transaction back, and what it
     loaded stays readable. On SQLite it takes no write lock, so a long read (an org-wide
-    /status, a county's ledger) does not hold up everyone else's writes while it runs."""
-    with Session(engine.execution_options(**{READ_ONLY: True})) as session:
+    /status, a county's ledger) does not hold up everyone else's writes while it runs. Every
+    query sees the same snapshot, so the numbers of one answer agree with each other."""
+    options: dict = {READ_ONLY: True}
+    if not is_sqlite(engine):  # one snapshot for every query, as SQLite's read transaction
+        options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+    with Session(engine.execution_options(**options)) as session:
         yield session
