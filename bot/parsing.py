@@ -364,9 +364,13 @@ def parse_activity(
 
 
 def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | None]:
-    """Find an activity type anywhere in the text (longest name wins)."""
+    """Find an activity type anywhere in the text (longest name wins): a name of several words
+    ('committee meeting'), or one that starts a word (支委会学习党章)."""
     tokens = [t for t in _SEPARATORS.split(free) if t]
     for i, token in enumerate(tokens):
+        if named := registry.match_words(tokens[i:]):
+            atype, n = named
+            return " ".join(tokens[:i] + tokens[i + n :]), atype.code, None
         hit = registry.longest_prefix(token)
         if hit is not None:
             t, rest = hit

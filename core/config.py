@@ -104,6 +104,8 @@ class ActivityTypeSettings(BaseModel):
     model_config = {"extra": "forbid"}
     name: str | None = None
     aliases: list[str] | None = None
+    en_name: str | None = None
+    en_aliases: list[str] | None = None
     category: Literal["required", "study", "town"] | None = None
     every_months: Literal[1, 3, 6, 12] | None = None
     min_count: int | None = Field(default=None, ge=1, le=31)

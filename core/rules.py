@@ -1,4 +1,5 @@
-"""The activity-type registry: codes, Chinese names, aliases and how often each must be held.
+"""The activity-type registry: codes, names and aliases (Chinese and English) and how often
+each must be held.
 
 Defaults follow ../shared/domain.md; every one of them can be changed in config.toml
 (``[activities.<code>]``), because localities differ.
@@ -28,6 +29,14 @@ class ActivityType:
     scope: Scope = "branch"  # "member": coverage, every member at least once per unit
     enabled: bool = True
     en_name: str = ""
+    en_aliases: tuple[str, ...] = ()  # what an English speaker types: "committee", "lecture"
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Every name the type is found by, its own names first."""
+        return tuple(
+            x for x in (self.code, self.name, *self.aliases, self.en_name, *self.en_aliases) if x
+        )
 
     @property
     def is_required(self) -> bool:
@@ -41,12 +50,14 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("党员大会", "支部大会", "党员会", "全体党员大会", "支部党员会"),
         every_months=3,
         en_name="General meeting",
+        en_aliases=("general meeting", "members meeting", "members' meeting", "branch meeting"),
     ),
     ActivityType(
         "committee_meeting",
         "支委会",
         ("支部委员会会议", "支部委员会", "支委会议", "支委会", "支委"),
         en_name="Committee meeting",
+        en_aliases=("committee", "branch committee", "branch committee meeting"),
     ),
     ActivityType(
         "group_meeting",
@@ -54,6 +65,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("小组会", "党小组会议", "党小组"),
         scope="group",
         en_name="Party group meeting",
+        en_aliases=("group meeting", "party group"),
     ),
     ActivityType(
         "party_lecture",
@@ -61,9 +73,14 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("上党课", "讲党课", "专题党课"),
         every_months=3,
         en_name="Party lecture",
+        en_aliases=("lecture", "party class"),
     ),
     ActivityType(
-        "theme_day", "主题党日", ("党日活动", "主题党日活动", "党日"), en_name="Theme day"
+        "theme_day",
+        "主题党日",
+        ("党日活动", "主题党日活动", "党日"),
+        en_name="Theme day",
+        en_aliases=("party day", "party theme day"),
     ),
     ActivityType(
         "org_life_meeting",
@@ -71,6 +88,13 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("专题组织生活会", "组织生活"),
         every_months=12,
         en_name="Organisational life meeting",
+        en_aliases=(
+            "org life meeting",
+            "org life",
+            "organizational life meeting",
+            "organisational life",
+            "organizational life",
+        ),
     ),
     ActivityType(
         "democratic_review",
@@ -78,6 +102,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("民主评议", "评议党员"),
         every_months=12,
         en_name="Democratic review",
+        en_aliases=("democratic review of members", "member review"),
     ),
     ActivityType(
         "heart_talk",
@@ -86,12 +111,23 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         every_months=12,
         scope="member",
         en_name="Heart-to-heart talks",
+        en_aliases=("heart-to-heart talk", "heart-to-heart", "heart talk", "heart talks"),
     ),
     ActivityType(
-        "study_session", "集中学习", ("学习", "集体学习"), category="study", en_name="Group study"
+        "study_session",
+        "集中学习",
+        ("学习", "集体学习"),
+        category="study",
+        en_name="Group study",
+        en_aliases=("study", "study session", "collective study"),
     ),
     ActivityType(
-        "seminar", "交流研讨", ("研讨", "研讨交流", "交流"), category="study", en_name="Seminar"
+        "seminar",
+        "交流研讨",
+        ("研讨", "研讨交流", "交流"),
+        category="study",
+        en_name="Seminar",
+        en_aliases=("study seminar", "discussion seminar"),
     ),
     ActivityType(
         "tutorial_report",
@@ -99,6 +135,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("专题辅导", "报告会"),
         category="study",
         en_name="Tutorial report",
+        en_aliases=("tutorial", "tutorial lecture", "briefing"),
     ),
     ActivityType(
         "field_study",
@@ -106,6 +143,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("观摩学习", "外出学习", "外出观摩"),
         category="study",
         en_name="Field study",
+        en_aliases=("study visit", "field trip"),
     ),
     ActivityType(
         "town_meeting",
@@ -115,13 +153,21 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         en_name="Party-building meeting",
     ),
     ActivityType("town_training", "专题培训", ("培训",), category="town", en_name="Training"),
-    ActivityType("town_research", "党建调研", ("调研",), category="town", en_name="Field research"),
+    ActivityType(
+        "town_research",
+        "党建调研",
+        ("调研",),
+        category="town",
+        en_name="Field research",
+        en_aliases=("research",),
+    ),
     ActivityType(
         "town_showcase",
         "观摩推进会",
         ("党建观摩推进会", "推进会"),
         category="town",
         en_name="Showcase meeting",
+        en_aliases=("showcase",),
     ),
     ActivityType(
         "town_lecture",
@@ -129,6 +175,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("镇级党课", "书记党课"),
         category="town",
         en_name="Lecture for branches",
+        en_aliases=("town lecture",),
     ),
     ActivityType(
         "town_interview",
@@ -136,6 +183,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
         ("约谈书记", "约谈党组织书记"),
         category="town",
         en_name="Accountability talk",
+        en_aliases=("accountability talks",),
     ),
 )
 
@@ -145,23 +193,41 @@ def normalise_name(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
+def _label_key(text: str) -> str:
+    """A type's name as compared: 'Heart-to-heart talks' == 'heart to heart talks'."""
+    return normalise_name(text).replace("-", "")
+
+
+def _cuts_a_word(label: str, rest: str) -> bool:
+    """支委会 starts 支委会学习党章, but 'committee' does not start 'committees': a name in
+    Latin letters only matches whole words."""
+    return bool(rest) and _is_latin(label[-1]) and _is_latin(rest[0])
+
+
+def _is_latin(char: str) -> bool:
+    return char.isascii() and char.isalnum()
+
+
 class Registry:
-    """Activity types by code, findable by Chinese name or alias."""
+    """Activity types by code, findable by Chinese or English name or alias."""
 
     def __init__(self, types: tuple[ActivityType, ...]):
         self._by_code = {t.code: t for t in types}
         self._by_name: dict[str, ActivityType] = {}
+        self._most_words = 1
         for t in types:
-            for label in (t.code, t.name, *t.aliases):
-                self._by_name.setdefault(normalise_name(label), t)
+            for label in t.labels:
+                self._by_name.setdefault(_label_key(label), t)
+                self._most_words = max(self._most_words, len(label.replace("-", " ").split()))
 
     @classmethod
     def from_settings(cls, overrides: dict[str, ActivityTypeSettings]) -> Registry:
         types = {t.code: t for t in DEFAULT_TYPES}
         for code, override in overrides.items():
             changes = {k: v for k, v in override.model_dump().items() if v is not None}
-            if "aliases" in changes:
-                changes["aliases"] = tuple(changes["aliases"])
+            for key in ("aliases", "en_aliases"):
+                if key in changes:
+                    changes[key] = tuple(changes[key])
             base = types.get(code) or ActivityType(code, changes["name"])
             types[code] = replace(base, **changes)
         return cls(tuple(types.values()))
@@ -173,15 +239,29 @@ class Registry:
         return self._by_code.get(code)
 
     def find(self, label: str) -> ActivityType | None:
-        found = self._by_name.get(normalise_name(label))
+        found = self._by_name.get(_label_key(label))
         return found if found and found.enabled else None
+
+    def match_words(self, words: list[str]) -> tuple[ActivityType, int] | None:
+        """The type named by the first of ``words`` and how many words its name took; the
+        longest name wins ('party group meeting' over 'party group')."""
+        for n in range(min(len(words), self._most_words), 0, -1):
+            if found := self.find(" ".join(words[:n])):
+                return found, n
+        return None
 
     def longest_prefix(self, text: str) -> tuple[ActivityType, str] | None:
         """The type whose name starts ``text`` (longest match wins) and the rest of the text."""
-        norm = normalise_name(text)
+        norm = _label_key(text)
         best: tuple[int, ActivityType] | None = None
         for label, t in self._by_name.items():
-            if t.enabled and norm.startswith(label) and (best is None or len(label) > best[0]):
+            if (
+                not t.enabled
+                or not norm.startswith(label)
+                or _cuts_a_word(label, norm[len(label) :])
+            ):
+                continue
+            if best is None or len(label) > best[0]:
                 best = (len(label), t)
         if best is None:
             return None

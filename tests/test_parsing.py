@@ -23,9 +23,10 @@ from bot.parsing import (
     take_time_range,
 )
 from core.activities import ActivityDraft
+from core.config import ActivityTypeSettings
 from core.errors import DomainError
 from core.periods import Period
-from core.rules import DEFAULT_REGISTRY
+from core.rules import DEFAULT_REGISTRY, Registry
 
 TODAY = date(2026, 3, 20)  # a Friday
 JANUARY = date(2026, 1, 5)  # a Monday early in the year, for year inference
@@ -742,3 +743,55 @@ def test_time_range_is_taken_out_of_a_topic():
 )
 def test_everyday_names_of_meetings(word, code):
     assert parse_activity(f"{word} 昨天 8人", DEFAULT_REGISTRY, TODAY).draft.type_code == code
+
+
+# ---------------------------------------------------------------- English names of types
+
+
+@pytest.mark.parametrize(
+    ("words", "code"),
+    [
+        ("General meeting", "general_meeting"),
+        ("general meeting", "general_meeting"),
+        ("Committee meeting", "committee_meeting"),
+        ("COMMITTEE MEETING", "committee_meeting"),
+        ("committee", "committee_meeting"),
+        ("Party group meeting", "group_meeting"),
+        ("group meeting", "group_meeting"),
+        ("Party lecture", "party_lecture"),
+        ("lecture", "party_lecture"),
+        ("Theme day", "theme_day"),
+        ("Organisational life meeting", "org_life_meeting"),
+        ("org life meeting", "org_life_meeting"),
+        ("Democratic review", "democratic_review"),
+        ("Heart-to-heart talks", "heart_talk"),
+        ("heart to heart talks", "heart_talk"),
+        ("heart talk", "heart_talk"),
+        ("Group study", "study_session"),
+        ("seminar", "seminar"),
+        ("tutorial", "tutorial_report"),
+        ("Field study", "field_study"),
+        ("Lecture for branches", "town_lecture"),  # the longest name, not 'lecture'
+    ],
+)
+def test_english_names_of_types_in_a_line(words, code):
+    draft = parse_activity(f"{words} yesterday 8人", DEFAULT_REGISTRY, TODAY).draft
+    assert draft == ActivityDraft(type_code=code, held_on=date(2026, 3, 19), present=8)
+
+
+def test_words_after_an_english_name_are_the_topic():
+    draft = parse_activity("committee meeting 8人 budget review", DEFAULT_REGISTRY, TODAY).draft
+    assert (draft.type_code, draft.topic) == ("committee_meeting", "budget review")
+
+
+def test_an_english_name_matches_whole_words_only():
+    parsed = parse_activity("committees yesterday 8人", DEFAULT_REGISTRY, TODAY)
+    assert (parsed.draft.type_code, parsed.unknown_type) == (None, "committees")
+
+
+def test_english_names_from_config():
+    registry = Registry.from_settings(
+        {"party_lecture": ActivityTypeSettings(en_name="Party class", en_aliases=["class"])}
+    )
+    assert registry.find("party class") is registry.find("CLASS") is registry.get("party_lecture")
+    assert registry.find("党课") is registry.get("party_lecture")

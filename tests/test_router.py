@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import date, time, timedelta
 
+import pytest
 from sqlmodel import Session, func, select
 
 from bot.router import Incoming, Router
 from core.periods import fixed_clock
 from core.rules import DEFAULT_REGISTRY
 from storage.models import Activity, AuditEvent, Commitment, DialogState, PartyGroup
-from tests.conftest import TZ, local
+from tests.conftest import TZ, Chat, local
 
 
 def activities(engine, **where) -> list[Activity]:
@@ -288,6 +289,19 @@ def test_unknown_command_and_plain_text(chat):
 def test_group_chatter_is_ignored(router, town):
     msg = Incoming("console", "branch1", "sec1", "大家好", "1", is_group=True)
     assert router.handle(msg) == []
+
+
+@pytest.fixture
+def english(engine, town, clock, tmp_path):
+    """english('sec1', 'branch1') -> a callable that talks to an English-locale router."""
+    router = Router(
+        engine, DEFAULT_REGISTRY, TZ, clock, locale="en", exports_dir=tmp_path / "exports"
+    )
+
+    def make(user: str = "sec1", chat_id: str = "branch1") -> Chat:
+        return Chat(router, user, chat_id)
+
+    return make
 
 
 def test_english_locale(engine, town, clock):
@@ -640,3 +654,15 @@ def test_redelivered_last_answer_of_a_finished_dialog_says_nothing(chat, engine)
     assert "已记录" in sec("8", message_id="d2")
     assert sec("8", message_id="d2") == ""
     assert len(activities(engine)) == 1
+
+
+def test_english_names_of_meetings_in_one_line_commands(english, engine):
+    sec = english()
+    reply = sec("/log Committee meeting yesterday 7人")
+    assert "Logged" in reply and "Committee meeting 1/1 (Mar 2026)" in reply
+    assert sec("/log lecture 3月5日 20人").startswith("✅ Logged")
+    assert [a.type_code for a in activities(engine)] == ["committee_meeting", "party_lecture"]
+    leader = english("leader", "town")
+    assert leader("/status party lecture").startswith("Party lecture · Mar 2026")
+    excused = leader("/excuse 一村 party group meeting 2026-02 spring festival")
+    assert excused == "Party group meeting for 一村党支部 in Feb 2026 excused (spring festival)."

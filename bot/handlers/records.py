@@ -153,14 +153,7 @@ class RecordCommands(RouterState):
         return [Reply(t("edited", self.locale, id=a.id, summary=self._summary(turn, a)))]
 
     def _cmd_excuse(self, turn: Turn) -> list[Reply]:
-        parts = turn.args.split(maxsplit=3)
-        if len(parts) < 4:
-            raise DomainError("bad_excuse")
-        branch_q, type_q, period_q, reason = parts
-        atype = self.registry.find(type_q)
-        period = parse_period(period_q, turn.today) or parse_period_key(period_q)
-        if atype is None or not atype.is_required or period is None:
-            raise DomainError("bad_excuse")
+        branch_q, atype, period, reason = self._excuse_args(turn)
         assert turn.actor is not None
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
@@ -183,3 +176,17 @@ class RecordCommands(RouterState):
                 )
             )
         ]
+
+    def _excuse_args(self, turn: Turn) -> tuple[str, ActivityType, Period, str]:
+        """'一村 党课 2026Q3 防汛抢险' or '一村 party lecture 2026Q3 flood relief': the type
+        may take several words, the reason is all that follows the period."""
+        words = turn.args.split()
+        named = self.registry.match_words(words[1:])
+        if len(words) < 4 or named is None or not named[0].is_required:
+            raise DomainError("bad_excuse")
+        atype, taken = named
+        period_q, *reason = words[1 + taken :] or [""]
+        period = parse_period(period_q, turn.today) or parse_period_key(period_q)
+        if period is None or not reason:
+            raise DomainError("bad_excuse")
+        return words[0], atype, period, " ".join(reason)

@@ -109,12 +109,16 @@ class StatusCommands(RouterState):
         period: Period | None = None
         branch: str | None = None
         rule: ActivityType | None = None
-        for token in turn.args.split():
+        tokens = turn.args.split()
+        i = 0
+        while i < len(tokens):
+            token, taken = tokens[i], 1
             if period is None and (p := parse_period(token, turn.today)) is not None:
                 period = p
-            elif (found := self.registry.find(token)) is not None:
-                if not found.is_required or rule is not None:
-                    raise DomainError("bad_status_args", text=token)  # counted, not required
+            elif named := self.registry.match_words(tokens[i:]):  # 'party lecture': two words
+                found, taken = named
+                if not found.is_required or rule is not None:  # counted, not required
+                    raise DomainError("bad_status_args", text=" ".join(tokens[i : i + taken]))
                 rule = found
             elif _PERIODISH.search(token) and not self._names_branch(turn, token):
                 raise DomainError("bad_period", text=token)
@@ -122,6 +126,7 @@ class StatusCommands(RouterState):
                 branch = token
             else:
                 raise DomainError("bad_status_args", text=token)
+            i += taken
         if branch is None and turn.actor is not None and turn.actor.reads_org:
             branch = self._bound_branch_name(turn)  # a leader in a branch's chat: that branch
         return period or Period.containing("month", turn.today), branch, rule
