@@ -1,4 +1,5 @@
-"""Turning forgiving Chinese one-liners into drafts: dates, counts, keyed fields, periods.
+"""Turning forgiving one-liners, Chinese first and English too, into drafts: dates, counts,
+keyed fields, periods.
 
 Everything is normalised first (NFKC: full-width digits, letters and colons become ASCII),
 then recognised piece by piece; what is left over becomes the topic.
@@ -56,8 +57,34 @@ KEYS: dict[str, str] = {
     "截止": "due",
     "截至": "due",
     "期限": "due",
+    # English keys, in any case
+    "topic": "topic",
+    "subject": "topic",
+    "host": "host",
+    "chair": "host",
+    "recorder": "recorder",
+    "place": "place",
+    "venue": "place",
+    "location": "place",
+    "notes": "notes",
+    "note": "notes",
+    "group": "group",
+    "party group": "group",
+    "date": "held_on",
+    "due": "due",
+    "deadline": "due",
 }
-_KEY_RE = re.compile(r"(" + "|".join(sorted(KEYS, key=len, reverse=True)) + r")\s*:")
+
+
+def _key_pattern(key: str) -> str:
+    # an English key is a whole word: 'update:' holds no 'date:'
+    return re.escape(key) if not key.isascii() else rf"(?<![A-Za-z]){re.escape(key)}"
+
+
+_KEY_RE = re.compile(
+    "(" + "|".join(_key_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:",
+    re.IGNORECASE,
+)
 
 
 def normalise(text: str) -> str:
@@ -66,14 +93,15 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-_LONG_FIELDS = frozenset({"topic", "notes"})  # free prose; names and places are one word
+_LONG_FIELDS = frozenset({"topic", "notes"})  # free prose, up to the next key
 
 
 def split_keyed(text: str) -> tuple[str, dict[str, str]]:
     """Separate ``key:value`` fields from the free text around them.
 
     A topic or a note runs until the next key; a name, place or date is one word, and what
-    follows it goes back to the free text (``地点:村委会 14:00-16:00``).
+    follows it goes back to the free text (``地点:村委会 14:00-16:00``); in English it may be
+    several words (``host: Li Ming``), see ``_english_value``.
     """
     matches = list(_KEY_RE.finditer(text))
     if not matches:
@@ -83,13 +111,29 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[m.end() : end].strip(" ,;，；、。")
-        name = KEYS[m.group(1)]
+        name = KEYS[m.group(1).lower()]
         if name not in _LONG_FIELDS and name != "due":
-            value, _, rest = value.partition(" ")
+            if m.group(1).isascii():
+                value, rest = _english_value(value, name)
+            else:
+                value, _, rest = value.partition(" ")
             free.append(rest)
         if value:
             fields[name] = value
     return " ".join(free), fields
+
+
+_LIST_END = re.compile(r"\s*[,;]")
+
+
+def _english_value(value: str, name: str) -> tuple[str, str]:
+    """An English name or place and what follows it: words up to a comma, or up to what
+    reads as a count, a duration or a date ('place: village hall 7 present yesterday')."""
+    ends = [_LIST_END, _EN_COUNTS, _EN_PEOPLE, _HOURS, _MINUTES]
+    if name != "held_on":
+        ends += [_ISO, _MONTH_DAY, _RELATIVE_RE]
+    cut = min((m.start() for end in ends if (m := end.search(value))), default=len(value))
+    return value[:cut].strip(" ,;"), value[cut:]
 
 
 def cn_number(text: str) -> int | None:
@@ -241,13 +285,42 @@ _COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("absent", re.compile(r"(\d{1,4})\s*(?:人|名)(?:缺席|请假|未到)")),
     ("present", re.compile(r"(?<![\d.])(\d{1,4})\s*(?:人|名)(?!员)")),
 )
-# 2小时, 1.5h, 1个半小时, 1小时30分钟; then 半小时 and 90分钟 on their own
-_HOURS = re.compile(
-    r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|h|H)(?![a-zA-Z])"
-    r"(?:\s*(\d{1,2})\s*分(?:钟)?)?"
+# English counts come either way round, "7 present" or "present 7", and are read left to
+# right, so that in "7 present 1 absent" the 1 is never taken for "present 1".
+_EN_COUNT_WORDS = {
+    "expected": "expected",
+    "present": "present",
+    "attended": "present",
+    "attending": "present",
+    "attendance": "present",
+    "attendees": "present",
+    "participants": "present",
+    "absent": "absent",
+    "absentees": "absent",
+    "on leave": "absent",
+}
+_EN_COUNT_WORD = "|".join(sorted(_EN_COUNT_WORDS, key=len, reverse=True))
+_EN_PERSONS = r"(?:people|persons|members|comrades)"
+# a head count, not a piece of 3/5, 14:00 or 2026-03-05 (but "present 7." ends a sentence)
+_EN_N = r"(?<![\d.:/\-])(?P<{}>\d{{1,4}})(?!\d|[./\-:]\d)"
+_EN_COUNTS = re.compile(
+    _EN_N.format("n1")
+    + rf"\s*(?:{_EN_PERSONS}\s+)?(?P<w1>{_EN_COUNT_WORD})(?![a-z])"
+    + rf"|(?<![a-z])(?P<w2>{_EN_COUNT_WORD})\s*:?\s*"
+    + _EN_N.format("n2"),
+    re.IGNORECASE,
 )
-_HALF_HOUR = re.compile(r"半(?:个)?小时")
-_MINUTES = re.compile(r"(?<![\d.])(\d{1,4})\s*分钟")
+_EN_PEOPLE = re.compile(_EN_N.format("n") + rf"\s*{_EN_PERSONS}(?![a-z])", re.IGNORECASE)
+# 2小时, 1.5h, 2 hours, 1个半小时, 1小时30分钟, 1 hour 30 minutes; then 半小时, 90分钟 alone
+_HOURS = re.compile(
+    r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|hours?|hrs?|h)(?![a-z])"
+    r"(?:\s*(\d{1,2})\s*(?:分(?:钟)?|minutes?(?![a-z])|mins?(?![a-z])))?",
+    re.IGNORECASE,
+)
+_HALF_HOUR = re.compile(r"半(?:个)?小时|(?<![a-z])half an hour(?![a-z])", re.IGNORECASE)
+_MINUTES = re.compile(
+    r"(?<![\d.])(\d{1,4})\s*(?:分钟|minutes?(?![a-z])|mins?(?![a-z]))", re.IGNORECASE
+)
 _TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-~到至]\s*(\d{1,2}):(\d{2})")
 
 
@@ -285,7 +358,25 @@ def take_counts(text: str) -> tuple[str, dict[str, int]]:
         while (m := pattern.search(text)) is not None:
             counts.setdefault(name, int(m[1]))
             text = _take(text, m.span())
-    return text, counts
+    return _take_english_counts(text, counts), counts
+
+
+def _take_english_counts(text: str, counts: dict[str, int]) -> str:
+    """'expected 8 present 7', '8 expected 7 present', then '7 people': the first of each
+    kind counts, as in Chinese."""
+    for pattern in (_EN_COUNTS, _EN_PEOPLE):
+        found = list(pattern.finditer(text))
+        for m in found:
+            counts.setdefault(*_english_count(m))
+        for m in reversed(found):  # from the end, so that the earlier spans stay put
+            text = _take(text, m.span())
+    return text
+
+
+def _english_count(m: re.Match[str]) -> tuple[str, int]:
+    if m.re is _EN_PEOPLE:
+        return "present", int(m["n"])
+    return _EN_COUNT_WORDS[(m["w1"] or m["w2"]).lower()], int(m["n1"] or m["n2"])
 
 
 def take_hours(text: str) -> tuple[str, float | None]:
@@ -353,7 +444,7 @@ def parse_activity(
     if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
-    leftover = " ".join(t for t in _SEPARATORS.split(free) if t)
+    leftover = " ".join(_words(free))
     if leftover and unknown is None and leftover_as_topic:
         if "topic" not in values:
             values["topic"] = leftover
@@ -363,10 +454,15 @@ def parse_activity(
     return ParsedActivity(ActivityDraft(**values), unknown, leftover)  # type: ignore[arg-type]
 
 
+def _words(free: str) -> list[str]:
+    """The words of what is left; a full stop left alone ('present 7.') is not one."""
+    return [t for t in _SEPARATORS.split(free) if t.strip(".")]
+
+
 def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | None]:
     """Find an activity type anywhere in the text (longest name wins): a name of several words
     ('committee meeting'), or one that starts a word (支委会学习党章)."""
-    tokens = [t for t in _SEPARATORS.split(free) if t]
+    tokens = _words(free)
     for i, token in enumerate(tokens):
         if named := registry.match_words(tokens[i:]):
             atype, n = named

@@ -54,6 +54,13 @@ PIECES = st.sampled_from(
         "14:00-13:00",
         "2月30日",
         "个人",
+        "committee meeting",
+        "present",
+        "expected",
+        "hours",
+        "topic:",
+        "place:",
+        ".",
     ]
 )
 TEXT = st.one_of(

@@ -795,3 +795,137 @@ def test_english_names_from_config():
     )
     assert registry.find("party class") is registry.find("CLASS") is registry.get("party_lecture")
     assert registry.find("党课") is registry.get("party_lecture")
+
+
+# ---------------------------------------------------------------- English counts and fields
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("7 present", {"present": 7}),
+        ("present 7", {"present": 7}),
+        ("Present: 7", {"present": 7}),
+        ("expected 8 present 7", {"expected": 8, "present": 7}),
+        ("8 expected 7 present", {"expected": 8, "present": 7}),
+        ("8 expected, 7 present, 1 absent", {"expected": 8, "present": 7, "absent": 1}),
+        # read left to right: the 1 belongs to "absent", not to "present 1"
+        ("7 present 1 absent", {"present": 7, "absent": 1}),
+        ("present 7 absent 1", {"present": 7, "absent": 1}),
+        ("absent 1", {"absent": 1}),
+        ("2 on leave", {"absent": 2}),
+        ("12 attendees", {"present": 12}),
+        ("7 people attended", {"present": 7}),
+        ("7 people", {"present": 7}),
+        ("present 7.", {"present": 7}),
+        ("出席7人 absent 1", {"present": 7, "absent": 1}),  # Chinese and English mixed
+    ],
+)
+def test_take_counts_in_english(text, expected):
+    rest, counts = take_counts(text)
+    assert counts == expected
+    assert not any(ch.isdigit() for ch in rest)
+
+
+@pytest.mark.parametrize("text", ["3/5 present", "present 3/5", "14:00 present", "present"])
+def test_english_count_words_leave_dates_and_times_alone(text):
+    rest, counts = take_counts(text)
+    assert counts == {}
+    assert rest == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2 hours", 2.0),
+        ("1 hour", 1.0),
+        ("1.5 hours", 1.5),
+        ("2 hrs", 2.0),
+        ("2h", 2.0),
+        ("1 hour 30 minutes", 1.5),
+        ("90 minutes", 1.5),
+        ("45 min", 0.75),
+        ("half an hour", 0.5),
+        ("8 hosts", None),
+    ],
+)
+def test_take_hours_in_english(text, expected):
+    _, hours = take_hours(text)
+    assert hours == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "free_words", "fields"),
+    [
+        ("topic: budget review", [], {"topic": "budget review"}),
+        ("Topic: roads, schools", [], {"topic": "roads, schools"}),
+        # an English name or place may be several words, up to a comma or the next key…
+        (
+            "host: Li Ming, recorder: Wang Fang place: village hall",
+            [],
+            {"host": "Li Ming", "recorder": "Wang Fang", "place": "village hall"},
+        ),
+        # …or what reads as a count, a duration or a date
+        ("place: village hall 7 present", ["7", "present"], {"place": "village hall"}),
+        ("venue: Room 3 2 hours", ["2", "hours"], {"place": "Room 3"}),
+        ("host: Li Ming yesterday", ["yesterday"], {"host": "Li Ming"}),
+        ("date: 3/6 7 present", ["7", "present"], {"held_on": "3/6"}),
+        ("update: budget", ["update:", "budget"], {}),  # a key is a whole word
+    ],
+)
+def test_split_keyed_in_english(text, free_words, fields):
+    free, found = split_keyed(text)
+    assert free.split() == free_words
+    assert found == fields
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "committee meeting yesterday expected 8 present 7 topic: budget place: village hall",
+            ActivityDraft(
+                type_code="committee_meeting",
+                held_on=date(2026, 3, 19),
+                expected=8,
+                present=7,
+                topic="budget",
+                place="village hall",
+            ),
+        ),
+        (
+            "general meeting 2026-03-18 host: Li Ming 25 expected 22 present 3 absent",
+            ActivityDraft(
+                type_code="general_meeting",
+                held_on=date(2026, 3, 18),
+                expected=25,
+                present=22,
+                absent=3,
+                host="Li Ming",
+            ),
+        ),
+        (
+            "group study 3/10 2 hours 18 present topic: the Party constitution",
+            ActivityDraft(
+                type_code="study_session",
+                held_on=date(2026, 3, 10),
+                hours=2.0,
+                present=18,
+                topic="the Party constitution",
+            ),
+        ),
+        (
+            "theme day yesterday 15 present. Visited veteran members",
+            ActivityDraft(
+                type_code="theme_day",
+                held_on=date(2026, 3, 19),
+                present=15,
+                topic="Visited veteran members",
+            ),
+        ),
+    ],
+)
+def test_parse_activity_in_english(text, expected):
+    parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
+    assert (parsed.unknown_type, parsed.leftover) == (None, "")
+    assert parsed.draft == expected

@@ -666,3 +666,18 @@ def test_english_names_of_meetings_in_one_line_commands(english, engine):
     assert leader("/status party lecture").startswith("Party lecture · Mar 2026")
     excused = leader("/excuse 一村 party group meeting 2026-02 spring festival")
     assert excused == "Party group meeting for 一村党支部 in Feb 2026 excused (spring festival)."
+
+
+def test_english_attendance_hours_and_fields(english, engine):
+    sec = english()
+    logged = sec("/log committee meeting yesterday expected 8 present 7 host: Li Ming")
+    assert "8 expected, 7 present, 1 absent · host: Li Ming" in logged
+    assert "How many attended?" in sec("/log general meeting 3/18 place: village hall")
+    assert "25 expected, 22 present, 3 absent" in sec("25 expected 22 present")
+    assert "2 h" in sec("/study group study 3/10 2 hours 18 present topic: the constitution")
+    rows = [(a.type_code, a.present, a.place, a.hours, a.topic) for a in activities(engine)]
+    assert rows == [
+        ("committee_meeting", 7, None, None, None),
+        ("general_meeting", 22, "village hall", None, None),
+        ("study_session", 18, None, 2.0, "the constitution"),
+    ]
