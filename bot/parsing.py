@@ -37,6 +37,48 @@ CN_DIGITS = {
 _SEPARATORS = re.compile(r"[,，、;；。!！?？\s]+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+# English words for counts and dates (see take_counts and find_date)
+_EN_COUNT_WORDS = {
+    "expected": "expected",
+    "present": "present",
+    "attended": "present",
+    "attending": "present",
+    "attendance": "present",
+    "attendees": "present",
+    "participants": "present",
+    "absent": "absent",
+    "absentees": "absent",
+    "on leave": "absent",
+}
+_EN_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_EN_MONTHS = {w: i for i, name in enumerate(_EN_MONTH_NAMES, 1) for w in (name, name[:3])}
+_EN_MONTHS["sept"] = 9
+_EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _alternatives(words) -> str:
+    """A regex alternation that tries the longest word first ('march' before 'mar')."""
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _word_pattern(word: str) -> str:
+    """An English word matches whole ('update' holds no 'date'); Chinese has no spaces."""
+    return rf"(?<![a-z]){re.escape(word)}(?![a-z])" if word.isascii() else re.escape(word)
+
+
 # keyed fields: "主题:…" runs until the next key or the end of the line
 KEYS: dict[str, str] = {
     "主题": "topic",
@@ -76,13 +118,8 @@ KEYS: dict[str, str] = {
 }
 
 
-def _key_pattern(key: str) -> str:
-    # an English key is a whole word: 'update:' holds no 'date:'
-    return re.escape(key) if not key.isascii() else rf"(?<![A-Za-z]){re.escape(key)}"
-
-
 _KEY_RE = re.compile(
-    "(" + "|".join(_key_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:",
+    "(" + "|".join(_word_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:",
     re.IGNORECASE,
 )
 
@@ -131,7 +168,7 @@ def _english_value(value: str, name: str) -> tuple[str, str]:
     reads as a count, a duration or a date ('place: village hall 7 present yesterday')."""
     ends = [_LIST_END, _EN_COUNTS, _EN_PEOPLE, _HOURS, _MINUTES]
     if name != "held_on":
-        ends += [_ISO, _MONTH_DAY, _RELATIVE_RE]
+        ends += [_ISO, _MONTH_DAY, _RELATIVE_RE, _EN_MONTH_DAY, _EN_DAYS_AGO, _EN_WEEKDAY]
     cut = min((m.start() for end in ends if (m := end.search(value))), default=len(value))
     return value[:cut].strip(" ,;"), value[cut:]
 
@@ -158,6 +195,9 @@ _MONTH_DAY = re.compile(
 _RELATIVE = {
     "today": 0,
     "yesterday": 1,
+    "the day before yesterday": 2,
+    "day before yesterday": 2,
+    "tomorrow": -1,
     "今天": 0,
     "今日": 0,
     "昨天": 1,
@@ -167,9 +207,26 @@ _RELATIVE = {
     "明天": -1,
     "后天": -2,
 }
-_RELATIVE_RE = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)), re.IGNORECASE)
+_RELATIVE_RE = re.compile(
+    "|".join(_word_pattern(w) for w in sorted(_RELATIVE, key=len, reverse=True)), re.IGNORECASE
+)
 _DAYS_AGO = re.compile(r"(\d{1,3}|[一二三四五六七八九十]+)天前")
 _WEEKDAY = re.compile(r"(上上|上|本|这)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+# March 5, Mar. 5th, 5 March, 5th of March 2026. A number right after a count word is a head
+# count, never a day: "present 7 March 5" is 7 present on March 5.
+_EN_MONTH = _alternatives(_EN_MONTHS)
+_NOT_A_COUNT = "".join(rf"(?<!{w} )(?<!{w}: )" for w in _EN_COUNT_WORDS)
+_EN_MONTH_DAY = re.compile(
+    rf"(?:(?<![a-z])(?P<m1>{_EN_MONTH})(?![a-z])\.?\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|{_NOT_A_COUNT}(?<![\d.:/\-])(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?"
+    rf"(?P<m2>{_EN_MONTH})(?![a-z])\.?)"
+    r"(?![\d:])(?:,?\s*(?P<year>\d{4})(?!\d))?",
+    re.IGNORECASE,
+)
+_EN_DAYS_AGO = re.compile(r"(?<![\d.])(\d{1,3})\s*days?\s+ago(?![a-z])", re.IGNORECASE)
+_EN_WEEKDAY = re.compile(
+    rf"(?<![a-z])(?:(last|this)\s+)?({_alternatives(_EN_WEEKDAYS)})(?![a-z])", re.IGNORECASE
+)
 
 
 def _make_date(year: int, month: int, day: int, raw: str) -> date:
@@ -225,6 +282,22 @@ def _period_end(m: re.Match[str], today: date, future: bool) -> date:
     return Period.containing(kind, today).shift(1 if m[2] and "下" in m[2] else 0).end
 
 
+# end of June, the end of the month, end of next quarter, end of this year
+_EN_PERIOD_END = re.compile(
+    r"(?<![a-z])(?:the\s+)?end\s+of\s+(?:(?:the|this)\s+|(next)\s+)?"
+    rf"(month|quarter|year|{_EN_MONTH})(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _english_period_end(m: re.Match[str], today: date, future: bool) -> date:
+    what = m[2].lower()
+    if what in _EN_MONTHS:
+        month = _EN_MONTHS[what]
+        return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
+    return Period.containing(what, today).shift(1 if m[1] else 0).end  # type: ignore[arg-type]
+
+
 @dataclass
 class DateMatch:
     day: date
@@ -234,7 +307,8 @@ class DateMatch:
 def find_date(
     text: str, today: date, future: bool = False, short_forms: bool = True
 ) -> DateMatch | None:
-    """The first date written in ``text`` (ISO, 2026年3月5日, 3月5日, 3.5, 3/5, 昨天, 上周五…).
+    """The first date written in ``text`` (ISO, 2026年3月5日, 3月5日, 3.5, 3/5, 昨天, 上周五…,
+    and in English: March 5, 5 March, yesterday, 3 days ago, last Friday, end of June).
 
     ``short_forms=False`` skips 3.5 and 3/5, which in prose are more often numbers (2.5公里).
     """
@@ -246,6 +320,8 @@ def find_date(
     if m := month_day.search(text):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
         return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if found := _find_english_date(text, today, future):
+        return found
     if m := _RELATIVE_RE.search(text):
         return DateMatch(today - timedelta(days=_RELATIVE[m[0].lower()]), m.span())
     if m := _DAYS_AGO.search(text):
@@ -255,6 +331,31 @@ def find_date(
     if m := _WEEKDAY.search(text):
         return DateMatch(_weekday(m[1], m[2], today), m.span())
     return None
+
+
+def _find_english_date(text: str, today: date, future: bool) -> DateMatch | None:
+    if m := _EN_PERIOD_END.search(text):
+        return DateMatch(_english_period_end(m, today, future), m.span())
+    if m := _EN_MONTH_DAY.search(text):
+        month, day = _EN_MONTHS[(m["m1"] or m["m2"]).lower()], int(m["d1"] or m["d2"])
+        if m["year"]:
+            return DateMatch(_make_date(int(m["year"]), month, day, m[0]), m.span())
+        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if m := _EN_DAYS_AGO.search(text):
+        return DateMatch(today - timedelta(days=int(m[1])), m.span())
+    if m := _EN_WEEKDAY.search(text):
+        return DateMatch(_english_weekday(m[1], m[2], today), m.span())
+    return None
+
+
+def _english_weekday(which: str | None, name: str, today: date) -> date:
+    """'this Friday' is this week's, like 本周五; 'Friday' the latest, today included;
+    'last Friday' the latest before today."""
+    target = _EN_WEEKDAYS.index(name.lower())
+    if which and which.lower() == "this":
+        return today - timedelta(days=today.weekday()) + timedelta(days=target)
+    back = (today.weekday() - target) % 7
+    return today - timedelta(days=back or (7 if which else 0))
 
 
 def _weekday(which: str | None, name: str, today: date) -> date:
@@ -287,19 +388,7 @@ _COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 # English counts come either way round, "7 present" or "present 7", and are read left to
 # right, so that in "7 present 1 absent" the 1 is never taken for "present 1".
-_EN_COUNT_WORDS = {
-    "expected": "expected",
-    "present": "present",
-    "attended": "present",
-    "attending": "present",
-    "attendance": "present",
-    "attendees": "present",
-    "participants": "present",
-    "absent": "absent",
-    "absentees": "absent",
-    "on leave": "absent",
-}
-_EN_COUNT_WORD = "|".join(sorted(_EN_COUNT_WORDS, key=len, reverse=True))
+_EN_COUNT_WORD = _alternatives(_EN_COUNT_WORDS)
 _EN_PERSONS = r"(?:people|persons|members|comrades)"
 # a head count, not a piece of 3/5, 14:00 or 2026-03-05 (but "present 7." ends a sentence)
 _EN_N = r"(?<![\d.:/\-])(?P<{}>\d{{1,4}})(?!\d|[./\-:]\d)"
@@ -365,12 +454,17 @@ def _take_english_counts(text: str, counts: dict[str, int]) -> str:
     """'expected 8 present 7', '8 expected 7 present', then '7 people': the first of each
     kind counts, as in Chinese."""
     for pattern in (_EN_COUNTS, _EN_PEOPLE):
-        found = list(pattern.finditer(text))
+        found = list(pattern.finditer(_hide_month_days(text)))
         for m in found:
             counts.setdefault(*_english_count(m))
         for m in reversed(found):  # from the end, so that the earlier spans stay put
             text = _take(text, m.span())
     return text
+
+
+def _hide_month_days(text: str) -> str:
+    """The text with 'March 5' blanked out, so that in 'March 5 present 7' the 5 stays a day."""
+    return _EN_MONTH_DAY.sub(lambda m: "#" * len(m[0]), text)
 
 
 def _english_count(m: re.Match[str]) -> tuple[str, int]:
@@ -507,15 +601,28 @@ _RELATIVE_PERIOD: dict[str, tuple[str, int]] = {
     "上年": ("year", -1),
     "上一年": ("year", -1),
     "前年": ("year", -2),
+    # English, written without its spaces: "this month" -> "thismonth"
+    "thismonth": ("month", 0),
+    "lastmonth": ("month", -1),
+    "thisquarter": ("quarter", 0),
+    "lastquarter": ("quarter", -1),
+    "thisyear": ("year", 0),
+    "lastyear": ("year", -1),
 }
+# Q1 2026, H2 2026, March 2026, Mar: the labels of English replies, typed back
+_Q_YEAR = re.compile(r"^q([1-4])(\d{4})?$")
+_H_YEAR = re.compile(r"^(?:(\d{4})h([12])|h([12])(\d{4})?)$")
+_EN_MONTH_YEAR = re.compile(rf"^({_EN_MONTH})\.?(\d{{4}})?$")
 
 
 def parse_period(text: str, today: date) -> Period | None:
     """本月, 上月, 本季度, 今年, 2026Q1, 2026-03, 2026年3月, 2026年第一季度, 2025, 上半年 …"""
     s = normalise(text).replace(" ", "")
-    if s in _RELATIVE_PERIOD:
-        kind, shift = _RELATIVE_PERIOD[s]
+    if s.lower() in _RELATIVE_PERIOD:
+        kind, shift = _RELATIVE_PERIOD[s.lower()]
         return Period.containing(kind, today).shift(shift)  # type: ignore[arg-type]
+    if english := _english_period(s.lower(), today):
+        return english
     if found := parse_period_key(s.removesuffix("度").removesuffix("年")):
         return found
     if m := _YEAR_Q.match(s):
@@ -540,15 +647,40 @@ def _year(written: str | None, today: date) -> int:
     return int(written) + (2000 if len(written) == 2 else 0)
 
 
+def _english_period(s: str, today: date) -> Period | None:
+    if m := _Q_YEAR.match(s):
+        return Period.quarter(int(m[2]) if m[2] else today.year, int(m[1]))
+    if m := _H_YEAR.match(s):
+        year, half = (m[1], m[2]) if m[1] else (m[4], m[3])
+        return Period(int(year) if year else today.year, "half", int(half))
+    if m := _EN_MONTH_YEAR.match(s):
+        return Period.month(int(m[2]) if m[2] else today.year, _EN_MONTHS[m[1]])
+    return None
+
+
+def take_period(words: list[str], today: date) -> tuple[Period, int] | None:
+    """The period named by the first one or two of ``words`` ('本季度', 'this quarter',
+    'Q1 2026') and how many words it took."""
+    for n in (2, 1):
+        if len(words) >= n and (found := parse_period(" ".join(words[:n]), today)):
+            return found, n
+    return None
+
+
 # ---------------------------------------------------------------- commitments
 
 _DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
-_DUE_MARK = re.compile(r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*")
+_DUE_MARK = re.compile(
+    r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*"
+    r"|(?<![a-z])(?:due(?:\s+(?:by|on))?|by|before|deadline)\s+",
+    re.IGNORECASE,
+)
+_PERSONAL = re.compile(r"^(?:个人承诺|个人|书记承诺|personal(?![a-z]))\s*:?\s*", re.IGNORECASE)
 
 
 def _find_due(free: str, today: date) -> DateMatch | None:
-    """The deadline: a date right after 截止/截至/期限, else the first date written out in words
-    (6月30日, 2026-06-30), never a bare 2.5 that is more likely a quantity."""
+    """The deadline: a date right after 截止/截至/期限 (by/due), else the first date written out
+    in words (6月30日, 2026-06-30, June 30), never a bare 2.5 that is more likely a quantity."""
     for mark in _DUE_MARK.finditer(free):
         found = find_date(free[mark.end() :], today, future=True)
         if found is not None and found.span[0] == 0:
@@ -560,11 +692,9 @@ def _find_due(free: str, today: date) -> DateMatch | None:
 def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
     """'/commit 完成村道硬化2公里 截止6月30日' -> (content, due date, personal?)."""
     free, keyed = split_keyed(normalise(text))
-    personal = False
-    for prefix in ("个人承诺", "个人", "书记承诺"):
-        if free.startswith(prefix):
-            free, personal = free[len(prefix) :].lstrip(" :"), True
-            break
+    if m := _PERSONAL.match(free):
+        free = free[m.end() :]
+    personal = m is not None
     due = None
     if "due" in keyed:
         due = parse_date(keyed["due"], today, future=True)

@@ -61,6 +61,11 @@ PIECES = st.sampled_from(
         "topic:",
         "place:",
         ".",
+        "March 5",
+        "end of",
+        "by",
+        "last",
+        "Q1",
     ]
 )
 TEXT = st.one_of(

@@ -929,3 +929,112 @@ def test_parse_activity_in_english(text, expected):
     parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
     assert (parsed.unknown_type, parsed.leftover) == (None, "")
     assert parsed.draft == expected
+
+
+# ---------------------------------------------------------------- English dates and periods
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("March 5", date(2026, 3, 5)),
+        ("mar. 5th", date(2026, 3, 5)),
+        ("5 March", date(2026, 3, 5)),
+        ("5th of March 2025", date(2025, 3, 5)),
+        ("March 5, 2025", date(2025, 3, 5)),
+        ("Dec 25", date(2025, 12, 25)),  # a past meeting: last December
+        ("the day before yesterday", date(2026, 3, 18)),
+        ("3 days ago", date(2026, 3, 17)),
+        ("Friday", date(2026, 3, 20)),  # the latest Friday: today
+        ("last Friday", date(2026, 3, 13)),  # the latest before today
+        ("last Thursday", date(2026, 3, 19)),
+        ("this Monday", date(2026, 3, 16)),
+        ("may", None),  # a month's name alone is no day
+        ("update", None),  # 'date' inside a word
+        ("todays", None),
+    ],
+)
+def test_english_dates(text, expected):
+    assert parse_date(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "due"),
+    [
+        ("end of June", TODAY, date(2026, 6, 30)),
+        ("end of June", NOVEMBER, date(2027, 6, 30)),
+        ("the end of the month", TODAY, date(2026, 3, 31)),
+        ("end of next month", TODAY, date(2026, 4, 30)),
+        ("end of this quarter", TODAY, date(2026, 3, 31)),
+        ("end of the year", TODAY, date(2026, 12, 31)),
+    ],
+)
+def test_english_deadlines_at_the_end_of_a_month_quarter_or_year(text, today, due):
+    assert parse_date(text, today, future=True) == due
+
+
+def test_invalid_english_date_raises():
+    with pytest.raises(DomainError) as info:
+        parse_date("committee Feb 30", TODAY)
+    assert (info.value.key, info.value.params) == ("invalid_date", {"text": "Feb 30"})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "committee March 5 present 7",
+        "committee 5 March 7 present",
+        "committee present 7 March 5",
+        "committee 7 present 5 March",
+    ],
+)
+def test_the_day_of_a_month_is_not_a_head_count(text):
+    draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
+    assert (draft.held_on, draft.present, draft.topic) == (date(2026, 3, 5), 7, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("this month", Period.month(2026, 3)),
+        ("Last Month", Period.month(2026, 2)),
+        ("this quarter", Period.quarter(2026, 1)),
+        ("last quarter", Period.quarter(2025, 4)),
+        ("this year", Period.of_year(2026)),
+        ("last year", Period.of_year(2025)),
+        ("Q1 2026", Period.quarter(2026, 1)),
+        ("q2", Period.quarter(2026, 2)),
+        ("H2 2025", Period(2025, "half", 2)),
+        ("Mar 2026", Period.month(2026, 3)),
+        ("february", Period.month(2026, 2)),
+        ("Q5", None),
+        ("this", None),
+    ],
+)
+def test_english_periods(text, expected):
+    assert parse_period(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Pave 2 km of village road by June 30", ("Pave 2 km of village road", date(2026, 6, 30))),
+        (
+            "Build a library by the county by end of June",
+            ("Build a library by the county", date(2026, 6, 30)),
+        ),
+        ("Repair the bridge due 2026-05-01", ("Repair the bridge", date(2026, 5, 1))),
+        ("Repair the bridge before May 1", ("Repair the bridge", date(2026, 5, 1))),
+        ("Clean the river, deadline: 2026-05-01", ("Clean the river", date(2026, 5, 1))),
+        ("Personally visit 5 households", ("Personally visit 5 households", None)),
+    ],
+)
+def test_parse_commitment_in_english(text, expected):
+    assert parse_commitment(text, TODAY) == (*expected, False)
+
+
+def test_personal_commitment_in_english():
+    expected = ("Visit 5 households a month", date(2026, 12, 31), True)
+    assert (
+        parse_commitment("personal: Visit 5 households a month by end of year", TODAY) == expected
+    )

@@ -681,3 +681,14 @@ def test_english_attendance_hours_and_fields(english, engine):
         ("general_meeting", 22, "village hall", None, None),
         ("study_session", 18, None, 2.0, "the constitution"),
     ]
+
+
+def test_english_dates_periods_and_commitments(english, engine):
+    sec = english()
+    assert "2026-03-05" in sec("/log committee March 5 present 7")
+    assert sec("/status this quarter").startswith("📋 一村党支部 · Q1 2026")
+    assert sec("/status Q4 2025").startswith("📋 一村党支部 · Q4 2025")
+    committed = sec("/commit personal Visit 5 households a month by end of June")
+    assert committed.endswith("(personal · 张书记): Visit 5 households a month, due 2026-06-30")
+    excused = english("leader", "town")("/excuse 一村 lecture last quarter flood relief")
+    assert excused == "Party lecture for 一村党支部 in Q4 2025 excused (flood relief)."

@@ -7,10 +7,7 @@ from datetime import date
 
 from bot import dialogs, render
 from bot.messages import t
-from bot.parsing import (
-    parse_activity,
-    parse_period,
-)
+from bot.parsing import parse_activity, take_period
 from bot.turn import Reply, RouterState, Turn
 from core import activities
 from core.activities import ActivityDraft, SourceKey
@@ -178,15 +175,15 @@ class RecordCommands(RouterState):
         ]
 
     def _excuse_args(self, turn: Turn) -> tuple[str, ActivityType, Period, str]:
-        """'一村 党课 2026Q3 防汛抢险' or '一村 party lecture 2026Q3 flood relief': the type
-        may take several words, the reason is all that follows the period."""
+        """'一村 党课 2026Q3 防汛抢险' or '一村 party lecture Q3 2026 flood relief': the type and
+        the period may take several words, the reason is all that follows them."""
         words = turn.args.split()
         named = self.registry.match_words(words[1:])
         if len(words) < 4 or named is None or not named[0].is_required:
             raise DomainError("bad_excuse")
         atype, taken = named
-        period_q, *reason = words[1 + taken :] or [""]
-        period = parse_period(period_q, turn.today) or parse_period_key(period_q)
-        if period is None or not reason:
+        rest = words[1 + taken :]
+        dated = take_period(rest, turn.today)
+        if dated is None or len(rest) <= dated[1]:
             raise DomainError("bad_excuse")
-        return words[0], atype, period, " ".join(reason)
+        return words[0], atype, dated[0], " ".join(rest[dated[1] :])

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot import exports, render, report_files
 from bot.messages import ZH, t
-from bot.parsing import parse_period
+from bot.parsing import take_period
 from bot.turn import Choice, Reply, RouterState, Turn
 from core.auth import chat_binding
 from core.errors import DomainError
@@ -113,8 +113,8 @@ class StatusCommands(RouterState):
         i = 0
         while i < len(tokens):
             token, taken = tokens[i], 1
-            if period is None and (p := parse_period(token, turn.today)) is not None:
-                period = p
+            if period is None and (dated := take_period(tokens[i:], turn.today)):
+                period, taken = dated
             elif named := self.registry.match_words(tokens[i:]):  # 'party lecture': two words
                 found, taken = named
                 if not found.is_required or rule is not None:  # counted, not required
