@@ -12,9 +12,9 @@ from pathlib import Path
 from bot import cli_jobs, console, exports, report_files
 from bot.app import App, build_app, settle_heap, shifted_clock, system_clock
 from bot.delivery import background_pushes
-from bot.messages import role_name, t
+from bot.messages import ZH, role_name, t
 from bot.parsing import parse_period
-from bot.render import branch_status, org_status
+from bot.render import branch_status, org_status, worded
 from core import admin, demo, invites
 from core.auth import operator
 from core.compliance import as_dict
@@ -176,7 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
     except DomainError as exc:
-        print(f"错误：{t(exc.key, 'zh_CN', **exc.params)}", file=sys.stderr)
+        params = {key: worded(value, ZH) for key, value in exc.params.items()}
+        print(f"错误：{t(exc.key, ZH, **params)}", file=sys.stderr)
         return 1
 
 

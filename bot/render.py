@@ -18,6 +18,7 @@ from bot.messages import (
 )
 from core.commitments import CommitmentView
 from core.compliance import BranchResult, CommitmentStats, OrgResult, RuleResult
+from core.periods import Period
 from core.rules import ActivityType, Registry
 from storage.models import Activity
 
@@ -27,6 +28,20 @@ LIST_CLIP = 40  # characters of a topic or place shown in /list
 
 def type_name(atype: ActivityType, locale: str) -> str:
     return atype.en_name or atype.name if locale == EN else atype.name
+
+
+def worded(value: object, locale: str) -> object:
+    """A value carried by a DomainError in the reader's words: a period's label, a date, a
+    type's name, a list joined the way the locale lists things (、 or ", ")."""
+    if isinstance(value, Period):
+        return value.label(locale)
+    if isinstance(value, date):
+        return fmt_date(value, locale)
+    if isinstance(value, ActivityType):
+        return type_name(value, locale)
+    if isinstance(value, list | tuple):
+        return item_separator(locale).join(str(worded(v, locale)) for v in value)
+    return value
 
 
 def _clip(text: str, limit: int | None) -> str:

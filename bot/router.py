@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -24,13 +23,13 @@ from bot.handlers.membership import MembershipCommands
 from bot.handlers.questions import Questions
 from bot.handlers.records import RecordCommands
 from bot.handlers.status import StatusCommands
-from bot.messages import COMMITMENT_STATUS, ZH, field_name, fmt_date, t
+from bot.messages import COMMITMENT_STATUS, ZH, field_name, t
 from bot.parsing import normalise
 from bot.turn import MAX_MESSAGE, Choice, Incoming, Reply, Turn, split_long
 from core import activities
 from core.auth import Action, Actor, can, chat_binding, check_chat, resolve_actor
 from core.errors import DomainError, Refused
-from core.periods import Clock, Period, local_today
+from core.periods import Clock, local_today
 from core.rules import Registry
 from storage.db import session_scope
 from storage.once import first_delivery, seen_before
@@ -110,22 +109,18 @@ class Router(
             return [Reply(t("internal_error", self.locale, error_id=error_id))]
 
     def error_reply(self, exc: DomainError) -> Reply:
-        params = dict(exc.params)
-        if isinstance(params.get("period"), Period):
-            params["period"] = params["period"].label(self.locale)
-        if "day" in params and isinstance(params["day"], date):
-            params["day"] = fmt_date(params["day"], self.locale)
+        params = {key: render.worded(value, self.locale) for key, value in exc.params.items()}
         if "field" in params:
             name = params["field"]
             params["field"] = field_name(name, self.locale)
             choices = params.pop("choices", None)
             params["hint"] = render.missing_hint(name, self.locale)
             if choices:
-                params["hint"] = t("choose", self.locale, choices="、".join(choices))
+                params["hint"] = t("choose", self.locale, choices=choices)
         if exc.key == "commitment_closed":
             params["status"] = COMMITMENT_STATUS[self.locale][params["status"]]
         if exc.key == "unknown_type" and "choices" not in params:
-            params["choices"] = "、".join(tp.name for tp in self.registry)
+            params["choices"] = render.worded(list(self.registry), self.locale)
         return Reply(t(exc.key, self.locale, **params))
 
     def _dispatch(self, session: Session, incoming: Incoming) -> list[Reply]:

@@ -139,7 +139,7 @@ def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
     With the type still unknown, either kind of writer may go on to be asked for it."""
     if t is not None and t.category == "town":
         if actor is not None and not can(actor, Action.WRITE_TOWN):
-            raise Refused("town_only", name=t.name)
+            raise Refused("town_only", name=t)
         return require(actor, Action.WRITE_TOWN)
     if t is None and actor is not None and can(actor, Action.WRITE_TOWN):
         return actor
@@ -194,7 +194,7 @@ def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str 
         partial = [g for g in groups if wanted and wanted in _group_key(g.name)]
         if len(exact) == 1 or len(partial) == 1:
             return (exact or partial)[0].id
-        raise DomainError("unknown_group", text=name, choices="、".join(g.name for g in groups))
+        raise DomainError("unknown_group", text=name, choices=[g.name for g in groups])
     if len(groups) == 1:
         return groups[0].id
     raise DomainError("missing_field", field="group", choices=[g.name for g in groups])
@@ -366,7 +366,7 @@ def _edited_group(
 ) -> int | None:
     if t.scope != "group" or activity.branch_id is None:
         if group_name:
-            raise DomainError("not_group_type", name=t.name)
+            raise DomainError("not_group_type", name=t)
         return None
     if group_name or activity.party_group_id is None:
         return _resolve_group(session, activity.branch_id, t, str(group_name or "") or None)

@@ -52,7 +52,7 @@ def create_invite(
     member_name: str | None = None,
 ) -> NewInvite:
     if role not in INVITE_ROLES:
-        raise DomainError("bad_invite_role", role=role, roles="、".join(INVITE_ROLES))
+        raise DomainError("bad_invite_role", role=role, roles=list(INVITE_ROLES))
     if role in BRANCH_ROLES and branch is None:
         raise DomainError("invite_needs_branch")
     if role in ORG_ROLES and branch is not None:

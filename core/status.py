@@ -55,9 +55,7 @@ def find_branch(session: Session, org_id: int, query: str) -> Branch:
         if len(hits) == 1:
             return hits[0]
         if len(hits) > 1 and not exact:
-            raise DomainError(
-                "ambiguous_branch", text=query, choices="、".join(b.name for b in hits)
-            )
+            raise DomainError("ambiguous_branch", text=query, choices=[b.name for b in hits])
     raise DomainError("unknown_branch", text=query)
 
 

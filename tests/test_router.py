@@ -692,3 +692,20 @@ def test_english_dates_periods_and_commitments(english, engine):
     assert committed.endswith("(personal · 张书记): Visit 5 households a month, due 2026-06-30")
     excused = english("leader", "town")("/excuse 一村 lecture last quarter flood relief")
     assert excused == "Party lecture for 一村党支部 in Q4 2025 excused (flood relief)."
+
+
+def test_errors_name_types_and_list_choices_in_the_readers_language(english, chat):
+    sec = english()
+    assert sec("/study committee yesterday 7 present") == (
+        "“Committee meeting” is not a study session; use /log. "
+        "Study types: Group study, Seminar, Tutorial report, Field study."
+    )
+    unknown = sec("/log board meeting yesterday")
+    assert unknown.startswith("Unknown activity type “board”. Known types: General meeting, ")
+    assert sec("/log group meeting yesterday 8 present group: 第三党小组") == (
+        "There is no party group “第三党小组” in this branch. Groups: 第一党小组, 第二党小组."
+    )
+    assert sec("/log training yesterday 8 present").startswith("“Training” is town-level work")
+    zh = chat()  # Chinese as before
+    assert "学习类型：集中学习、交流研讨、辅导报告、外出观摩学习" in zh("/study 支委会 昨天 7人")
+    assert "现有党小组：第一党小组、第二党小组" in zh("/log 党小组会 昨天 8人 小组:第三党小组")

@@ -32,14 +32,12 @@ class RecordCommands(RouterState):
         if parsed.unknown_type is not None:
             choices = self._type_choices(turn.actor, study)
             raise DomainError(
-                "unknown_type",
-                text=parsed.unknown_type,
-                choices="、".join(c.label for c in choices),
+                "unknown_type", text=parsed.unknown_type, choices=[c.label for c in choices]
             )
         atype = self.registry.get(draft.type_code) if draft.type_code else None
         if study and atype is not None and atype.category != "study":
-            choices = "、".join(tp.name for tp in self.registry.of_category("study"))
-            raise DomainError("not_study_type", text=atype.name, choices=choices)
+            choices = self.registry.of_category("study")
+            raise DomainError("not_study_type", text=atype, choices=choices)
         activities.check_can_log(turn.actor, atype)
         activities.check_values(draft, self.registry, turn.today)
         data = {"draft": dialogs.draft_to_json(draft), "study": study}

@@ -71,7 +71,7 @@ class StatusCommands(RouterState):
         else their own branch."""
         period, branch_query, rule = self._status_args(turn)
         if rule is not None:
-            raise DomainError("bad_status_args", text=rule.name)
+            raise DomainError("bad_status_args", text=rule)
         assert turn.actor is not None
         with self.reading(turn) as reader:
             found = ledger(reader, self.registry, turn.today, turn.actor, period, branch_query)
