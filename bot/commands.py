@@ -1,4 +1,5 @@
-"""The command table: names, Chinese command words, one-line help and an example each.
+"""The command table: names, Chinese command words, one-line help and an example each (in
+English too where the Chinese one would not read or parse as English).
 
 The router dispatches on it, /help prints it, and chat adapters build their menus from it.
 """
@@ -6,6 +7,8 @@ The router dispatches on it, /help prints it, and chat adapters build their menu
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from bot.messages import EN
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,10 @@ class Command:
     # who sees it in /help and the menu: "all", "writer" (and leaders), "leader", "hidden"
     audience: str = "writer"
     where: str = "any"  # the chats it is for: "any", "private", "group"
+    en_example: str = ""  # when the example holds Chinese words
+
+    def example_in(self, locale: str) -> str:
+        return self.en_example or self.example if locale == EN else self.example
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -27,6 +34,7 @@ COMMANDS: tuple[Command, ...] = (
         "记录一次会议或活动",
         "Log a meeting",
         "/log 支委会 3月5日 出席7人 缺席1人 主题:学习贯彻全会精神",
+        en_example="/log committee March 5 7 present 1 absent topic: studying the plenum",
     ),
     Command(
         "study",
@@ -34,6 +42,7 @@ COMMANDS: tuple[Command, ...] = (
         "记录一次学习（集中学习、交流研讨、辅导报告等）",
         "Log a study session",
         "/study 集中学习 3月10日 2小时 18人 主题:党章",
+        en_example="/study group study March 10 2 hours 18 present topic: the Party constitution",
     ),
     Command(
         "commit",
@@ -41,14 +50,23 @@ COMMANDS: tuple[Command, ...] = (
         "登记承诺事项（加“个人”为个人承诺）",
         "Add a commitment",
         "/commit 完成村道硬化2公里 截止6月30日",
+        en_example="/commit Pave 2 km of village road by June 30",
     ),
-    Command("done", ("兑现",), "承诺事项已兑现", "Mark a commitment fulfilled", "/done 3 已验收"),
+    Command(
+        "done",
+        ("兑现",),
+        "承诺事项已兑现",
+        "Mark a commitment fulfilled",
+        "/done 3 已验收",
+        en_example="/done 3 inspected and accepted",
+    ),
     Command(
         "withdraw",
         ("撤回承诺",),
         "撤销承诺事项（须写原因）",
         "Withdraw a commitment",
         "/withdraw 3 项目取消",
+        en_example="/withdraw 3 project cancelled",
     ),
     Command(
         "explain",
@@ -56,12 +74,13 @@ COMMANDS: tuple[Command, ...] = (
         "承诺未能兑现，登记说明（未兑现-已说明）",
         "Record why a commitment was not kept",
         "/explain 3 资金未到位，明年续建",
+        en_example="/explain 3 funds did not arrive; to be built next year",
     ),
     Command(
         "commitments",
         ("承诺事项", "承诺列表"),
         "查看进行中的承诺事项（加“全部”含已办结）",
-        "List open commitments (add 全部 for all)",
+        "List open commitments (add “all” for closed ones too)",
         "/commitments",
         audience="all",
     ),
@@ -72,6 +91,7 @@ COMMANDS: tuple[Command, ...] = (
         "Show compliance",
         "/status 本季度",
         audience="all",
+        en_example="/status this quarter",
     ),
     Command(
         "report",
@@ -80,9 +100,17 @@ COMMANDS: tuple[Command, ...] = (
         "Export the ledger (Excel), the report (Word) and a heatmap (PNG)",
         "/report 本季度",
         audience="all",
+        en_example="/report this quarter",
     ),
     Command("list", ("最近", "列表"), "查看最近的记录", "Show recent records", "/list", "all"),
-    Command("edit", ("修改",), "修改一条记录", "Edit a record", "/edit 12 地点:村委会"),
+    Command(
+        "edit",
+        ("修改",),
+        "修改一条记录",
+        "Edit a record",
+        "/edit 12 地点:村委会",
+        en_example="/edit 12 place: village hall",
+    ),
     Command(
         "undo",
         ("撤销记录",),
@@ -97,6 +125,7 @@ COMMANDS: tuple[Command, ...] = (
         "Excuse a missed meeting (leaders)",
         "/excuse 一村 党课 2026Q3 防汛抢险",
         audience="leader",
+        en_example="/excuse 一村 lecture Q3 2026 flood relief",
     ),
     Command(
         "attach",
@@ -130,6 +159,7 @@ COMMANDS: tuple[Command, ...] = (
         "/start 邀请码",
         "hidden",
         "private",
+        en_example="/start CODE",
     ),
     Command("help", ("帮助",), "查看全部命令和示例", "Show help", "/help", "all"),
     Command(

@@ -46,6 +46,28 @@ FIELD_NAMES = {
     },
 }
 
+# a command that gives the field a message says is missing
+MISSING_EXAMPLES = {
+    ZH: {
+        "held_on": "/log 支委会 3月5日 出席7人",
+        "present": "/log 支委会 3月5日 出席7人",
+        "hours": "/study 集中学习 3月10日 2小时 18人",
+        "content": "/commit 完成村道硬化2公里 截止6月30日",
+        "due": "/commit 完成村道硬化2公里 截止6月30日",
+        "reason": "/withdraw 3 项目取消",
+        "group": "/log 党小组会 第一党小组 昨天 8人",
+    },
+    EN: {
+        "held_on": "/log committee March 5 7 present",
+        "present": "/log committee March 5 7 present",
+        "hours": "/study group study March 10 2 hours 18 present",
+        "content": "/commit Pave 2 km of village road by June 30",
+        "due": "/commit Pave 2 km of village road by June 30",
+        "reason": "/withdraw 3 project cancelled",
+        "group": "/log group meeting yesterday 8 present group: 第一党小组",
+    },
+}
+
 ROLE_NAMES = {
     ZH: {
         "secretary": "支部书记",
@@ -160,7 +182,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "help_words": {ZH: "（也可用“{word}”）", EN: ""},
     "help_dates": {
         ZH: "日期可写：2026-03-05、3月5日、3.5、今天、昨天、上周五；截止日期还可写 6月底、年底。",
-        EN: "Dates: 2026-03-05, 3月5日, 3.5, 今天/today, 昨天/yesterday, 上周五; deadlines 6月底, 年底.",
+        EN: "Dates: 2026-03-05, March 5, 3/5 (month/day), today, yesterday, last Friday, "
+        "3 days ago; deadlines also end of June, end of the year.",
     },
     "example": {ZH: "例如：{example}", EN: "e.g. {example}"},
     # --- refusals and failures
@@ -192,7 +215,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "unknown_type": {
         ZH: "没认出活动类型“{text}”。可用的类型：{choices}。\n例如：/log 支委会 3月5日 出席7人",
         EN: "Unknown activity type “{text}”. Known types: {choices}.\n"
-        "Example: /log 支委会 3月5日 出席7人",
+        "Example: /log committee March 5 7 present",
     },
     "not_study_type": {
         ZH: "“{text}”不是学习活动，请用 /log 记录。学习类型：{choices}。",
@@ -205,19 +228,20 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "future_date": {
         ZH: "日期 {day} 还没到，无法记录尚未召开的会议。请核对日期后重发，例如：/log 支委会 昨天 出席7人",
         EN: "{day} is in the future: only meetings already held can be logged. "
-        "Check the date, e.g. /log 支委会 昨天 出席7人",
+        "Check the date, e.g. /log committee yesterday 7 present",
     },
     "too_old": {
         ZH: "日期 {day} 距今超过一年，可能写错了年份。请核对后重发，例如：/log 支委会 2026-03-05 出席7人",
-        EN: "{day} is more than a year ago; is the year right? e.g. /log 支委会 2026-03-05 出席7人",
+        EN: "{day} is more than a year ago; is the year right? "
+        "e.g. /log committee 2026-03-05 7 present",
     },
     "invalid_date": {
         ZH: "日期“{text}”不存在，请检查月份和日子，例如 3月5日、2026-03-05、昨天。",
-        EN: "“{text}” is not a valid date. Try 3月5日, 2026-03-05 or 昨天.",
+        EN: "“{text}” is not a valid date. Try March 5, 2026-03-05 or yesterday.",
     },
     "no_such_day": {
         ZH: "{year}年没有{month}月{day}日，请核对日期。",
-        EN: "There is no {month}/{day} in {year}; please check the date.",
+        EN: "There is no {year}-{month:02d}-{day:02d}; please check the date.",
     },
     "invalid_time": {
         ZH: "时间“{text}”不对，请写成 14:00-16:00 的形式。",
@@ -226,7 +250,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "present_exceeds_expected": {
         ZH: "实到 {present} 人多于应到 {expected} 人，请核对人数，例如：应到25 实到22。",
         EN: "{present} present is more than the {expected} expected; please check, "
-        "e.g. 应到25 实到22.",
+        "e.g. expected 25 present 22.",
     },
     "attendance_sum": {
         ZH: "实到 {present} 人加缺席 {absent} 人超过了应到 {expected} 人，请核对人数。",
@@ -234,7 +258,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "count_too_small": {
         ZH: "{field}至少为 1 人，请核对后重发，例如：应到10 实到8。",
-        EN: "The {field} must be at least 1, e.g. 应到10 实到8.",
+        EN: "The {field} must be at least 1, e.g. expected 10 present 8.",
     },
     "not_group_type": {
         ZH: "“{name}”不分党小组，不能指定小组。",
@@ -246,7 +270,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "bad_hours": {
         ZH: "时长 {hours} 小时不合理，请写 0.5 到 24 之间的小时数，例如：2小时。",
-        EN: "{hours} hours makes no sense; give 0.5 to 24 hours, e.g. 2小时.",
+        EN: "{hours} hours makes no sense; give 0.5 to 24 hours, e.g. 2 hours.",
     },
     "bad_time_range": {
         ZH: "结束时间要晚于开始时间，例如 14:00-16:00。",
@@ -274,7 +298,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "due_in_past": {
         ZH: "截止日期 {day} 已经过去，请填写今后的日期，例如：截止6月30日。",
-        EN: "The due date {day} has passed; give a future date, e.g. 截止6月30日.",
+        EN: "The due date {day} has passed; give a future date, e.g. by June 30.",
     },
     "too_long": {
         ZH: "{field}太长了（最多 {limit} 字），请精简后重发。",
@@ -282,7 +306,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "unknown_branch": {
         ZH: "没有找到名为“{text}”的支部。请写支部全称或简称，例如：一村。",
-        EN: "No branch called “{text}”. Give its name or short name, e.g. 一村.",
+        EN: "No branch called “{text}”. Give its full or short name, as /status lists them.",
     },
     "ambiguous_branch": {
         ZH: "“{text}”能对应多个支部：{choices}。请写得更具体一些。",
@@ -294,19 +318,22 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "bad_status_args": {
         ZH: "没看懂“{text}”。可以写支部、时间段或活动类型，例如：/status 一村 2026Q1、/status 本季度、/status 党课。",
-        EN: "I don't understand “{text}”. Try /status 一村 2026Q1, /status 本季度 or /status 党课.",
+        EN: "I don't understand “{text}”. Give a branch, a period or an activity type, "
+        "e.g. /status Q1 2026, /status this quarter or /status lecture.",
     },
     "bad_period": {
         ZH: "时间段“{text}”不对。可以写：本月、上月、本季度、2026Q1、2026-03、2026年3月、今年、2025。",
-        EN: "“{text}” is not a period. Try 本月, 本季度, 2026Q1, 2026-03 or 2025.",
+        EN: "“{text}” is not a period. Try this month, this quarter, Q1 2026, 2026-03 or 2025.",
     },
     "own_branch_only": {
         ZH: "你可以查看本支部的情况，也可以指定时间段，例如：/status 本季度、/status 2026Q1。",
-        EN: "You can see your own branch, for any period, e.g. /status 本季度 or /status 2026Q1.",
+        EN: "You can see your own branch, for any period, e.g. /status this quarter or "
+        "/status Q1 2026.",
     },
     "bad_edit": {
         ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",
-        EN: "Usage: /edit NUMBER field:value, e.g. /edit 12 地点:村委会 or /edit 12 实到20人.",
+        EN: "Usage: /edit NUMBER field: value, e.g. /edit 12 place: village hall or "
+        "/edit 12 present 20.",
     },
     "edit_changes_level": {
         ZH: "不能把支部的记录改成镇级活动，也不能反过来。请用 /undo 撤销后重新记录。",
@@ -318,7 +345,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "bad_excuse": {
         ZH: "用法：/excuse 支部 活动类型 时间段 原因，例如：/excuse 一村 党课 2026Q3 防汛抢险。",
-        EN: "Usage: /excuse BRANCH TYPE PERIOD REASON, e.g. /excuse 一村 党课 2026Q3 防汛抢险.",
+        EN: "Usage: /excuse BRANCH TYPE PERIOD REASON, e.g. /excuse 一村 lecture Q3 2026 "
+        "flood relief.",
     },
     "unknown_command": {
         ZH: "没有“{text}”这个命令。发送 /help 查看全部命令和示例。",
@@ -337,7 +365,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "not_a_command": {
         ZH: "请用命令告诉我要做什么，例如：/log 支委会 昨天 出席7人。发送 /help 查看全部命令。",
-        EN: "Tell me what to do with a command, e.g. /log 支委会 昨天 出席7人. Send /help for all.",
+        EN: "Tell me what to do with a command, e.g. /log committee yesterday 7 present. "
+        "Send /help for all.",
     },
     # --- guided questions
     "ask_type": {
@@ -350,19 +379,19 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "ask_date": {
         ZH: "哪天召开的？例如：今天、昨天、3月5日",
-        EN: "When was it held? e.g. 今天, 昨天, 3月5日",
+        EN: "When was it held? e.g. today, yesterday, March 5",
     },
     "ask_present": {
         ZH: "出席多少人？例如：8 或 应到10 实到8",
-        EN: "How many attended? e.g. 8 or 应到10 实到8",
+        EN: "How many attended? e.g. 8 or expected 10 present 8",
     },
-    "ask_hours": {ZH: "学习了多长时间？例如：2小时", EN: "How long was it? e.g. 2小时"},
+    "ask_hours": {ZH: "学习了多长时间？例如：2小时", EN: "How long was it? e.g. 2 hours"},
     "ask_group": {
         ZH: "是哪个党小组？回复名称或序号：",
         EN: "Which party group? Reply with a name or number:",
     },
     "ask_content": {ZH: "承诺的内容是什么？", EN: "What is the commitment?"},
-    "ask_due": {ZH: "什么时候之前完成？例如：6月30日", EN: "Due by when? e.g. 6月30日"},
+    "ask_due": {ZH: "什么时候之前完成？例如：6月30日", EN: "Due by when? e.g. June 30"},
     "ask_again": {ZH: "没看懂“{text}”。{question}", EN: "I didn't understand “{text}”. {question}"},
     "dialog_footer": {ZH: "（发送 /cancel 可取消）", EN: "(send /cancel to stop)"},
     "dialog_expired": {
@@ -664,7 +693,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "digest_more": {
         ZH: "……另有{n}项，发送 /commitments 全部 查看。",
-        EN: "… and {n} more: send /commitments 全部.",
+        EN: "… and {n} more: send /commitments all.",
     },
     "overdue_digest_item": {
         ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",

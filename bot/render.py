@@ -8,6 +8,7 @@ from bot.commands import COMMANDS, Command
 from bot.messages import (
     COMMITMENT_STATUS,
     EN,
+    MISSING_EXAMPLES,
     SEPARATORS,
     STATUS_MARKS,
     STATUS_WORDS,
@@ -337,22 +338,12 @@ def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> s
             continue
         words = t("help_words", locale, word=c.words[0]) if c.words else ""
         text = c.en if locale == EN else c.zh
-        lines.append(t("help_line", locale, name=c.name, text=text, words=words, example=c.example))
+        example = c.example_in(locale)
+        lines.append(t("help_line", locale, name=c.name, text=text, words=words, example=example))
     lines.append(t("help_dates", locale))
     return "\n".join(lines)
 
 
-_EXAMPLES = {
-    "held_on": "/log 支委会 3月5日 出席7人",
-    "present": "/log 支委会 3月5日 出席7人",
-    "hours": "/study 集中学习 3月10日 2小时 18人",
-    "content": "/commit 完成村道硬化2公里 截止6月30日",
-    "due": "/commit 完成村道硬化2公里 截止6月30日",
-    "reason": "/withdraw 3 项目取消",
-    "group": "/log 党小组会 第一党小组 昨天 8人",
-}
-
-
 def missing_hint(field: str, locale: str = ZH) -> str:
-    example = _EXAMPLES.get(field)
+    example = MISSING_EXAMPLES.get(locale, MISSING_EXAMPLES[ZH]).get(field)
     return t("example", locale, example=example) if example else ""

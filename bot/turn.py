@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.commands import Command
+from bot.commands import BY_NAME, Command
 from core.activities import FilingRule, SourceKey
 from core.auth import Actor
 from core.errors import DomainError
@@ -118,6 +118,10 @@ class RouterState:
     filing: FilingRule
     files_dir: Path
     exports_dir: Path
+
+    def example(self, command: str) -> str:
+        """How ``command`` is used, in the reader's language, for a hint."""
+        return BY_NAME[command].example_in(self.locale)
 
     @contextmanager
     def reading(self, turn: Turn) -> Iterator[Session]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
+from bot.commands import BY_NAME
 from bot.router import Incoming, Router
 from core.periods import fixed_clock
 from core.rules import DEFAULT_REGISTRY
@@ -709,3 +711,45 @@ def test_errors_name_types_and_list_choices_in_the_readers_language(english, cha
     zh = chat()  # Chinese as before
     assert "学习类型：集中学习、交流研讨、辅导报告、外出观摩学习" in zh("/study 支委会 昨天 7人")
     assert "现有党小组：第一党小组、第二党小组" in zh("/log 党小组会 昨天 8人 小组:第三党小组")
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # Chinese and its punctuation
+
+
+def test_english_help_gives_english_examples_that_work(english, engine):
+    leader = english("leader", "town")
+    help_text = leader("/help")
+    assert "e.g. /log committee March 5 7 present 1 absent topic: studying the plenum" in help_text
+    assert CJK.findall(help_text.replace("一村", "")) == []  # a branch's name is data
+    sec = english()
+    for command in ("log", "study", "commit", "status", "report"):
+        reply = sec(BY_NAME[command].example_in("en"))
+        assert reply.startswith(("✅ Logged", "📌 Commitment", "📋 一村党支部", "📎 Ledger")), reply
+    (meeting, study) = activities(engine)
+    assert (meeting.type_code, meeting.absent, meeting.topic) == (
+        "committee_meeting",
+        1,
+        "studying the plenum",
+    )
+    assert (study.type_code, study.hours, study.present) == ("study_session", 2.0, 18)
+    edit = BY_NAME["edit"].example_in("en").replace("12", str(meeting.id))
+    assert sec(edit).startswith(f"✏️ Updated #{meeting.id}")
+    cid = _only(engine, Commitment).id
+    assert sec(BY_NAME["done"].example_in("en").replace("3", str(cid))).startswith("🎉")
+    assert "has not begun" in leader(BY_NAME["excuse"].example_in("en"))  # read, but Q3 is ahead
+
+
+def test_english_hints_give_english_examples(english):
+    sec = english()
+    for text in (
+        sec("/log board yesterday"),
+        sec("/done"),
+        sec("/edit x"),
+        sec("/status this that"),
+        sec("/log committee Feb 30 7 present"),
+        sec("hello"),
+        sec("/study group study yesterday 30 hours 8 present"),
+    ):
+        assert CJK.findall(text) == [], text
+    assert "How many attended? e.g. 8 or expected 10 present 8" in sec("/log committee yesterday")
+    assert "Logged" in sec("expected 10 present 8")

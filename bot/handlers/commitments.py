@@ -66,22 +66,22 @@ class CommitmentCommands(RouterState):
         ]
 
     def _cmd_done(self, turn: Turn) -> list[Reply]:
-        cid, evidence = turn.id_and_rest("/done 3 已验收")
+        cid, evidence = turn.id_and_rest(self.example("done"))
         row = commitments.fulfil(turn.session, self.clock, turn.today, turn.actor, cid, evidence)
         return [Reply(t("fulfilled", self.locale, id=row.id, content=row.content))]
 
     def _cmd_withdraw(self, turn: Turn) -> list[Reply]:
-        cid, reason = turn.id_and_rest("/withdraw 3 项目取消")
+        cid, reason = turn.id_and_rest(self.example("withdraw"))
         row = commitments.withdraw(turn.session, self.clock, turn.actor, cid, reason)
         return [Reply(t("withdrawn", self.locale, id=row.id, content=row.content, reason=reason))]
 
     def _cmd_explain(self, turn: Turn) -> list[Reply]:
-        cid, note = turn.id_and_rest("/explain 3 资金未到位，明年续建")
+        cid, note = turn.id_and_rest(self.example("explain"))
         row = commitments.explain(turn.session, self.clock, turn.actor, cid, note)
         return [Reply(t("explained", self.locale, id=row.id, content=row.content, reason=note))]
 
     def _cmd_commitments(self, turn: Turn) -> list[Reply]:
-        everything = turn.args.strip() in ("全部", "所有", "all")
+        everything = turn.args.strip().lower() in ("全部", "所有", "all")
         views = commitments.listing(turn.session, turn.today, turn.actor, everything)
         names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
         return [Reply(render.commitment_list(views, names, turn.today, self.locale))]

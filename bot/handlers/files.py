@@ -32,7 +32,7 @@ class FileCommands(RouterState):
         m = turn.incoming
         if match := _ATTACH.match(caption):
             turn.args = match.group(1)
-            return turn.id_and_rest("/attach 12")[0]
+            return turn.id_and_rest(self.example("attach"))[0]
         if m.reply_to is None:
             return None
         return attachments.confirmed_record(turn.session, m.platform, m.chat_id, m.reply_to)

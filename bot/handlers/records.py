@@ -133,7 +133,7 @@ class RecordCommands(RouterState):
 
     def _cmd_edit(self, turn: Turn) -> list[Reply]:
         try:
-            record_id, rest = turn.id_and_rest("/edit 12 地点:村委会")
+            record_id, rest = turn.id_and_rest(self.example("edit"))
         except DomainError as exc:
             raise DomainError("bad_edit") from exc
         parsed = parse_activity(rest, self.registry, turn.today, leftover_as_topic=False)
