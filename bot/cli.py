@@ -27,10 +27,6 @@ from storage import migrate
 from storage.db import make_engine, session_scope
 
 EXIT_USAGE = 2
-BANNER = (
-    "支部助手控制台（身份 {user}，聊天 {chat}）。输入 /help 查看命令，Ctrl-D 退出。"
-    "接入 Telegram：在 config.toml 的 [telegram] 下填写 token，或设置环境变量 ZHIBU_TELEGRAM__TOKEN。"
-)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -225,7 +221,7 @@ def _run_bot(app: App) -> int:
     with session_scope(app.engine) as session:
         if not demo.has_any_org(session):
             demo.seed(session, app.clock, local_today(app.clock, app.settings.tz))
-    print(BANNER.format(user="sec1", chat="branch1"), flush=True)
+    print(t("console_banner", app.settings.locale, user="sec1", chat="branch1"), flush=True)
     stop = background_pushes(app) if app.settings.jobs.enabled else None
     settle_heap()
     try:

@@ -9,16 +9,17 @@ import uuid
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.messages import ZH, t
 from bot.router import Incoming, Reply, Router
 
 PLATFORM = "console"
 
 
-def format_reply(reply: Reply) -> str:
+def format_reply(reply: Reply, locale: str = ZH) -> str:
     lines = [reply.text]
     if reply.choices:
         lines.append("  ".join(f"[{i}] {c.label}" for i, c in enumerate(reply.choices, start=1)))
-    lines.extend(f"[文件] {path}" for path in reply.files)
+    lines.extend(t("console_file", locale, path=path) for path in reply.files)
     return "\n".join(lines)
 
 
@@ -47,5 +48,5 @@ def run(
         # Console lines have no platform message id; a fresh one per line keeps each distinct.
         incoming = Incoming(PLATFORM, chat, user, text, message_id=f"{session_id}-{n}")
         for reply in router.handle(incoming):
-            print(format_reply(reply), file=stdout, flush=True)
+            print(format_reply(reply, router.locale), file=stdout, flush=True)
     return 0

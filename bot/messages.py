@@ -161,7 +161,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "org_summary": {
         ZH: "总体完成率 {rate}：{missed}个支部有未完成事项，{open}个支部有待完成事项，{done}个支部全部完成",
-        EN: "Overall {rate}: {missed} branches missed items, {open} have open items, {done} all done",
+        EN: "Overall {rate}. Branches with missed items: {missed}; with items to do: {open}; "
+        "all done: {done}",
     },
     "status_page": {
         ZH: "—— 第{page}/{pages}页（翻页：按钮，或发送 /status 第N页）——",
@@ -737,7 +738,17 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "📎 {who} · {period} 台账：{records} 条活动记录、{commitments} 项承诺事项。",
         EN: "📎 Ledger of {who} · {period}: {records} records, {commitments} commitments.",
     },
+    # --- the console adapter (zhibu run without a chat platform, zhibu console)
+    "console_banner": {
+        ZH: "支部助手控制台（身份 {user}，聊天 {chat}）。输入 /help 查看命令，Ctrl-D 退出。"
+        "接入 Telegram：在 config.toml 的 [telegram] 下填写 token，或设置环境变量 ZHIBU_TELEGRAM__TOKEN。",
+        EN: "Zhibu console (as {user} in chat {chat}). Type /help for the commands, Ctrl-D to "
+        "quit. To connect Telegram, set the token under [telegram] in config.toml or the "
+        "environment variable ZHIBU_TELEGRAM__TOKEN.",
+    },
+    "console_file": {ZH: "[文件] {path}", EN: "[file] {path}"},
     "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
+    "commitments_header_all": {ZH: "全部承诺事项：", EN: "All commitments:"},
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
         EN: "No open commitments. Use /commit to add one.",

@@ -308,11 +308,16 @@ def activity_list(
 
 
 def commitment_list(
-    views: list[CommitmentView], names: dict[int, str], today: date, locale: str = ZH
+    views: list[CommitmentView],
+    names: dict[int, str],
+    today: date,
+    locale: str = ZH,
+    everything: bool = False,
 ) -> str:
+    """The open commitments, or with ``everything`` the closed ones too."""
     if not views:
         return t("commitments_empty", locale)
-    lines = [t("commitments_header", locale)]
+    lines = [t("commitments_header_all" if everything else "commitments_header", locale)]
     words = COMMITMENT_STATUS[locale]
     for v in views:
         c = v.commitment

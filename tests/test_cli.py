@@ -247,6 +247,14 @@ def test_run_without_token_seeds_demo_and_opens_console_as_sec1(tmp_path):
     assert "一村党支部" in out.stdout
 
 
+def test_english_console_speaks_english_around_the_replies(tmp_path):
+    out = zhibu(tmp_path, "run", stdin="/report\n", env={"ZHIBU_LOCALE": "en"})
+    assert out.returncode == 0, out.stderr
+    banner, *replies = out.stdout.splitlines()
+    assert banner.startswith("Zhibu console (as sec1 in chat branch1).")
+    assert [line[:7] for line in replies if line.startswith("[")] == ["[file] "] * 3
+
+
 def test_db_upgrade_is_repeatable(tmp_path):
     assert zhibu(tmp_path, "db", "upgrade").returncode == 0
     again = zhibu(tmp_path, "db", "upgrade")

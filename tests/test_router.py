@@ -753,3 +753,28 @@ def test_english_hints_give_english_examples(english):
         assert CJK.findall(text) == [], text
     assert "How many attended? e.g. 8 or expected 10 present 8" in sec("/log committee yesterday")
     assert "Logged" in sec("expected 10 present 8")
+
+
+def test_english_quick_answers_may_be_typed_in_any_case(english, engine):
+    sec = english()
+    sec("/log")
+    assert sec("committee meeting").startswith("When was it held?")
+    assert sec("another day").startswith("All right, type the date.")
+    assert sec("yesterday").startswith("How many attended?")
+    assert sec("7 present").startswith("What was the topic?")
+    assert sec("SKIP").startswith("Please check:")
+    assert "When was it held?" in sec("change date")
+    sec("2026-03-18")
+    assert sec("save").startswith("✅ Logged")
+    assert [(a.held_on, a.topic) for a in activities(engine)] == [(date(2026, 3, 18), None)]
+
+
+def test_english_overview_and_lists_read_as_english(english, chat, engine):
+    overview = english("leader", "town")("/status")
+    assert "Overall —. Branches with missed items: 0; with items to do: 2; all done: 0" in overview
+    sec = english()
+    sec("/commit Pave the road by June 30")
+    assert sec(f"/done {_only(engine, Commitment).id}").startswith("🎉")
+    assert sec("/commitments").startswith("No open commitments.")
+    assert sec("/commitments ALL").startswith("All commitments:\n#")
+    assert chat()("/commitments 全部").startswith("全部承诺事项：\n#")

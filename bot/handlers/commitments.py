@@ -84,7 +84,8 @@ class CommitmentCommands(RouterState):
         everything = turn.args.strip().lower() in ("全部", "所有", "all")
         views = commitments.listing(turn.session, turn.today, turn.actor, everything)
         names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
-        return [Reply(render.commitment_list(views, names, turn.today, self.locale))]
+        text = render.commitment_list(views, names, turn.today, self.locale, everything)
+        return [Reply(text)]
 
     def _branch_names(self, turn: Turn) -> dict[int, str]:
         from core.status import branch_names

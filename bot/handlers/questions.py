@@ -149,8 +149,8 @@ class Questions(RouterState):
             return choices[int(s) - 1]
         for value in choices:
             label = t(f"choice_{value.replace(':', '_')}", self.locale)
-            if s in (label, label.lstrip("✅❌ ")):
-                return value
+            if s.casefold() in (label.casefold(), label.lstrip("✅❌ ").casefold()):
+                return value  # 'another day' is the button "Another day"
         return text
 
     def _reask(
