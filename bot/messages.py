@@ -414,7 +414,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "filed_late": {
         ZH: "⏰ 按要求应在活动结束后{days}个工作日内登记，这条晚了{late}个工作日，下次请及时登记。",
-        EN: "⏰ Records are due within {days} working days; this one is {late} working days late.",
+        EN: "⏰ Records are due within {days} working days; this one is late by {late} "
+        "(working days).",
     },
     "same_day": {
         ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",
@@ -637,7 +638,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "digest_sent": {
         ZH: "本月提醒单已发往 {n} 个支部的群聊。",
-        EN: "This month's reminders go to {n} branches' chats.",
+        EN: "Branch chats reminded this month: {n}.",
     },
     "digest_lost": {
         ZH: "⚠️ 群聊已屏蔽机器人或已解散的支部：{items}（请书记重新拉机器人入群并发送 /bindgroup）",
@@ -674,7 +675,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "nudge_title": {
         ZH: "⏰ {branch}：本月还剩 {days} 个工作日，以下事项尚未记录：",
-        EN: "⏰ {branch}: {days} working days left this month, and these are not logged yet:",
+        EN: "⏰ {branch}: working days left this month: {days}. Not logged yet:",
     },
     "nudge_footer": {
         ZH: "已召开的请发送 /log 补记；确实无法召开的，请及时向镇党委说明。",
@@ -698,7 +699,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "overdue_digest_item": {
         ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",
-        EN: "· {branch} #{id} {content} (due {day}, {late} days late)",
+        EN: "· {branch} #{id} {content} (due {day}, overdue by {late} d)",
     },
     "summary_rules": {
         ZH: "各项会议（已开/应开）：{items}",

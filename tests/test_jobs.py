@@ -990,3 +990,20 @@ def test_moving_a_group_to_another_branch_drops_what_was_queued_for_the_old_one(
             select(AuditEvent).where(AuditEvent.action == "bind_chat").order_by(AuditEvent.id)
         ).all()[-1]
         assert (moved.before["branch_id"], moved.after["branch_id"]) == (town.branch2, town.branch1)
+
+
+def test_english_pushes_read_right_with_a_count_of_one():
+    from core.periods import Period
+    from core.reminders import BranchDue, Owed
+
+    theme_day = Owed(DEFAULT_REGISTRY.get("theme_day"), Period.month(2026, 3))  # type: ignore[arg-type]
+    due = BranchDue(1, "一村党支部", (theme_day,), (), (), (), (), (), None, False)
+    nudge = notices.month_end_nudge(due, date(2026, 3, 31), 1, "en")
+    assert nudge is not None and nudge.splitlines()[:2] == [
+        "⏰ 一村党支部: working days left this month: 1. Not logged yet:",
+        "· Theme day (Mar 2026)",
+    ]
+    late = Commitment(id=3, branch_id=1, content="Pave the road", due_on=date(2026, 3, 19))
+    digest = notices.overdue_digest("Town", [late], {1: "一村党支部"}, date(2026, 3, 20), "en")
+    assert digest is not None
+    assert digest.endswith("· 一村党支部 #3 Pave the road (due 2026-03-19, overdue by 1 d)")

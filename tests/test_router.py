@@ -778,3 +778,27 @@ def test_english_overview_and_lists_read_as_english(english, chat, engine):
     assert sec("/commitments").startswith("No open commitments.")
     assert sec("/commitments ALL").startswith("All commitments:\n#")
     assert chat()("/commitments 全部").startswith("全部承诺事项：\n#")
+
+
+def test_english_lists_in_whoami_attachments_and_lateness(engine, town, clock, tmp_path):
+    from bot.turn import FileRef
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        m = admin.add_member(s, clock, admin.get_org(s), "钱书记", "二村党支部", "deputy", "leader")
+        admin.bind_identity(s, m, "console", "both")
+    en = Router(engine, DEFAULT_REGISTRY, TZ, clock, locale="en", files_dir=tmp_path / "files")
+
+    def say(text: str, user: str = "sec1", files: tuple = ()) -> str:
+        msg = Incoming("console", "branch1", user, text, f"m{len(text)}{user}", files=files)
+        return "\n".join(r.text for r in en.handle(msg))
+
+    assert say("/whoami", "both") == "You are 钱书记 (二村党支部 · town leader, deputy secretary)."
+    logged = say("/log committee March 5 7 present")
+    assert "this one is late by 8 (working days)" in logged
+    record = activities(engine)[0].id
+    files = tuple(
+        FileRef(f"f{n}", f"u{n}", "document", f"{n}.pdf", "application/pdf", 9) for n in (1, 2)
+    )
+    assert say(f"/attach {record}", files=files) == f"Attached to record #{record}: 1.pdf, 2.pdf."

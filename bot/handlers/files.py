@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot import render
 from bot.messages import t
 from bot.turn import Download, FileRef, Reply, RouterState, Turn
 from core import attachments
@@ -55,7 +56,9 @@ class FileCommands(RouterState):
                 downloads.append(Download(row.id, row.file_id, Path(row.path)))
         if not any(a.created for a in done):
             return Reply(t("attach_dup", self.locale, id=record_id), record=record_id)
-        names = "、".join(_label(a.attachment, self.locale) for a in done if a.created)
+        names = render.worded(
+            [_label(a.attachment, self.locale) for a in done if a.created], self.locale
+        )
         text = t("attached", self.locale, id=record_id, names=names)
         if any(a.created and not a.fetch for a in done):
             text += "\n" + t("attach_too_big", self.locale)

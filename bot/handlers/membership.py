@@ -3,6 +3,7 @@ and releasing it (/unbindgroup)."""
 
 from __future__ import annotations
 
+from bot import render
 from bot.messages import role_name, t
 from bot.turn import Reply, RouterState, Turn
 from core import invites
@@ -45,7 +46,7 @@ class MembershipCommands(RouterState):
         roles = [role_name(r, self.locale) for r in (actor.org_role, actor.branch_role) if r]
         where = branch.name if branch else (org.name if org else "")
         if roles:
-            where = f"{where} · {'、'.join(roles)}"
+            where = f"{where} · {render.worded(roles, self.locale)}"
         return t("whoami", self.locale, name=actor.name, where=where)
 
     def _chat_line(self, turn: Turn, binding: ChatBinding | None) -> str:
