@@ -266,8 +266,11 @@ def _same_day_in(day: date, year: int, raw: str) -> date:
 
 # 6月底, 年底, 月底, 下个月底, 季度末: the last day of that month, year or quarter
 _PERIOD_END = re.compile(
-    r"(?:(\d{1,2})月|(本|这个?|下个?)?月|(本|今)?年|(本|这个?)?季度?)(?:底|末)"
+    r"(?:(\d{1,2})月|(本|这个?|下个?)?月|([今本明后去])?年|(本|这个?)?季度?)(?:底|末)"
 )
+# a year written right before a month's date or end: 明年6月底, 2028年3月5日, 明年年底
+_YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "后": 2, "去": -1}
+_YEAR_BEFORE = re.compile(r"(?:(\d{4})|([今本明后去]))年$")
 
 
 def _period_end(m: re.Match[str], today: date, future: bool) -> date:
@@ -277,9 +280,22 @@ def _period_end(m: re.Match[str], today: date, future: bool) -> date:
             raise DomainError("invalid_date", text=m[0])
         return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
     if "年" in m[0]:
-        return date(today.year, 12, 31)
+        return date(today.year + _YEAR_WORDS.get(m[3] or "今", 0), 12, 31)
     kind = "quarter" if "季" in m[0] else "month"
     return Period.containing(kind, today).shift(1 if m[2] and "下" in m[2] else 0).end
+
+
+def _in_written_year(text: str, found: DateMatch, month_end: bool, today: date) -> DateMatch:
+    """``found`` moved to the year written just before it (明年6月底, 2028年3月5日), the
+    year words included in its span; else as it was."""
+    m = _YEAR_BEFORE.search(text[: found.span[0]])
+    if m is None:
+        return found
+    year = int(m[1]) if m[1] else today.year + _YEAR_WORDS[m[2]]
+    month = found.day.month
+    day = calendar.monthrange(year, month)[1] if month_end else found.day.day
+    written = text[m.start() : found.span[1]]
+    return DateMatch(_make_date(year, month, day, written), (m.start(), found.span[1]))
 
 
 # end of June, the end of the month, end of next quarter, end of this year
@@ -315,11 +331,15 @@ def find_date(
     if m := _ISO.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
     if m := _PERIOD_END.search(text):
-        return DateMatch(_period_end(m, today, future), m.span())
+        found = DateMatch(_period_end(m, today, future), m.span())
+        if m[1] or "年" in m[0]:  # a month's or the year's end: 明年6月底, 明年年底
+            return _in_written_year(text, found, True, today)
+        return found
     month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
     if m := month_day.search(text):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
-        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+        found = DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+        return _in_written_year(text, found, False, today) if m[1] else found
     if found := _find_english_date(text, today, future):
         return found
     if m := _RELATIVE_RE.search(text):

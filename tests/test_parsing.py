@@ -580,6 +580,13 @@ def test_parse_activity_invalid_date():
         ("完成村道硬化２公里，截止６月３０日", ("完成村道硬化2公里", date(2026, 6, 30), False)),
         # a decimal in the content is not a date
         ("完成村道硬化2.5公里 截止6月30日", ("完成村道硬化2.5公里", date(2026, 6, 30), False)),
+        # a year written before the deadline moves it there, and leaves the content
+        ("完成村道硬化 截止明年6月底", ("完成村道硬化", date(2027, 6, 30), False)),
+        ("建成文化广场 明年年底前完成", ("建成文化广场", date(2027, 12, 31), False)),
+        ("建成文化广场 明年底", ("建成文化广场", date(2027, 12, 31), False)),
+        ("建成文化广场 后年年底", ("建成文化广场", date(2028, 12, 31), False)),
+        ("整治河道 今年4月1日前", ("整治河道", date(2026, 4, 1), False)),
+        ("整治河道 2028年2月底", ("整治河道", date(2028, 2, 29), False)),
     ],
 )
 def test_parse_commitment(text, expected):
