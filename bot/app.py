@@ -96,7 +96,12 @@ def open_engine(settings: Settings) -> Engine:
 
 
 def build_app(settings: Settings, clock: Clock = system_clock) -> App:
-    return App(settings, open_engine(settings), Registry.from_settings(settings.activities), clock)
+    return App(
+        settings,
+        open_engine(settings),
+        Registry.from_settings(settings.activities, settings.tz),
+        clock,
+    )
 
 
 def settle_heap() -> None:

@@ -364,7 +364,6 @@ def _load(
             queries.unit_counts(session, org_id, codes, unit.start, unit.end, ids)
         )
     facts.groups = queries.groups_by_branch(session, org_id, ids)
-    facts.created = queries.branches_set_up_on(session, org_id, ids)
     facts.members = queries.member_counts(session, org_id, ids)
     unit_keys = {u.unit.key for p in plans for u in p.units}
     facts.excused = queries.excused_units(session, org_id, unit_keys, ids)
@@ -373,6 +372,15 @@ def _load(
             facts.commitments[c.branch_id].append(c)
         facts.last_days = queries.last_activity_days(session, org_id, today, ids)
     return facts
+
+
+def set_up_days(
+    session: Session, registry: Registry, org_id: int, ids: list[int] | None
+) -> dict[int, date]:
+    """The day each branch was set up, in the org's time zone: one set up at 07:00 Beijing
+    time on 1 April owes nothing for March."""
+    at = queries.branches_set_up_at(session, org_id, ids)
+    return {branch_id: moment.astimezone(registry.tz).date() for branch_id, moment in at.items()}
 
 
 def evaluate(
@@ -390,6 +398,7 @@ def evaluate(
     only = None if len(ids) > 50 else ids  # a long IN list costs more than it filters
     plans = _plans(registry, period, today)
     facts = _load(session, org_id, only, period, plans, today, rules_only)
+    facts.created = set_up_days(session, registry, org_id, only)
     results = [_branch_result(facts, plans, branch_id, name) for branch_id, name in branches]
     return OrgResult(period, today, results, facts.totals.get(None, {}))
 

@@ -9,10 +9,9 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
-from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate
+from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate, set_up_days
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
-from storage import queries
 from storage.models import Branch, ChatBinding, Commitment, Identity, Member
 
 BRANCH_HEADS = ("secretary", "deputy")  # who hears a branch's pushes without a bound group
@@ -178,7 +177,7 @@ def branch_dues(
     month_end = Period.containing("month", today).end
     ids = [b for b, _ in branches]
     open_commitments = _open_commitments(session, ids, month_end)
-    created = queries.branches_set_up_on(session, org_id, ids)
+    created = set_up_days(session, registry, org_id, ids)
     out = []
     for i, result in enumerate(this_year.branches):
         previous = last_year.branches[i] if last_year else result

@@ -10,12 +10,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from core.config import ActivityTypeSettings
 
 Category = Literal["required", "study", "town"]
 Scope = Literal["branch", "group", "member"]
+
+CHINA = ZoneInfo("Asia/Shanghai")  # the default time zone of an org
 
 
 @dataclass(frozen=True)
@@ -211,7 +214,8 @@ def _is_latin(char: str) -> bool:
 class Registry:
     """Activity types by code, findable by Chinese or English name or alias."""
 
-    def __init__(self, types: tuple[ActivityType, ...]):
+    def __init__(self, types: tuple[ActivityType, ...], tz: ZoneInfo = CHINA):
+        self.tz = tz  # the org's time zone: where its days, months and quarters begin
         self._by_code = {t.code: t for t in types}
         self._by_name: dict[str, ActivityType] = {}
         self._most_words = 1
@@ -221,7 +225,9 @@ class Registry:
                 self._most_words = max(self._most_words, len(label.replace("-", " ").split()))
 
     @classmethod
-    def from_settings(cls, overrides: dict[str, ActivityTypeSettings]) -> Registry:
+    def from_settings(
+        cls, overrides: dict[str, ActivityTypeSettings], tz: ZoneInfo = CHINA
+    ) -> Registry:
         types = {t.code: t for t in DEFAULT_TYPES}
         for code, override in overrides.items():
             changes = {k: v for k, v in override.model_dump().items() if v is not None}
@@ -230,7 +236,7 @@ class Registry:
                     changes[key] = tuple(changes[key])
             base = types.get(code) or ActivityType(code, changes["name"])
             types[code] = replace(base, **changes)
-        return cls(tuple(types.values()))
+        return cls(tuple(types.values()), tz)
 
     def __iter__(self):
         return iter(t for t in self._by_code.values() if t.enabled)

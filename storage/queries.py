@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -142,13 +142,12 @@ def _unit_counts(filtered: bool) -> Select:
     )
 
 
-def branches_set_up_on(
+def branches_set_up_at(
     session: Session, org_id: int, branch_ids: Iterable[int] | None = None
-) -> dict[int, date]:
-    """The (UTC) day each branch was set up: a branch owes nothing for the time before. (The
-    UTC day: one set up before 08:00 Beijing time counts from the day before.)"""
+) -> dict[int, datetime]:
+    """When each branch was set up (UTC): a branch owes nothing for the time before."""
     rows = _run(session, _created(branch_ids is not None), branch_ids, org_id=org_id)
-    return {branch_id: at.date() for branch_id, at in rows.all()}
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 @cache

@@ -8,7 +8,7 @@ import pytest
 
 from core.compliance import percent
 from core.periods import Period, fixed_clock, local_today
-from core.rules import Registry
+from core.rules import DEFAULT_REGISTRY, Registry
 from storage.db import session_scope
 from tests.conftest import TZ, local
 from tests.helpers import CLOCK, add_activity, add_commitment, evaluate_branches, rule
@@ -306,3 +306,28 @@ def test_a_branch_owes_nothing_for_the_time_before_it_was_set_up(engine, town):
     january = evaluate_branches(engine, [new_id], Period.month(2026, 1), date(2026, 4, 2))
     owed = {r.type.code for r in january.branches[0].rules}
     assert "committee_meeting" not in owed and "general_meeting" in owed  # Q1 still counts
+
+
+def test_the_set_up_day_is_the_orgs_local_day(engine, town):
+    """Set up at 07:00 Beijing time on 1 April (still 31 March in UTC): nothing of March or
+    of the first quarter is owed, in the org's time zone; elsewhere the day follows the zone."""
+    from zoneinfo import ZoneInfo
+
+    from core import admin
+    from core.rules import DEFAULT_TYPES
+
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        new = admin.add_branch(s, fixed_clock(local(2026, 4, 1, 7)), org, "三村党支部")
+        new_id = new.id
+
+    def owed_in_q1(registry: Registry = DEFAULT_REGISTRY) -> set[str]:
+        result = evaluate_branches(engine, [new_id], Q1, date(2026, 4, 2), registry)
+        return {r.type.code for r in result.branches[0].rules}
+
+    quarter_and_month = {"committee_meeting", "general_meeting"}
+    assert not owed_in_q1() & quarter_and_month  # only the year's rules, under way that day
+    london = Registry(DEFAULT_TYPES, ZoneInfo("Europe/London"))  # 00:00 there: 1 April too
+    assert not owed_in_q1(london) & quarter_and_month
+    new_york = Registry(DEFAULT_TYPES, ZoneInfo("America/New_York"))  # 31 March, 19:00
+    assert owed_in_q1(new_york) >= quarter_and_month
