@@ -213,7 +213,11 @@ def _nothing_due_key(b: BranchResult, result: OrgResult) -> str:
 def status_pages(result: OrgResult) -> int:
     """How many messages the org overview takes: MAX_BRANCH_LINES branches behind on each."""
     missed, open_, _ = result.by_progress()
-    return max(1, -(-(len(missed) + len(open_)) // MAX_BRANCH_LINES))
+    return _pages(len(missed) + len(open_))
+
+
+def _pages(behind: int) -> int:
+    return max(1, -(-behind // MAX_BRANCH_LINES))
 
 
 def clamp_page(result: OrgResult, page: int) -> int:
@@ -240,13 +244,14 @@ def org_status(
     if page is None:
         lines += [_branch_gaps(b, locale) for b in ranked]
     else:
-        lines += _page_of(ranked, result, page, locale)
+        lines += _page_of(ranked, page, locale)
     lines += _closing_lines(result, done, registry, locale)
     return "\n".join(lines)
 
 
-def _page_of(ranked: list[BranchResult], result: OrgResult, page: int, locale: str) -> list[str]:
-    pages, page = status_pages(result), clamp_page(result, page)
+def _page_of(ranked: list[BranchResult], page: int, locale: str) -> list[str]:
+    pages = _pages(len(ranked))
+    page = min(max(page, 0), pages - 1)
     lines = [_branch_gaps(b, locale) for b in ranked[page * MAX_BRANCH_LINES :][:MAX_BRANCH_LINES]]
     if pages > 1:
         lines.append(t("status_page", locale, page=page + 1, pages=pages))
