@@ -168,6 +168,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "—— 第{page}/{pages}页（翻页：按钮，或发送 /status 第N页）——",
         EN: "— page {page} of {pages} (buttons, or /status p2) —",
     },
+    "more_behind": {
+        ZH: "……另有{n}个支部有未完成或待完成事项，详见所附台账。",
+        EN: "… and {n} more branches behind: see the attached ledger.",
+    },
     "and_n_more": {ZH: "等{n}个支部", EN: " and others ({n} in all)"},
     "prev_page": {ZH: "⬅️ 上一页", EN: "⬅️ Previous"},
     "next_page": {ZH: "下一页 ➡️", EN: "Next ➡️"},

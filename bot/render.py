@@ -230,8 +230,8 @@ def org_status(
 ) -> str:
     """Worst first: branches with missed items, then those with items still open, then the
     ones fully done in one line; silent branches and town-level work at the end. A town with
-    more branches behind than fit one message is shown ``page`` by page (0-based; None: all
-    of them at once, for a push that is split into as many messages as it takes)."""
+    more branches behind than fit one message is shown ``page`` by page (0-based; None: a
+    push, with no buttons to page: the worst ones, and how many more the attached ledger has)."""
     heading = f"📊 {org_name} · {result.period.label(locale)}{_as_of(result, locale)}"
     commitments = commitment_line(result.commitments(False), result.commitments(True), locale)
     if result.not_begun:
@@ -242,7 +242,9 @@ def org_status(
     lines = [heading, t("org_summary", locale, rate=rate, **counts), commitments]
     ranked = sorted(missed, key=_rate_key) + sorted(open_, key=_rate_key)
     if page is None:
-        lines += [_branch_gaps(b, locale) for b in ranked]
+        lines += [_branch_gaps(b, locale) for b in ranked[:MAX_BRANCH_LINES]]
+        if len(ranked) > MAX_BRANCH_LINES:
+            lines.append(t("more_behind", locale, n=len(ranked) - MAX_BRANCH_LINES))
     else:
         lines += _page_of(ranked, page, locale)
     lines += _closing_lines(result, done, registry, locale)

@@ -919,9 +919,9 @@ def test_without_a_leaders_group_the_summary_reaches_each_leader_privately(engin
     assert annual.chat_id == "town" and "私信" not in annual.text
 
 
-def test_the_quarterly_summary_names_every_branch_behind_however_many(engine, town):
-    """The 通报 is no paged chat view: with 45 branches behind, all 45 are in it (the
-    deliverer splits a long text into several messages), with no 第1/2页 and no buttons."""
+def test_the_quarterly_summary_names_the_worst_branches_and_counts_the_rest(engine, town):
+    """The 通报 is no paged chat view: with 45 branches behind it names the worst 40 and
+    counts the rest, which the attached ledger lists; no 第1/2页, as a push has no buttons."""
     clock = Clock(local(2026, 4, 1, 9))
     with session_scope(engine) as s:
         org = admin.get_org(s)
@@ -930,7 +930,8 @@ def test_the_quarterly_summary_names_every_branch_behind_however_many(engine, to
     make_jobs(engine, clock).run("quarterly_summary", clock())
     (summary,) = outbox(engine, "quarterly_summary")
     behind = [line for line in summary.text.splitlines() if line.startswith(("❌", "⏳"))]
-    assert len(behind) == 45 and "页" not in summary.text
+    assert len(behind) == 40 and "页" not in summary.text
+    assert "……另有5个支部有未完成或待完成事项，详见所附台账。" in summary.text
 
 
 @pytest.mark.parametrize("change", ["unbind", "move"])
