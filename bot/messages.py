@@ -669,6 +669,13 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "silent_never": {ZH: "{branch}（尚无记录）", EN: "{branch} (no records yet)"},
     "digest_commitments": {ZH: "📌 逾期承诺：{items}", EN: "📌 Overdue commitments: {items}"},
     "digest_commitments_item": {ZH: "{branch} {n} 项", EN: "{branch} {n}"},
+    "schedule_unknown": {
+        ZH: "📅 {year}年的节假日安排尚未录入：工作日暂按法定节假日推算，调休上班日未计入。"
+        "国务院办公厅通知发布后，请管理员在配置文件 [calendar] 中录入。",
+        EN: "📅 The {year} holiday schedule is not entered yet: working days follow the statutory "
+        "holidays, without the make-up working days. Once the State Council publishes it, an "
+        "admin enters it under [calendar] in the config.",
+    },
     "digest_private": {
         ZH: "ℹ️ 未绑定群聊、提醒已私信书记的支部：{items}（请书记在支部群里发送 /bindgroup）",
         EN: "ℹ️ Branches without a bound chat, reminded via their secretary: {items}",

@@ -156,6 +156,11 @@ def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: 
     return "\n".join(lines)
 
 
+def schedule_unknown(year: int, locale: str = ZH) -> str:
+    """A line for the leaders: the year's holiday notice is not in the bot yet."""
+    return t("schedule_unknown", locale, year=year)
+
+
 def sent_privately(leaders: bool, locale: str = ZH) -> str:
     """The footer of a push that went to people privately for want of a bound group."""
     return t("leaders_sent_privately" if leaders else "branch_sent_privately", locale)

@@ -47,6 +47,17 @@ class WorkCalendar:
         except NotImplementedError:
             return day.weekday() < 5 and day not in self._law_days_off(day.year)
 
+    def knows(self, year: int) -> bool:
+        """Whether ``year``'s official schedule is known: entered in the config, or in the
+        package. Otherwise its 调休 make-up working days are missing."""
+        if year in self.configured_years or not self.use_holidays:
+            return True
+        try:
+            chinese_calendar.is_workday(date(year, 1, 1))
+        except NotImplementedError:
+            return False
+        return True
+
     def _law_days_off(self, year: int) -> frozenset[date]:
         """A year the package does not know: the festivals the law fixes. Where the admin has
         entered that year's notice, the notice decides any 补假, so none is guessed."""

@@ -86,6 +86,8 @@ class Wording(Protocol):
 
     def sent_privately(self, leaders: bool, locale: str) -> str: ...
 
+    def schedule_unknown(self, year: int, locale: str) -> str: ...
+
 
 @dataclass(frozen=True)
 class Job:
@@ -314,7 +316,17 @@ class Jobs:
             lost=[b.name for b in branches if b.private and b.lost_chats],
         )
         digest = self.wording.leaders_digest(org.name, dues, reach, month, day, self.locale)
+        if (year := self._schedule_unknown(day)) is not None:
+            digest += "\n" + self.wording.schedule_unknown(year, self.locale)
         return out + self._to(leaders, digest)
+
+    def _schedule_unknown(self, day: date) -> int | None:
+        """The year whose holiday notice is still missing, this year's, or from December
+        the next one's: the leaders forward it to whoever keeps the configuration."""
+        for year in (day.year, day.year + 1) if day.month == 12 else (day.year,):
+            if not self.calendar.knows(year):
+                return year
+        return None
 
     def _commitment_deadlines(self, session: Session, org: Org, day: date):
         branches, leaders = push_targets(session, org.id)  # type: ignore[arg-type]

@@ -1008,3 +1008,18 @@ def test_english_pushes_read_right_with_a_count_of_one():
     digest = notices.overdue_digest("Town", [late], {1: "一村党支部"}, date(2026, 3, 20), "en")
     assert digest is not None
     assert digest.endswith("· 一村党支部 #3 Pave the road (due 2026-03-19, overdue by 1 d)")
+
+
+def test_december_digest_asks_for_next_years_holiday_notice_until_it_is_entered(engine, town):
+    """chinesecalendar 1.11 stops at 2026: from December the leaders read that 2027's
+    schedule is missing (so an admin enters it), and no more once it is configured."""
+    clock = Clock(local(2026, 12, 1, 9))
+    jobs = make_jobs(engine, clock)
+    assert not jobs.calendar.knows(2027) and jobs.calendar.knows(2026)
+    november = make_jobs(engine, clock).messages(REMINDER, local(2026, 11, 2, 9))
+    assert not any("节假日安排" in m.text for m in november)  # nothing to ask yet
+    (digest,) = [m for m in jobs.messages(REMINDER, clock()) if m.chat_id == "town"]
+    assert "📅 2027年的节假日安排尚未录入" in digest.text and "[calendar]" in digest.text
+    jobs.calendar = WorkCalendar(holidays=[date(2027, 1, 1)], workdays=[date(2027, 2, 20)])
+    (digest,) = [m for m in jobs.messages(REMINDER, clock()) if m.chat_id == "town"]
+    assert "节假日安排" not in digest.text
