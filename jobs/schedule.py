@@ -237,10 +237,15 @@ class Jobs:
         period = job.period_key(day)
         out = []
         for org in session.exec(select(Org).order_by(col(Org.id))).all():
+            texts: dict[tuple[str, str], list[str]] = {}
+            for platform, chat, text in job.compose(session, org, day):
+                if self.platforms is None or platform in self.platforms:
+                    texts.setdefault((platform, chat), []).append(text)
+            # one message per chat (its key): a leader who is also a branch's secretary gets
+            # both texts in their private chat, one after the other, rather than one lost
             messages = [
-                Message(f"{name}:{period}:{platform}:{chat}", name, platform, chat, text)
-                for platform, chat, text in job.compose(session, org, day)
-                if self.platforms is None or platform in self.platforms
+                Message(f"{name}:{period}:{platform}:{chat}", name, platform, chat, "\n\n".join(t))
+                for (platform, chat), t in texts.items()
             ]
             out.append((org, messages))
         return out

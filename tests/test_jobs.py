@@ -28,7 +28,7 @@ from core.workdays import WorkCalendar
 from jobs.outbox import Deliverer, Message, enqueue, pending
 from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
-from storage.models import AuditEvent, Branch, ChatBinding, Commitment, OutboxMessage
+from storage.models import AuditEvent, Branch, ChatBinding, Commitment, Member, OutboxMessage
 from tests.conftest import FOUNDED, TZ, local
 from tests.helpers import add_activity, run_zhibu, secretary_id
 
@@ -1023,3 +1023,20 @@ def test_december_digest_asks_for_next_years_holiday_notice_until_it_is_entered(
     jobs.calendar = WorkCalendar(holidays=[date(2027, 1, 1)], workdays=[date(2027, 2, 20)])
     (digest,) = [m for m in jobs.messages(REMINDER, clock()) if m.chat_id == "town"]
     assert "节假日安排" not in digest.text
+
+
+def test_a_leader_who_is_also_a_secretary_gets_both_pushes_privately(engine, town):
+    """No groups bound: the town's leader, also 二村's secretary, gets 二村's list and the
+    leaders' digest in one private message (one key per chat), neither one lost."""
+    clock = Clock(local(2026, 4, 1, 9))
+    with session_scope(engine) as s:
+        for chat in ("branch2", "town"):
+            s.delete(s.exec(select(ChatBinding).where(ChatBinding.chat_id == chat)).one())
+        leader = s.exec(select(Member).where(Member.name == "赵镇长")).one()
+        leader.branch_id, leader.branch_role = town.branch2, "secretary"
+    make_jobs(engine, clock).run(REMINDER, clock())
+    texts = {r.chat_id: r.text for r in outbox(engine)}
+    assert sorted(texts) == ["branch1", "leader", "sec2"]
+    assert texts["leader"].startswith("📋 二村党支部 · 2026年4月提醒单")
+    assert "📋 示范镇党委 · 2026年4月提醒单（汇总）" in texts["leader"]
+    assert "提醒改为私信支部书记" in texts["sec2"] and "私信各位领导" in texts["leader"]
