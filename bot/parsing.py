@@ -74,9 +74,15 @@ def _alternatives(words) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
+_NOT_AFTER_A_WORD = r"(?<![a-z\u4e00-\u9fff])"  # English keys stand apart: 学习notes: is prose
+
+
 def _word_pattern(word: str) -> str:
-    """An English word matches whole ('update' holds no 'date'); Chinese has no spaces."""
-    return rf"(?<![a-z]){re.escape(word)}(?![a-z])" if word.isascii() else re.escape(word)
+    """An English word matches whole ('update' holds no 'date'), and not glued to Chinese
+    before it (学习notes:精神 is a topic); Chinese has no spaces."""
+    if word.isascii():
+        return rf"{_NOT_AFTER_A_WORD}{re.escape(word)}(?![a-z])"
+    return re.escape(word)
 
 
 # keyed fields: "主题:…" runs until the next key or the end of the line
@@ -97,6 +103,10 @@ KEYS: dict[str, str] = {
     "党小组": "group",
     "日期": "held_on",
     "截止": "due",
+    "截止日期": "due",  # longer keys win: not 截止 + the meeting's 日期
+    "截至日期": "due",
+    "截止时间": "due",
+    "到期日期": "due",
     "截至": "due",
     "期限": "due",
     # English keys, in any case
@@ -265,37 +275,64 @@ def _same_day_in(day: date, year: int, raw: str) -> date:
 
 
 # 6月底, 年底, 月底, 下个月底, 季度末: the last day of that month, year or quarter
-_PERIOD_END = re.compile(
-    r"(?:(\d{1,2})月|(本|这个?|下个?)?月|([今本明后去])?年|(本|这个?)?季度?)(?:底|末)"
-)
-# a year written right before a month's date or end: 明年6月底, 2028年3月5日, 明年年底
+_PERIOD_END = re.compile(r"(?:(\d{1,2})月|(本|这个?|下个?)?月|年|(本|这个?)?季度?)(?:底|末)")
+# a year written right before a date or an end: 明年6月底, 2028年3月5日, 明年(年)底, 2027年底
 _YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "后": 2, "去": -1}
-_YEAR_BEFORE = re.compile(r"(?:(\d{4})|([今本明后去]))年$")
+_YEAR_BEFORE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})|([今本明后去]))年\s*$")
+_YEAR_BEFORE_END = re.compile(r"(?:(?<!\d)(\d{4})|([今本明后去]))年?$")  # before 年底 itself
+# 明/后/今… only starts a year word after one of these or a non-Chinese character: 说明年底 is
+# 说明 + 年底, 落后年底 is 落后 + 年底, but 计划明年底 and 截止明年6月底 are next year's
+_BEFORE_A_YEAR_WORD = (
+    "截止",
+    "截至",
+    "期限",
+    "计划",
+    "争取",
+    "力争",
+    "预计",
+    "确保",
+    "拟",
+    "定于",
+    "于",
+    "到",
+    "在",
+    "至",
+    "将",
+    "要",
+    "前",
+    "，",
+    "：",
+)
 
 
-def _period_end(m: re.Match[str], today: date, future: bool) -> date:
+def _period_end(m: re.Match[str], year: int | None, today: date, future: bool) -> date:
+    """The last day of the month, year or quarter ``m`` names, in ``year`` if one was written."""
     if m[1]:
         month = int(m[1])
         if not 1 <= month <= 12:
             raise DomainError("invalid_date", text=m[0])
+        if year is not None:
+            return date(year, month, calendar.monthrange(year, month)[1])
         return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
-    if "年" in m[0]:
-        return date(today.year + _YEAR_WORDS.get(m[3] or "今", 0), 12, 31)
+    if m[0][0] == "年":
+        return date(year if year is not None else today.year, 12, 31)
     kind = "quarter" if "季" in m[0] else "month"
     return Period.containing(kind, today).shift(1 if m[2] and "下" in m[2] else 0).end
 
 
-def _in_written_year(text: str, found: DateMatch, month_end: bool, today: date) -> DateMatch:
-    """``found`` moved to the year written just before it (明年6月底, 2028年3月5日), the
-    year words included in its span; else as it was."""
-    m = _YEAR_BEFORE.search(text[: found.span[0]])
+def _written_year(text: str, at: int, pattern: re.Pattern[str], today: date) -> tuple[int, int]:
+    """(the year written right before ``text[at:]``, where it starts), or (0, at) if none."""
+    m = pattern.search(text[:at])
     if m is None:
-        return found
-    year = int(m[1]) if m[1] else today.year + _YEAR_WORDS[m[2]]
-    month = found.day.month
-    day = calendar.monthrange(year, month)[1] if month_end else found.day.day
-    written = text[m.start() : found.span[1]]
-    return DateMatch(_make_date(year, month, day, written), (m.start(), found.span[1]))
+        return 0, at
+    if m[2]:
+        before = text[: m.start()]
+        cjk = before and "\u4e00" <= before[-1] <= "\u9fff"
+        if cjk and not before.endswith(_BEFORE_A_YEAR_WORD):
+            return 0, at  # 说明年底: the 明 belongs to 说明
+        return today.year + _YEAR_WORDS[m[2]], m.start()
+    year = int(m[1])
+    return (year + 2000 if year < 100 else year), m.start()
 
 
 # end of June, the end of the month, end of next quarter, end of this year
@@ -331,17 +368,26 @@ def find_date(
     if m := _ISO.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
     if m := _PERIOD_END.search(text):
-        found = DateMatch(_period_end(m, today, future), m.span())
-        if m[1] or "年" in m[0]:  # a month's or the year's end: 明年6月底, 明年年底
-            return _in_written_year(text, found, True, today)
-        return found
+        year, at = 0, m.start()
+        if m[1] or m[0][0] == "年":  # a month's or the year's end: 明年6月底, 明年(年)底
+            pattern = _YEAR_BEFORE if m[1] else _YEAR_BEFORE_END
+            year, at = _written_year(text, m.start(), pattern, today)
+        return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
     month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
     if m := month_day.search(text):
         month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
-        found = DateMatch(_infer_year(month, day, today, m[0], future), m.span())
-        return _in_written_year(text, found, False, today) if m[1] else found
-    if found := _find_english_date(text, today, future):
+        year, at = _written_year(text, m.start(), _YEAR_BEFORE, today) if m[1] else (0, m.start())
+        if year:
+            return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
+        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if found := _find_chinese_relative(text, today):
         return found
+    return _find_english_date(text, today, future)
+
+
+def _find_chinese_relative(text: str, today: date) -> DateMatch | None:
+    """昨天, 三天前, 上周五 (and today, yesterday): before English month names, so a Chinese
+    line's 昨天 is not beaten by a 'May' or '5 March' in its topic."""
     if m := _RELATIVE_RE.search(text):
         return DateMatch(today - timedelta(days=_RELATIVE[m[0].lower()]), m.span())
     if m := _DAYS_AGO.search(text):
@@ -415,7 +461,7 @@ _EN_N = r"(?<![\d.:/\-])(?P<{}>\d{{1,4}})(?!\d|[./\-:]\d)"
 _EN_COUNTS = re.compile(
     _EN_N.format("n1")
     + rf"\s*(?:{_EN_PERSONS}\s+)?(?P<w1>{_EN_COUNT_WORD})(?![a-z])"
-    + rf"|(?<![a-z])(?P<w2>{_EN_COUNT_WORD})\s*:?\s*"
+    + rf"|{_NOT_AFTER_A_WORD}(?P<w2>{_EN_COUNT_WORD})\s*:?\s*"
     + _EN_N.format("n2"),
     re.IGNORECASE,
 )

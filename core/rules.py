@@ -201,6 +201,17 @@ def _label_key(text: str) -> str:
     return normalise_name(text).replace("-", "")
 
 
+def _after(text: str, compared: int) -> str:
+    """``text`` as written after its first ``compared`` characters as compared (case, width,
+    spaces and hyphens aside): 支委会研究2026-2027年计划 keeps its hyphen and its case."""
+    seen = 0
+    for i, char in enumerate(text):
+        if seen >= compared:
+            return text[i:]
+        seen += len(_label_key(char))
+    return ""
+
+
 def _cuts_a_word(label: str, rest: str) -> bool:
     """支委会 starts 支委会学习党章, but 'committee' does not start 'committees': a name in
     Latin letters only matches whole words."""
@@ -271,7 +282,7 @@ class Registry:
                 best = (len(label), t)
         if best is None:
             return None
-        return best[1], norm[best[0] :]
+        return best[1], _after(text, best[0])
 
     def required(self) -> list[ActivityType]:
         return [t for t in self if t.is_required]

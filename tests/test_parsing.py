@@ -587,6 +587,13 @@ def test_parse_activity_invalid_date():
         ("建成文化广场 后年年底", ("建成文化广场", date(2028, 12, 31), False)),
         ("整治河道 今年4月1日前", ("整治河道", date(2026, 4, 1), False)),
         ("整治河道 2028年2月底", ("整治河道", date(2028, 2, 29), False)),
+        ("修缮村部 2027年底前完成", ("修缮村部", date(2027, 12, 31), False)),
+        ("建成文化广场 计划明年底完成", ("建成文化广场 计划完成", date(2027, 12, 31), False)),
+        ("整治河道 26年6月底", ("整治河道", date(2026, 6, 30), False)),
+        ("修缮村部 截止日期：6月30日", ("修缮村部", date(2026, 6, 30), False)),
+        # 明/后 that end another word are no year: 说明 + 年底, 落后 + 年底
+        ("提交整改情况说明年底前完成", ("提交整改情况说明", date(2026, 12, 31), False)),
+        ("整改落后年底前摘帽", ("整改落后摘帽", date(2026, 12, 31), False)),
     ],
 )
 def test_parse_commitment(text, expected):
@@ -1045,3 +1052,21 @@ def test_personal_commitment_in_english():
     assert (
         parse_commitment("personal: Visit 5 households a month by end of year", TODAY) == expected
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "held_on"),
+    [
+        # hyphens and case in a topic right after the type stay as written
+        ("支委会研究2026-2027年工作计划 3月5日 7人", "研究2026-2027年工作计划", date(2026, 3, 5)),
+        ("支委会COVID-19防控 3月5日 7人", "COVID-19防控", date(2026, 3, 5)),
+        # a Chinese date wins over English words in the topic
+        ("支委会 昨天 7人 学习 5 March 文件", "学习 5 March 文件", date(2026, 3, 19)),
+        ("支委会 前天 7人 学习 May 4 讲话", "学习 May 4 讲话", date(2026, 3, 18)),
+        # English keys glued to Chinese are prose
+        ("支委会 3月5日 7人 主题:学习notes:精神", "学习notes:精神", date(2026, 3, 5)),
+    ],
+)
+def test_chinese_lines_keep_their_topic_and_date(text, topic, held_on):
+    draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
+    assert (draft.topic, draft.held_on, draft.present) == (topic, held_on, 7)
