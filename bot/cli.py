@@ -375,7 +375,8 @@ def _admin_action(session, app: App, args) -> str:
         )
     if cmd == "unbind-chat":
         binding = admin.chat_bound_in(session, org, args.platform, args.chat)
-        admin.unbind_chat(session, binding, clock, None)
+        if not admin.unbind_chat(session, binding, clock, None):
+            raise admin.AdminError(f"{args.platform} 聊天 {args.chat} 刚被解除绑定，无需再解。")
         return f"已解除 {args.platform} 聊天 {args.chat} 的绑定，此后不再向它推送。"
     return admin.describe(session, org)
 

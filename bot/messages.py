@@ -650,10 +650,11 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "digest_overdue": {ZH: "⚠️ 上期未完成：", EN: "⚠️ Missed last time:"},
     "branch_sent_privately": {
-        ZH: "（本支部尚未绑定群聊，或机器人已不在群里，提醒改为私信支部书记。"
+        ZH: "（本支部尚未绑定群聊，或机器人已不在群里，提醒改为私信支部书记、副书记。"
         "在支部群里发送 /bindgroup 即可改发到群里。）",
         EN: "(This branch has no bound group, or the bot is no longer in it, so reminders come "
-        "to the secretary privately. Send /bindgroup in the branch's group to receive them there.)",
+        "to the secretary and deputy privately. Send /bindgroup in the branch's group to receive "
+        "them there.)",
     },
     "leaders_sent_privately": {
         ZH: "（本镇尚未绑定镇党委群，或机器人已不在群里，这条消息改为私信各位领导。"
@@ -677,8 +678,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         "admin enters it under [calendar] in the config.",
     },
     "digest_private": {
-        ZH: "ℹ️ 未绑定群聊、提醒已私信书记的支部：{items}（请书记在支部群里发送 /bindgroup）",
-        EN: "ℹ️ Branches without a bound chat, reminded via their secretary: {items}",
+        ZH: "ℹ️ 没有可用群聊、提醒已私信书记的支部：{items}（请书记在支部群里发送 /bindgroup）",
+        EN: "ℹ️ Branches without a working group chat, reminded via their secretary: {items}",
     },
     "digest_unbound": {
         ZH: "ℹ️ 未绑定群聊、未收到提醒的支部：{items}（请书记在支部群里发送 /bindgroup）",
@@ -761,6 +762,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "console_file": {ZH: "[文件] {path}", EN: "[file] {path}"},
     "commitments_header": {ZH: "进行中的承诺事项：", EN: "Open commitments:"},
     "commitments_header_all": {ZH: "全部承诺事项：", EN: "All commitments:"},
+    "commitments_empty_all": {
+        ZH: "还没有登记过承诺事项。用 /commit 登记一项。",
+        EN: "No commitments yet. Use /commit to add one.",
+    },
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
         EN: "No open commitments. Use /commit to add one.",

@@ -323,7 +323,7 @@ def commitment_list(
 ) -> str:
     """The open commitments, or with ``everything`` the closed ones too."""
     if not views:
-        return t("commitments_empty", locale)
+        return t("commitments_empty_all" if everything else "commitments_empty", locale)
     lines = [t("commitments_header_all" if everything else "commitments_header", locale)]
     words = COMMITMENT_STATUS[locale]
     for v in views:

@@ -222,13 +222,13 @@ def bind_chat(
         org.id,
         branch.id if branch else None,
     )
-    if moved and clock is not None:
-        queries.skip_pending_pushes(session, platform, chat_id, "chat moved", clock())
     binding.org_id = org.id  # type: ignore[assignment]
     binding.branch_id = branch.id if branch else None
     binding.unreachable_at = None  # bound again: the bot is back in the chat
     session.add(binding)
-    session.flush()
+    session.flush()  # first: a job enqueueing meanwhile holds the binding until it commits
+    if moved:  # then what was queued for the old owner, the job's rows included, is dropped
+        queries.skip_pending_pushes(session, platform, chat_id, "chat moved")
     if clock is not None:
         audit.record(session, clock, actor_id, "bind_chat", binding, before)
     return binding
@@ -257,7 +257,7 @@ def unbind_chat(session: Session, binding: ChatBinding, clock: Clock, actor_id: 
     gone = session.execute(delete(ChatBinding).where(col(ChatBinding.id) == binding.id))
     if gone.rowcount != 1:  # type: ignore[attr-defined]
         return False
-    queries.skip_pending_pushes(session, binding.platform, binding.chat_id, "chat unbound", clock())
+    queries.skip_pending_pushes(session, binding.platform, binding.chat_id, "chat unbound")
     audit.record(session, clock, actor_id, "unbind_chat", binding, before)
     return True
 

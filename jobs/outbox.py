@@ -195,7 +195,7 @@ class Deliverer:
     ) -> None:
         now = self.clock()
         with session_scope(self.engine) as session:
-            row = self._mine(session, row_id)
+            row = self._mine(session, row_id, sent=status == "sent")
             if row is None:
                 return
             row.status, row.message_id, row.claimed_until = status, message_id, None
@@ -219,13 +219,17 @@ class Deliverer:
                 row.next_attempt_at = now + timedelta(minutes=2 ** (row.attempts - 1))
             session.add(row)
 
-    def _mine(self, session: Session, row_id: int) -> OutboxMessage | None:
+    def _mine(self, session: Session, row_id: int, sent: bool = False) -> OutboxMessage | None:
         """The row, if this process still holds its claim (a lease that ran out during a very
-        slow send may have passed it to another process, whose outcome then counts)."""
+        slow send may have passed it to another process, whose outcome then counts). A row
+        skipped while it was on its way (its group released) is still recorded if ``sent``:
+        it did arrive; any other outcome leaves it skipped, never to be retried."""
         row = session.get(OutboxMessage, row_id)
-        if row is None or row.claimed_by != self.worker or row.status != "pending":
+        if row is None or row.claimed_by != self.worker:
             return None
-        return row
+        if row.status == "pending" or (sent and row.status == "skipped"):
+            return row
+        return None
 
 
 def mark_unreachable(session: Session, platform: str, chat_id: str, now: datetime) -> None:
@@ -235,4 +239,4 @@ def mark_unreachable(session: Session, platform: str, chat_id: str, now: datetim
         .where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)  # type: ignore[arg-type]
         .values(unreachable_at=now)
     )
-    skip_pending_pushes(session, platform, chat_id, "chat unreachable", now)
+    skip_pending_pushes(session, platform, chat_id, "chat unreachable")

@@ -316,17 +316,16 @@ def _last_days(filtered: bool) -> Select:
     )
 
 
-def skip_pending_pushes(session: Session, platform: str, chat_id: str, reason: str, now) -> None:
+def skip_pending_pushes(session: Session, platform: str, chat_id: str, reason: str) -> None:
     """Pushes still waiting for a chat that no longer takes them (released, moved to another
-    branch, blocked the bot) are skipped. One being sent right now is left to finish, so
-    its row says what really happened."""
+    branch, blocked the bot) are skipped, one being sent right now too: if it arrives its
+    deliverer records it as sent, and if it fails it is not retried."""
     session.execute(
         update(OutboxMessage)
         .where(
             col(OutboxMessage.platform) == platform,
             col(OutboxMessage.chat_id) == chat_id,
             col(OutboxMessage.status) == "pending",
-            or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) < now),
         )
         .values(status="skipped", last_error=reason)
     )

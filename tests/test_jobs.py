@@ -639,7 +639,7 @@ async def test_an_unbound_group_gets_no_more_pushes_and_the_digest_names_its_bra
     assert notifier.chats()[2:] == ["branch1", "sec2", "town"]  # the secretary, privately
     may_digest = notifier.sent[-1].text
     assert "本月提醒单已发往 1 个支部的群聊。" in may_digest
-    assert "未绑定群聊、提醒已私信书记的支部：二村党支部" in may_digest
+    assert "没有可用群聊、提醒已私信书记的支部：二村党支部" in may_digest
 
 
 async def test_a_blocked_chat_is_not_tried_again_in_the_same_drain(engine, town):
@@ -975,6 +975,20 @@ def test_a_push_being_sent_when_its_group_is_released_is_recorded_as_sent(engine
     sender._finish(in_flight.id, "sent", message_id="77")
     row = next(r for r in outbox(engine) if r.id == in_flight.id)
     assert (row.status, row.message_id) == ("sent", "77")
+
+
+def test_a_push_that_fails_after_its_group_was_released_is_not_retried(engine, town):
+    clock = Clock(local(2026, 4, 1, 9))
+    make_jobs(engine, clock).run(REMINDER, clock())
+    in_flight = next(r for r in outbox(engine) if r.chat_id == "branch1")
+    sender = deliverer(engine, clock, FakeNotifier())
+    assert sender._claim(in_flight.id)
+    with session_scope(engine) as s:
+        group = s.exec(select(ChatBinding).where(ChatBinding.chat_id == "branch1")).one()
+        admin.unbind_chat(s, group, clock, None)
+    sender._retry_later(in_flight.id, "ConnectError: reset")  # the send failed meanwhile
+    row = next(r for r in outbox(engine) if r.id == in_flight.id)
+    assert (row.status, row.last_error) == ("skipped", "chat unbound")
 
 
 def test_moving_a_group_to_another_branch_drops_what_was_queued_for_the_old_one(engine, town):

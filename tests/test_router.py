@@ -773,6 +773,8 @@ def test_english_overview_and_lists_read_as_english(english, chat, engine):
     overview = english("leader", "town")("/status")
     assert "Overall —. Branches with missed items: 0; with items to do: 2; all done: 0" in overview
     sec = english()
+    assert sec("/commitments all").startswith("No commitments yet.")
+    assert chat()("/commitments 全部").startswith("还没有登记过承诺事项。")
     sec("/commit Pave the road by June 30")
     assert sec(f"/done {_only(engine, Commitment).id}").startswith("🎉")
     assert sec("/commitments").startswith("No open commitments.")

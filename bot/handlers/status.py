@@ -100,9 +100,10 @@ class StatusCommands(RouterState):
 
     def _bound_branch_name(self, turn: Turn) -> str | None:
         binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
-        branch = (
-            turn.session.get(Branch, binding.branch_id) if binding and binding.branch_id else None
+        mine = (
+            binding is not None and turn.actor is not None and binding.org_id == turn.actor.org_id
         )
+        branch = turn.session.get(Branch, binding.branch_id) if mine and binding.branch_id else None  # type: ignore[union-attr]
         return branch.name if branch else None
 
     def _status_args(self, turn: Turn) -> tuple[Period, str | None, ActivityType | None]:
