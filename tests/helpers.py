@@ -124,3 +124,19 @@ def run_zhibu(cwd: Path, *args: str, stdin: str = "", env: dict | None = None):
         env=full_env,
         timeout=120,
     )
+
+
+def write_lock_is_free(engine) -> bool:
+    """Whether another SQLite connection could begin writing right now (BEGIN IMMEDIATE, as
+    every writer's transaction does), or would have to wait for a lock someone holds."""
+    import sqlite3
+
+    other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()

@@ -24,7 +24,14 @@ from core.status import org_status
 from storage.db import session_scope
 from storage.models import Activity, Attachment
 from tests.conftest import TZ
-from tests.helpers import CLOCK, add_activity, add_commitment, group_id, secretary_id
+from tests.helpers import (
+    CLOCK,
+    add_activity,
+    add_commitment,
+    group_id,
+    secretary_id,
+    write_lock_is_free,
+)
 
 Q1 = Period.quarter(2026, 1)
 
@@ -305,22 +312,12 @@ def test_others_can_write_while_a_leader_reads_the_whole_town(
     must be free meanwhile, or every secretary's /log waits (or fails) behind it."""
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL has no database-wide write lock to hold")
-    import sqlite3
-
     from core.compliance import evaluate
 
     free: list[bool] = []
 
     def evaluate_and_try_a_write(*args, **kwargs):
-        other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # what any writer's transaction starts with
-            other.execute("ROLLBACK")
-            free.append(True)
-        except sqlite3.OperationalError:
-            free.append(False)
-        finally:
-            other.close()
+        free.append(write_lock_is_free(engine))
         return evaluate(*args, **kwargs)
 
     monkeypatch.setattr("core.status.evaluate", evaluate_and_try_a_write)

@@ -30,7 +30,7 @@ from jobs.schedule import Jobs
 from storage.db import make_engine, session_scope
 from storage.models import AuditEvent, Branch, ChatBinding, Commitment, Member, OutboxMessage
 from tests.conftest import FOUNDED, TZ, local
-from tests.helpers import add_activity, run_zhibu, secretary_id
+from tests.helpers import add_activity, run_zhibu, secretary_id, write_lock_is_free
 
 REMINDER, NUDGE = "monthly_reminder", "month_end_nudge"
 FIRST_WORKDAYS_2026 = [
@@ -860,7 +860,6 @@ def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, j
     lock must stay free meanwhile, or every /log in the county waits behind the job."""
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL has no database-wide write lock to hold")
-    import sqlite3
     from dataclasses import replace
 
     clock = Clock(local(2026, 4, 1, 9))
@@ -869,26 +868,20 @@ def test_secretaries_can_write_while_a_job_computes_its_messages(engine, town, j
     compose = jobs.jobs[job].compose
 
     def compose_and_try_a_write(*args):
-        try_a_write()
+        free.append(write_lock_is_free(engine))
         return compose(*args)
-
-    def try_a_write() -> None:
-        other = sqlite3.connect(engine.url.database, timeout=0.1, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")  # what any writer's transaction starts with
-            other.execute("ROLLBACK")
-            free.append(True)
-        except sqlite3.OperationalError:
-            free.append(False)
-        finally:
-            other.close()
 
     jobs.jobs[job] = replace(jobs.jobs[job], compose=compose_and_try_a_write)
     if job == "quarterly_summary":  # the ledger and heatmap, the long part, too
         from bot.report_files import summary_files_in
 
         write_files = summary_files_in(tmp_path, DEFAULT_REGISTRY)
-        jobs.summary_files = lambda *args: (try_a_write(), write_files(*args))[1]
+
+        def write_files_and_try_a_write(*args):
+            free.append(write_lock_is_free(engine))
+            return write_files(*args)
+
+        jobs.summary_files = write_files_and_try_a_write
     assert jobs.run(job, clock()) >= 1
     assert free and all(free) and len(free) == (2 if job == "quarterly_summary" else 1), free
     assert [r.job for r in outbox(engine)] == [job] * len(outbox(engine))
