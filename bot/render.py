@@ -220,9 +220,9 @@ def _pages(behind: int) -> int:
     return max(1, -(-behind // MAX_BRANCH_LINES))
 
 
-def clamp_page(result: OrgResult, page: int) -> int:
+def clamp_page(page: int, pages: int) -> int:
     """A page that exists (0-based): 第9页 of a two-page overview is its last page."""
-    return min(max(page, 0), status_pages(result) - 1)
+    return min(max(page, 0), pages - 1)
 
 
 def org_status(
@@ -253,7 +253,7 @@ def org_status(
 
 def _page_of(ranked: list[BranchResult], page: int, locale: str) -> list[str]:
     pages = _pages(len(ranked))
-    page = min(max(page, 0), pages - 1)
+    page = clamp_page(page, pages)
     lines = [_branch_gaps(b, locale) for b in ranked[page * MAX_BRANCH_LINES :][:MAX_BRANCH_LINES]]
     if pages > 1:
         lines.append(t("status_page", locale, page=page + 1, pages=pages))

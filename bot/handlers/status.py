@@ -46,9 +46,10 @@ class StatusCommands(RouterState):
             b = result.branches[0]
             return [Reply(render.branch_status(b, result, self.registry, self.locale))]
         name = org.name if org else ""
-        page = render.clamp_page(result, page)
+        pages = render.status_pages(result)
+        page = render.clamp_page(page, pages)
         text = render.org_status(result, name, self.registry, self.locale, page)
-        return [Reply(text, self._page_buttons(args, page, render.status_pages(result)))]
+        return [Reply(text, self._page_buttons(args, page, pages))]
 
     def _page_buttons(self, args: str, page: int, pages: int) -> tuple[Choice, ...]:
         """上一页/下一页: the press asks for the same overview again, one page on. Nothing in
