@@ -124,7 +124,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "label_recorder": {ZH: "记录：{value}", EN: "recorder: {value}"},
     "coverage": {
         ZH: "{name} 已谈 {held} 人 / 共 {required} 人{window}",
-        EN: "{name} {held} of {required} members reached{window}",
+        EN: "{name} {held} of {required:member/members} reached{window}",
     },
     "commitments_line": {ZH: "承诺事项：{parts}", EN: "Commitments: {parts}"},
     "commitments_kind": {
@@ -170,7 +170,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "more_behind": {
         ZH: "……另有{n}个支部有未完成或待完成事项，详见所附台账。",
-        EN: "… and {n} more branches behind: see the attached ledger.",
+        EN: "… and {n:more branch/more branches} behind: see the attached ledger.",
     },
     "and_n_more": {ZH: "等{n}个支部", EN: " and others ({n} in all)"},
     "prev_page": {ZH: "⬅️ 上一页", EN: "⬅️ Previous"},
@@ -418,8 +418,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "filed_late": {
         ZH: "⏰ 按要求应在活动结束后{days}个工作日内登记，这条晚了{late}个工作日，下次请及时登记。",
-        EN: "⏰ Records are due within {days} working days; this one is late by {late} "
-        "(working days).",
+        EN: "⏰ Records are due within {days:working day/working days}; this one is "
+        "late by {late:working day/working days}.",
     },
     "same_day": {
         ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",
@@ -694,7 +694,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "If held, log it with /log; if it cannot be held, tell the town office.",
     },
     "deadlines_title": {ZH: "📌 {branch} · 承诺事项提醒", EN: "📌 {branch} · commitments"},
-    "deadlines_soon": {ZH: "{days}天后到期：{items}", EN: "Due in {days} days: {items}"},
+    "deadlines_soon": {ZH: "{days}天后到期：{items}", EN: "Due in {days:day/days}: {items}"},
     "deadlines_today": {ZH: "今天到期：{items}", EN: "Due today: {items}"},
     "deadlines_overdue": {ZH: "⏰ 已逾期：{items}", EN: "⏰ Now overdue: {items}"},
     "deadlines_footer": {
@@ -733,11 +733,11 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "annual_study": {ZH: "共开展{items}。", EN: "Study: {items}."},
     "annual_commitments": {
         ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
-        EN: "{n} branches and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+        EN: "{n:branch/branches} and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
     },
     "period_commitments": {
         ZH: "{n}个村党组织和党组织书记本期到期的承诺事项分别为{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
-        EN: "{n} branches and their secretaries had {own} and {personal} commitments due; fulfilment {own_rate} and {personal_rate}.",
+        EN: "{n:branch/branches} and their secretaries had {own} and {personal} commitments due; fulfilment {own_rate} and {personal_rate}.",
     },
     "annual_rate": {
         ZH: "{when}三会一课完成率 {rate}。",
@@ -749,7 +749,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "report_ready": {
         ZH: "📎 {who} · {period} 台账：{records} 条活动记录、{commitments} 项承诺事项。",
-        EN: "📎 Ledger of {who} · {period}: {records} records, {commitments} commitments.",
+        EN: "📎 Ledger of {who} · {period}: {records:record/records}, {commitments:commitment/commitments}.",
     },
     # --- the console adapter (zhibu run without a chat platform, zhibu console)
     "console_banner": {
@@ -773,10 +773,23 @@ _CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+class _Count(int):
+    """An integer that an English template can pair with its noun: ``{days:day/days}`` reads
+    "1 day" or "3 days". Without a ``/`` in the spec it formats as a plain integer."""
+
+    def __format__(self, spec: str) -> str:
+        if "/" not in spec:
+            return int.__format__(self, spec)
+        one, many = spec.split("/", 1)
+        return f"{int(self)} {one if self == 1 else many}"
+
+
 def t(key: str, locale: str = ZH, **params: Any) -> str:
     entry = _CATALOGUE[key]
     text = entry.get(locale) or entry[ZH]
-    return text.format(**params) if params else text
+    if not params:
+        return text
+    return text.format(**{k: _Count(v) if type(v) is int else v for k, v in params.items()})
 
 
 def field_name(name: str, locale: str = ZH) -> str:

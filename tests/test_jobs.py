@@ -1002,7 +1002,7 @@ def test_moving_a_group_to_another_branch_drops_what_was_queued_for_the_old_one(
 
 def test_english_pushes_read_right_with_a_count_of_one():
     from core.periods import Period
-    from core.reminders import BranchDue, Owed
+    from core.reminders import BranchDue, Deadlines, Owed
 
     theme_day = Owed(DEFAULT_REGISTRY.get("theme_day"), Period.month(2026, 3))  # type: ignore[arg-type]
     due = BranchDue(1, "一村党支部", (theme_day,), (), (), (), (), (), None, False)
@@ -1015,6 +1015,11 @@ def test_english_pushes_read_right_with_a_count_of_one():
     digest = notices.overdue_digest("Town", [late], {1: "一村党支部"}, date(2026, 3, 20), "en")
     assert digest is not None
     assert digest.endswith("· 一村党支部 #3 Pave the road (due 2026-03-19, overdue by 1 d)")
+    tomorrow = Commitment(id=4, branch_id=1, content="Fix the lamp", due_on=date(2026, 3, 21))
+    found = Deadlines(1, (tomorrow,), (), ())
+    assert "Due in 1 day: " in notices.commitment_deadlines("一村党支部", found, 1, "en")
+    assert "Due in 3 days: " in notices.commitment_deadlines("一村党支部", found, 3, "en")
+    assert "1天后到期：" in notices.commitment_deadlines("一村党支部", found, 1)
 
 
 def test_december_digest_asks_for_next_years_holiday_notice_until_it_is_entered(engine, town):

@@ -798,7 +798,7 @@ def test_english_lists_in_whoami_attachments_and_lateness(engine, town, clock, t
 
     assert say("/whoami", "both") == "You are 钱书记 (二村党支部 · town leader, deputy secretary)."
     logged = say("/log committee March 5 7 present")
-    assert "this one is late by 8 (working days)" in logged
+    assert "due within 3 working days; this one is late by 8 working days." in logged
     record = activities(engine)[0].id
     files = tuple(
         FileRef(f"f{n}", f"u{n}", "document", f"{n}.pdf", "application/pdf", 9) for n in (1, 2)
