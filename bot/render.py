@@ -303,14 +303,18 @@ def _branch_gaps(b: BranchResult, locale: str) -> str:
 
 
 def activity_list(
-    rows: list[tuple[Activity, str]], registry: Registry, show_branch: bool, locale: str = ZH
+    rows: list[tuple[Activity, str, str | None]],
+    registry: Registry,
+    show_branch: bool,
+    locale: str = ZH,
 ) -> str:
     if not rows:
         return t("list_empty", locale)
     lines = [t("list_header", locale)]
-    for a, branch in rows:
+    for a, branch, group in rows:
         prefix = f"{branch or t('town_label', locale)} · " if show_branch else ""
-        lines.append(f"#{a.id} {prefix}{activity_summary(a, registry, locale, clip=LIST_CLIP)}")
+        summary = activity_summary(a, registry, locale, group, clip=LIST_CLIP)
+        lines.append(f"#{a.id} {prefix}{summary}")
     return "\n".join(lines)
 
 

@@ -275,20 +275,24 @@ def _quorum_short(session: Session, t: ActivityType, activity: Activity) -> bool
     return activity.present * 2 <= activity.expected
 
 
-def recent(session: Session, actor: Actor | None, limit: int = 10) -> list[tuple[Activity, str]]:
+def recent(
+    session: Session, actor: Actor | None, limit: int = 10
+) -> list[tuple[Activity, str, str | None]]:
     """The latest records the actor may read (their branch's, or the org's for leaders),
-    newest first, with the branch name."""
+    newest first, with the branch name and the party group's (two groups' meetings on one
+    day would otherwise read alike)."""
     require(actor, Action.READ_BRANCH, actor.branch_id if actor else None)
     assert actor is not None
     stmt = (
-        select(Activity, Branch.name)
+        select(Activity, Branch.name, PartyGroup.name)
         .outerjoin(Branch, col(Branch.id) == Activity.branch_id)
+        .outerjoin(PartyGroup, col(PartyGroup.id) == Activity.party_group_id)
         .where(Activity.org_id == actor.org_id, col(Activity.deleted_at).is_(None))
     )
     if not actor.reads_org:
         stmt = stmt.where(Activity.branch_id == actor.branch_id)
     stmt = stmt.order_by(col(Activity.held_on).desc(), col(Activity.id).desc()).limit(limit)
-    return [(a, name or "") for a, name in session.exec(stmt)]
+    return [(a, name or "", group) for a, name, group in session.exec(stmt)]
 
 
 def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:

@@ -596,6 +596,16 @@ def test_list_clips_long_topics(chat):
     assert "学" * 39 + "…" in listing and "学" * 41 not in listing
 
 
+def test_list_names_the_party_group_of_each_group_meeting(chat):
+    sec = chat()
+    sec("/log 党小组会 第一党小组 3月5日 4人")
+    sec("/log 党小组会 第二党小组 3月5日 3人")
+    listing = sec("/list").splitlines()
+    assert "党小组会 · 第二党小组 · 2026年3月5日" in listing[1]
+    assert "党小组会 · 第一党小组 · 2026年3月5日" in listing[2]
+    assert "第一党小组" in chat("leader", "town")("/list")
+
+
 def test_redelivered_undo_and_answers_act_once(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 7人")
