@@ -62,12 +62,12 @@ def _time(value) -> str | None:
 
 def title(ledger: Ledger) -> str:
     as_of = fmt_date(ledger.result.today)
-    return f"{ledger.org} · {ledger.period.label()} 三会一课台账（截至{as_of}）"
+    return f"{ledger.name} · {ledger.period.label()} 三会一课台账（截至{as_of}）"
 
 
 def heatmap_title(ledger: Ledger) -> str:
     as_of = fmt_date(ledger.result.today)
-    return f"{ledger.org} · {ledger.period.label()} 月度会议完成情况（截至{as_of}）"
+    return f"{ledger.name} · {ledger.period.label()} 月度会议完成情况（截至{as_of}）"
 
 
 def write_xlsx(ledger: Ledger, registry: Registry, path: Path) -> Path:

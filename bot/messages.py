@@ -730,10 +730,19 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "full_stop": {ZH: "。", EN: "."},
     "rate_none": {ZH: "—（暂无到期事项）", EN: "— (none due yet)"},
     "annual_meetings": {ZH: "{when}各支部共召开{items}。", EN: "{when}: held {items}."},
+    "branch_meetings": {ZH: "{when}本支部共召开{items}。", EN: "{when}: held {items}."},
     "annual_study": {ZH: "共开展{items}。", EN: "Study: {items}."},
     "annual_commitments": {
         ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
         EN: "{n:branch/branches} and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+    },
+    "branch_annual_commitments": {
+        ZH: "本支部和支部书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "The branch and its secretary made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+    },
+    "branch_period_commitments": {
+        ZH: "本支部和支部书记本期到期的承诺事项分别为{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "The branch and its secretary had {own} and {personal} commitments due; fulfilment {own_rate} and {personal_rate}.",
     },
     "period_commitments": {
         ZH: "{n}个村党组织和党组织书记本期到期的承诺事项分别为{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
@@ -741,11 +750,15 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "annual_rate": {
         ZH: "{when}三会一课完成率 {rate}。",
-        EN: "{when}: required meetings {rate}.",
+        EN: "{when}: {rate} of the required meetings were held.",
     },
     "nudge_silent": {
         ZH: "🔕 {org}：以下支部30天以上无活动记录，请过问：{items}",
         EN: "🔕 {org}: no activity for 30 days or more, please follow up: {items}",
+    },
+    "report_not_begun": {
+        ZH: "{period}尚未开始，还没有可生成的台账。请换一个已经开始的时间段，例如 /report 本季度。",
+        EN: "{period} has not begun: there is no ledger yet. Pick a period under way, e.g. /report this quarter.",
     },
     "report_ready": {
         ZH: "📎 {who} · {period} 台账：{records} 条活动记录、{commitments} 项承诺事项。",

@@ -237,9 +237,13 @@ def _rate_or_none(rate: float | None, locale: str) -> str:
     return fmt_rate(rate) if rate is not None else t("rate_none", locale)
 
 
-def report_sentences(result: OrgResult, registry: Registry, locale: str = ZH) -> list[str]:
-    """The statistics of a period as a 述职报告 words them (年内召开支部党员大会N次…)."""
+def report_sentences(
+    result: OrgResult, registry: Registry, locale: str = ZH, one_branch: bool = False
+) -> list[str]:
+    """The statistics of a period as a 述职报告 words them (年内召开支部党员大会N次…);
+    ``one_branch``: a branch's own report (本支部…), not the org's."""
     counts = _org_counts(result)
+    prefix = "branch_" if one_branch else ""
     when = t("in_year", locale) if result.period.kind == "year" else result.period.label(locale)
 
     def held(category: str, key: str) -> str:
@@ -252,13 +256,14 @@ def report_sentences(result: OrgResult, registry: Registry, locale: str = ZH) ->
     own, personal = result.commitments(False), result.commitments(True)
     lines = []
     if meetings := held("required", "annual_meeting"):
-        lines.append(t("annual_meetings", locale, when=when, items=meetings))
+        key = "branch_meetings" if one_branch else "annual_meetings"
+        lines.append(t(key, locale, when=when, items=meetings))
     if studies := held("study", "study_item"):
         lines.append(t("annual_study", locale, items=studies))
     year = result.period.kind == "year"  # a year counts what was promised, a quarter what fell due
     lines.append(
         t(
-            "annual_commitments" if year else "period_commitments",
+            prefix + ("annual_commitments" if year else "period_commitments"),
             locale,
             n=len(result.branches),
             own=own.made if year else own.due,

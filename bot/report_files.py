@@ -33,11 +33,12 @@ FONT = "SimSun"  # 宋体, what Chinese offices expect in a 述职报告; Word s
 def write_docx(ledger: Ledger, registry: Registry, path: Path) -> Path:
     doc = Document()
     _chinese_font(doc)
-    doc.add_heading(f"{ledger.org}{ledger.period.label()}党建工作情况", level=1)
+    doc.add_heading(f"{ledger.name}{ledger.period.label()}党建工作情况", level=1)
     doc.add_heading("一、主要工作数据", level=2)
-    for sentence in report_sentences(ledger.result, registry):
+    for sentence in report_sentences(ledger.result, registry, one_branch=not ledger.whole_org):
         doc.add_paragraph(sentence)
-    doc.add_heading("二、各支部三会一课完成情况", level=2)
+    whose = "各支部" if ledger.whole_org else "本支部"
+    doc.add_heading(f"二、{whose}三会一课完成情况", level=2)
     _branch_table(doc, ledger)
     doc.add_heading("三、未完成事项", level=2)
     missed = _missed_lines(ledger)
@@ -113,7 +114,7 @@ def write_png(grid: Grid, heading: str, path: Path) -> Path:
     bar.set_label("月度会议完成率", fontproperties=font)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    fig.savefig(path, format="png")  # whatever the name ends with
     plt.close(fig)
     return path
 

@@ -51,10 +51,18 @@ class Ledger:
     result: OrgResult  # the same numbers as /status for this period and these branches
     records: list[RecordRow]
     commitments: list[tuple[Commitment, str, str | None]]  # (commitment, branch, owner name)
+    whole_org: bool = True  # False: one branch's ledger, titled with the branch's name
 
     @property
     def period(self) -> Period:
         return self.result.period
+
+    @property
+    def name(self) -> str:
+        """Whose ledger this is: the org's, or the one branch's it was asked for."""
+        if self.whole_org or not self.result.branches:
+            return self.org
+        return self.result.branches[0].name
 
 
 def ledger(
@@ -76,6 +84,7 @@ def ledger(
         result,
         _records(session, actor.org_id, names, period, town),
         _commitments(session, names, period),
+        whole_org=town,
     )
 
 

@@ -83,7 +83,15 @@ def status(
         pairs = _pairs([session.get(Branch, actor.branch_id)])  # type: ignore[list-item]
     for branch_id, _ in pairs:
         require(actor, Action.READ_BRANCH, branch_id)
-    return evaluate(session, registry, actor.org_id, pairs, period, today)
+    result = evaluate(session, registry, actor.org_id, pairs, period, today)
+    return result if actor.reads_org and not branch_query else _one_branch(result)
+
+
+def _one_branch(result: OrgResult) -> OrgResult:
+    """One branch's numbers leave out the town's own work (镇党委's meetings and trainings),
+    which a branch's report must not claim."""
+    result.town_counts = {}
+    return result
 
 
 def _pairs(branches: list[Branch]) -> list[tuple[int, str]]:
@@ -117,4 +125,5 @@ def org_status(
         if branch_query
         else branch_names(session, org.id)
     )
-    return evaluate(session, registry, org.id, pairs, period, today)
+    result = evaluate(session, registry, org.id, pairs, period, today)
+    return _one_branch(result) if branch_query else result

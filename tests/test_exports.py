@@ -284,6 +284,35 @@ def test_the_word_report_states_the_numbers_of_status(reporter, engine, clock, h
     assert "二村党支部：支委会，2026年2月未完成" in text  # a missed month is listed
 
 
+def test_a_secretarys_word_report_is_the_branchs_own(reporter, engine, town, history):
+    """Titled with the branch, worded for one branch, without the town's own work; a
+    period not begun writes no empty files."""
+    import docx
+
+    leader = Incoming("console", "town", "leader", "/log 党建工作专题会议 3月2日 10人", "t1")
+    assert "已记录" in reporter.handle(leader)[0].text
+    town_text = "\n".join(
+        p.text for p in docx.Document(str(_docx(report(reporter, "leader", "town")))).paragraphs
+    )
+    reply = report(reporter, "sec1", "branch1")
+    assert reply.text.startswith("📎 一村党支部 · 2026年第一季度 台账")
+    text = [p.text for p in docx.Document(str(_docx(reply))).paragraphs]
+    assert text[0] == "一村党支部2026年第一季度党建工作情况"
+    assert "二、本支部三会一课完成情况" in text
+    assert "镇党委：" in town_text and not any("镇党委" in line for line in text)
+    assert any(line.startswith("本支部和支部书记本期到期的承诺事项分别为") for line in text)
+
+    before = len(list((reporter.exports_dir).iterdir()))
+    future = report(reporter, "leader", "town", "2026Q3")
+    assert not future.files and "2026年第三季度尚未开始" in future.text
+    assert len(list((reporter.exports_dir).iterdir())) == before
+
+
+def _docx(reply: Reply) -> Path:
+    (path,) = [p for p in reply.files if p.suffix == ".docx"]
+    return path
+
+
 def test_the_heatmap_has_every_chinese_glyph(engine, clock, town, history, tmp_path):
     import warnings
 

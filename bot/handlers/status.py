@@ -73,15 +73,13 @@ class StatusCommands(RouterState):
         period, branch_query, rule = self._status_args(turn)
         if rule is not None:
             raise DomainError("bad_status_args", text=rule)
+        if period.start > turn.today:
+            raise DomainError("report_not_begun", period=period)
         assert turn.actor is not None
         with self.reading(turn) as reader:
             found = ledger(reader, self.registry, turn.today, turn.actor, period, branch_query)
             grid = monthly_grid(reader, self.registry, found, turn.actor.org_id)
-        who = (
-            found.result.branches[0].name
-            if branch_query or len(found.result.branches) == 1
-            else found.org
-        )
+        who = found.name
         stamp = self.clock().astimezone(self.tz).strftime("%Y%m%d-%H%M%S")
         stem = self.exports_dir / f"台账-{who}-{period.key}-{stamp}"
         files = (
