@@ -9,24 +9,20 @@ import sys
 from datetime import date, datetime, time
 from pathlib import Path
 
-from bot import cli_jobs, console, exports, report_files
+from bot import cli_export, cli_jobs, console
 from bot.app import App, build_app, settle_heap, shifted_clock, system_clock
+from bot.cli_common import EXIT_USAGE, period_arg
 from bot.delivery import background_pushes
 from bot.messages import ZH, role_name, t
-from bot.parsing import parse_period
 from bot.render import branch_status, org_status, worded
 from core import admin, demo, invites
-from core.auth import operator
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
-from core.ledger import ledger, monthly_grid
 from core.periods import Clock, Period, fixed_clock, local_today
 from core.status import org_status as org_status_result
 from storage import migrate
 from storage.db import make_engine, session_scope
-
-EXIT_USAGE = 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,20 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     db.add_parser("upgrade", help="升级数据库结构到最新版本")
     db.add_parser("current", help="显示数据库结构版本是否最新")
 
-    e = sub.add_parser(
-        "export", help="导出台账 Excel、Word 报告、PNG 热力图或 CSV（与 /status 相同的数字）"
-    )
-    e.add_argument("--period", required=True, help="时间段：2026-03、2026Q1、2026、本季度…")
-    e.add_argument("--branch", help="只导出一个支部")
-    e.add_argument(
-        "--format",
-        choices=("xlsx", "docx", "png", "csv"),
-        default="xlsx",
-        help="xlsx 台账（默认）、docx 报告、png 热力图、csv 数据",
-    )
-    e.add_argument("--out", required=True, type=Path, help="输出文件路径")
-    e.add_argument("--now", help="假定的当前时间，ISO 格式")
-    e.add_argument("--org", help="党委名称（有多个党委时）")
+    cli_export.add_parser(sub)
 
     _admin_parser(sub)
     cli_jobs.add_parsers(sub)
@@ -196,7 +179,7 @@ def _run(args, settings: Settings) -> int:
         case "jobs" | "outbox":
             return cli_jobs.run(app, args)
         case "export":
-            return _export(app, args)
+            return cli_export.run(app, args)
     return EXIT_USAGE
 
 
@@ -242,17 +225,9 @@ def _demo(app: App, reset: bool) -> int:
     return 0
 
 
-def _period_arg(text: str, today) -> Period | None:
-    """--period as a Period; None after telling the operator how to write it."""
-    period = parse_period(text, today)
-    if period is None:
-        print(f"时间段格式不对：{text!r}，可写 2026-03、2026Q1、2026 或 本季度", file=sys.stderr)
-    return period
-
-
 def _status(app: App, args) -> int:
     today = local_today(app.clock, app.settings.tz)
-    period = _period_arg(args.period, today) if args.period else Period.containing("month", today)
+    period = period_arg(args.period, today) if args.period else Period.containing("month", today)
     if period is None:
         return EXIT_USAGE
     with session_scope(app.engine) as session:
@@ -265,27 +240,6 @@ def _status(app: App, args) -> int:
         print(branch_status(result.branches[0], result, app.registry, app.settings.locale))
     else:
         print(org_status(result, org.name, app.registry, app.settings.locale))
-    return 0
-
-
-def _export(app: App, args) -> int:
-    today = local_today(app.clock, app.settings.tz)
-    period = _period_arg(args.period, today)
-    if period is None:
-        return EXIT_USAGE
-    with session_scope(app.engine) as session:
-        org = admin.get_org(session, args.org)
-        found = ledger(session, app.registry, today, operator(org.id), period, args.branch)  # type: ignore[arg-type]
-        if args.format == "png":
-            grid = monthly_grid(session, app.registry, found, org.id)  # type: ignore[arg-type]
-            report_files.write_png(grid, exports.heatmap_title(found), args.out)
-    if args.format == "csv":
-        exports.write_csv(found, args.out)
-    elif args.format == "docx":
-        report_files.write_docx(found, app.registry, args.out)
-    elif args.format == "xlsx":
-        exports.write_xlsx(found, app.registry, args.out)
-    print(f"已导出 {found.period.label()} 台账：{args.out}")
     return 0
 
 
