@@ -410,6 +410,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "choose": {ZH: "可选：{choices}", EN: "Choose: {choices}"},
     "cancelled": {ZH: "已取消，没有保存任何内容。", EN: "Cancelled; nothing was saved."},
     "nothing_to_cancel": {ZH: "当前没有进行中的操作。", EN: "Nothing to cancel."},
+    "undo_dropped_question": {
+        ZH: "已取消刚才未完成的登记，没有撤销任何已保存的记录。如要撤销上一条记录，请再发送 /undo。",
+        EN: "Dropped the entry in progress; no saved record was undone. To undo your last record, send /undo again.",
+    },
+    "question_dropped": {
+        ZH: "（刚才未完成的登记已取消，没有保存。）",
+        EN: "(The entry in progress was dropped, nothing saved.)",
+    },
     # --- confirmations
     "logged": {ZH: "✅ 已记录 #{id}：{summary}", EN: "✅ Logged #{id}: {summary}"},
     "logged_dup": {

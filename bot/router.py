@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -164,10 +165,23 @@ class Router(
             raise Refused("unknown_user")
         if command.name in ACT_ONCE and not self._first_delivery(turn):
             return [Reply(t("already_handled", self.locale))]
-        if command.name != "cancel":
-            dialogs.clear(session, incoming.platform, incoming.chat_id, incoming.user_id)
+        dropped = command.name != "cancel" and self._drop_open_question(turn)
         check_chat(actor, chat_binding(session, incoming.platform, incoming.chat_id))
-        return getattr(self, f"_cmd_{command.name}")(turn)
+        if dropped and command.name == "undo":
+            # sent while we were asking, /undo means "never mind this one", not "delete the
+            # record saved before it"
+            return [Reply(t("undo_dropped_question", self.locale))]
+        replies = getattr(self, f"_cmd_{command.name}")(turn)
+        if dropped and replies:
+            note = t("question_dropped", self.locale)
+            replies[0] = replace(replies[0], text=f"{note}\n{replies[0].text}")
+        return replies
+
+    def _drop_open_question(self, turn: Turn) -> bool:
+        """A new command ends the dialog it interrupts; whether a live one was open."""
+        m = turn.incoming
+        state, _ = dialogs.load(turn.session, m.platform, m.chat_id, m.user_id, self.clock())
+        return state is not None and dialogs.clear(turn.session, m.platform, m.chat_id, m.user_id)
 
     def _anonymous(self, incoming: Incoming, text: str) -> list[Reply]:
         """Nobody to attribute a record or a reading to. Someone who used one of our commands

@@ -606,6 +606,27 @@ def test_list_names_the_party_group_of_each_group_meeting(chat):
     assert "第一党小组" in chat("leader", "town")("/list")
 
 
+def test_undo_while_a_question_is_open_drops_the_question_not_the_saved_record(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 7人 主题:研究春耕")
+    assert "哪天" in sec("/log 党员大会 应到16 实到14")
+    reply = sec("/undo")
+    assert reply.startswith("已取消刚才未完成的登记，没有撤销任何已保存的记录")
+    assert [a.topic for a in activities(engine)] == ["研究春耕"]
+    assert sec("/cancel") == "当前没有进行中的操作。"
+    assert "已撤销" in sec("/undo")  # sent again, it takes back the record
+    assert activities(engine) == []
+
+
+def test_a_command_that_interrupts_a_question_says_the_question_was_dropped(chat):
+    sec = chat()
+    assert "哪天" in sec("/log 党员大会 应到16 实到14")
+    status = sec("/status")
+    assert status.startswith("（刚才未完成的登记已取消，没有保存。）\n📋 一村党支部")
+    assert not sec("/status").startswith("（")  # said once
+    assert "3月5日" not in sec("3月5日")  # no question is waiting for it any more
+
+
 def test_redelivered_undo_and_answers_act_once(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 7人")
