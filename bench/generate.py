@@ -10,6 +10,7 @@ undone (soft-deleted). The same seed writes the same county.
 from __future__ import annotations
 
 import argparse
+import calendar
 import random
 import time
 from collections import Counter
@@ -335,7 +336,8 @@ def _commitments(rng, closing_rng, town: Town, ids: list[BranchIds]) -> list[dic
 
 def _pledges(rng, town: Town, ids: list[BranchIds]) -> list[dict]:
     """Personal commitments (个人承诺) made early in the year by the secretary and about
-    half of the other committee members, one to three each, due later that year."""
+    half of the other committee members, one to three each, due at the end of a later
+    month of that year."""
     rows = []
     for b in ids:
         for year in range(town.first_year, town.today.year + 1):
@@ -344,10 +346,14 @@ def _pledges(rng, town: Town, ids: list[BranchIds]) -> list[dict]:
                     continue
                 for _ in range(rng.randint(1, 3)):
                     made = date(year, rng.randint(1, 2), rng.randint(5, 28))
-                    due = date(year, rng.randint(3, 12), 28)
+                    due = _month_end(year, rng.randint(3, 12))  # 6月底, 年底
                     if made <= town.today:
                         rows.append(_pledge(rng, town, b, owner, made, due))
     return rows
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _pledge(rng, town: Town, b: BranchIds, owner: int, made: date, due: date) -> dict:
