@@ -119,8 +119,10 @@ def generate(engine: Engine, branches: int, years: int, today: date, seed: int =
         out.add(Excusal, excused)
     work = _town_work(random.Random(f"{seed}:town"), town)
     out.add(Activity, work + _undone(extra["undo"], work, town.now))
-    out.add(Commitment, _commitments(rng, extra["promise"], town, ids))
-    out.add(Commitment, _pledges(extra["promise"], town, ids))
+    for b in ids:  # branch by branch, so that memory stays flat; the meetings' rng goes on
+        out.add(Commitment, _commitments(rng, extra["promise"], town, b))
+    for b in ids:
+        out.add(Commitment, _pledges(extra["promise"], town, b))
     out.flush()
     return out.written[Activity]
 
@@ -315,40 +317,38 @@ def _town_row(rng, town: Town, code: str, held_on: date) -> dict:
     }
 
 
-def _commitments(rng, closing_rng, town: Town, ids: list[BranchIds]) -> list[dict]:
-    """Four branch commitments a year, due at each quarter's end; most kept by their date.
+def _commitments(rng, closing_rng, town: Town, b: BranchIds) -> list[dict]:
+    """Four branch commitments a year, due late in each quarter; most kept by their date.
     Of those not kept once due, some are explained (未兑现-已说明) or withdrawn."""
     rows = []
-    for b in ids:
-        for year in range(town.first_year, town.today.year + 1):
-            for k in range(4):
-                due = date(year, 3 * (k + 1), 28)
-                fulfilled = due <= town.today and rng.random() < 0.9
-                status = "fulfilled" if fulfilled else "in_progress"
-                if status == "in_progress" and due < town.today:
-                    status = closing_rng.choices(
-                        ("explained", "withdrawn", "in_progress"), (3, 2, 5)
-                    )[0]
-                row = _promise(town, b, None, f"{year}年第{k + 1}项承诺", date(year, 1, 15), due)
-                rows.append({**row, "status": status, "fulfilled_on": due if fulfilled else None})
+    for year in range(town.first_year, town.today.year + 1):
+        for k in range(4):
+            due = date(year, 3 * (k + 1), 28)
+            fulfilled = due <= town.today and rng.random() < 0.9
+            status = "fulfilled" if fulfilled else "in_progress"
+            if status == "in_progress" and due < town.today:
+                status = closing_rng.choices(("explained", "withdrawn", "in_progress"), (3, 2, 5))[
+                    0
+                ]
+            row = _promise(town, b, None, f"{year}年第{k + 1}项承诺", date(year, 1, 15), due)
+            rows.append({**row, "status": status, "fulfilled_on": due if fulfilled else None})
     return rows
 
 
-def _pledges(rng, town: Town, ids: list[BranchIds]) -> list[dict]:
+def _pledges(rng, town: Town, b: BranchIds) -> list[dict]:
     """Personal commitments (个人承诺) made early in the year by the secretary and about
     half of the other committee members, one to three each, due at the end of a later
     month of that year."""
     rows = []
-    for b in ids:
-        for year in range(town.first_year, town.today.year + 1):
-            for k, owner in enumerate(b.committee):
-                if k and rng.random() >= PROMISERS:
-                    continue
-                for _ in range(rng.randint(1, 3)):
-                    made = date(year, rng.randint(1, 2), rng.randint(5, 28))
-                    due = _month_end(year, rng.randint(3, 12))  # 6月底, 年底
-                    if made <= town.today:
-                        rows.append(_pledge(rng, town, b, owner, made, due))
+    for year in range(town.first_year, town.today.year + 1):
+        for k, owner in enumerate(b.committee):
+            if k and rng.random() >= PROMISERS:
+                continue
+            for _ in range(rng.randint(1, 3)):
+                made = date(year, rng.randint(1, 2), rng.randint(5, 28))
+                due = _month_end(year, rng.randint(3, 12))  # 6月底, 年底
+                if made <= town.today:
+                    rows.append(_pledge(rng, town, b, owner, made, due))
     return rows
 
 
