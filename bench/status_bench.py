@@ -2,7 +2,9 @@
 bare SQL aggregate over the same rows, straight through the database driver), for 100, 1,000
 and 10,000 branches with 3 years of history, on SQLite and, when ZHIBU_TEST_POSTGRES_URL is
 set, on PostgreSQL; plus the xlsx ledger of 1,000 branches for a year (time and peak memory).
-Generated databases are kept (SQLite files in .bench/, PostgreSQL databases zhibu_bench_N)."""
+Generated databases are kept (SQLite files in .bench/, PostgreSQL databases
+zhibu_bench_vV_N_3y), named after the generator's VERSION: a county an older generator wrote
+is not reused."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from bench.generate import generate
+from bench.generate import VERSION, generate
 from bot import exports, render
 from bot.app import settle_heap
 from core.auth import Actor, operator
@@ -42,14 +44,14 @@ FLOOR_SQL = (
 
 
 def sqlite_database(branches: int, years: int) -> Engine:
-    path = CACHE / f"county-{branches}-{years}y-{TODAY}.sqlite"
+    path = CACHE / f"county-v{VERSION}-{branches}-{years}y-{TODAY}.sqlite"
     CACHE.mkdir(exist_ok=True)
     return _filled(make_engine(f"sqlite:///{path}"), branches, years)
 
 
 def postgres_database(server_url: str, branches: int, years: int) -> Engine:
     """A database of its own per size on the server of ``server_url``, created once."""
-    name = f"zhibu_bench_{branches}_{years}y"
+    name = f"zhibu_bench_v{VERSION}_{branches}_{years}y"
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
