@@ -169,13 +169,22 @@ def _write(
 def _formatted(
     ws: WriteOnlyWorksheet, row: Sequence[Any], formats: Mapping[int, str]
 ) -> Sequence[Any]:
-    if not formats:
-        return row
-    out = list(row)
+    out = [_text(ws, v) if isinstance(v, str) and v.startswith("=") else v for v in row]
     for i, number_format in formats.items():
         # empty cells keep the format too, for a date or rate typed in later
-        out[i] = _cell(ws, out[i], number_format=number_format)
+        if isinstance(out[i], Cell):
+            out[i].number_format = number_format
+        else:
+            out[i] = _cell(ws, out[i], number_format=number_format)
     return out
+
+
+def _text(ws: WriteOnlyWorksheet, value: str) -> Cell:
+    """What a member typed stays text: openpyxl would store "=HYPERLINK(…)" as a formula,
+    which Excel runs when the leader opens the ledger."""
+    cell = WriteOnlyCell(ws, value)
+    cell.data_type = "s"
+    return cell
 
 
 def _cell(ws: WriteOnlyWorksheet, value: Any, **style: Any) -> Cell:

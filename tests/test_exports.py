@@ -308,6 +308,31 @@ def test_a_secretarys_word_report_is_the_branchs_own(reporter, engine, town, his
     assert len(list((reporter.exports_dir).iterdir())) == before
 
 
+def test_text_typed_like_a_formula_stays_text_in_the_ledger(reporter, history):
+    """A topic or commitment starting with = must not become a live formula (or link) that
+    Excel runs when the leader opens the ledger."""
+    sec = Incoming(
+        "console",
+        "branch1",
+        "sec1",
+        '/log 党课 3月6日 9人 主题:=HYPERLINK("http://x.example","点此")',
+        "f1",
+    )
+    assert "已记录" in reporter.handle(sec)[0].text
+    commit = Incoming("console", "branch1", "sec1", "/commit =1+1 修路 截止3月31日", "f2")
+    assert "#" in reporter.handle(commit)[0].text
+    book = openpyxl.load_workbook(workbook_of(report(reporter, "sec1", "branch1")))
+    cells = [
+        c
+        for ws in book
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and c.value.startswith("=")
+    ]
+    assert {c.value for c in cells} == {'=HYPERLINK("http://x.example","点此")', "=1+1 修路"}
+    assert {c.data_type for c in cells} == {"s"}
+
+
 def _docx(reply: Reply) -> Path:
     (path,) = [p for p in reply.files if p.suffix == ".docx"]
     return path
