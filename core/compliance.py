@@ -167,8 +167,9 @@ class BranchResult:
         return [r for r in self.rules if r.status in ("missed", "pending")]
 
     def set_up_after(self, period: Period) -> bool:
-        """Owed nothing in ``period``: set up after it ended (a yearly rule still under way
-        that day would have been owed, and is in ``rules``)."""
+        """Owed nothing in ``period``: set up after it ended (even if a yearly unit that
+        spans the period was still under way that day: that unit is owed in the year's
+        view, not in a quarter or month the branch never saw)."""
         return not self.rules and self.set_up_on is not None and self.set_up_on > period.end
 
     def is_silent(self, today: date) -> bool:
@@ -399,14 +400,21 @@ def evaluate(
     plans = _plans(registry, period, today)
     facts = _load(session, org_id, only, period, plans, today, rules_only)
     facts.created = set_up_days(session, registry, org_id, only)
-    results = [_branch_result(facts, plans, branch_id, name) for branch_id, name in branches]
+    results = [
+        _branch_result(facts, plans, branch_id, name, period) for branch_id, name in branches
+    ]
     return OrgResult(period, today, results, facts.totals.get(None, {}))
 
 
 def _branch_result(
-    facts: _Facts, plans: list[_RulePlan], branch_id: int, name: str
+    facts: _Facts, plans: list[_RulePlan], branch_id: int, name: str, period: Period
 ) -> BranchResult:
-    rules = [result for plan in plans if (result := _rule_result(facts, plan, branch_id))]
+    created = facts.created.get(branch_id)
+    rules = (
+        []  # not there in the period: owes nothing in it, not even the year under way
+        if created is not None and created > period.end
+        else [result for plan in plans if (result := _rule_result(facts, plan, branch_id))]
+    )
     org, personal = CommitmentStats(), CommitmentStats()
     for c in facts.commitments.get(branch_id, ()):
         stats = CommitmentStats(c.made, c.due, c.fulfilled, c.overdue)
