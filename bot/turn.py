@@ -16,11 +16,12 @@ from sqlmodel import Session
 
 from bot.commands import BY_NAME, Command
 from core.activities import FilingRule, SourceKey
-from core.auth import Actor
+from core.auth import Actor, chat_binding
 from core.errors import DomainError
 from core.periods import Clock
 from core.rules import Registry
 from storage.db import read_scope
+from storage.models import Branch
 
 MAX_MESSAGE = 4096  # Telegram's own limit; longer input is a paste gone wrong
 
@@ -122,6 +123,16 @@ class RouterState:
     def example(self, command: str) -> str:
         """How ``command`` is used, in the reader's language, for a hint."""
         return BY_NAME[command].example_in(self.locale)
+
+    def bound_branch(self, turn: Turn) -> Branch | None:
+        """The branch whose group this chat is, if it belongs to the speaker's own org: a
+        leader reading in a branch's group sees that branch only."""
+        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
+        if binding is None or binding.branch_id is None or turn.actor is None:
+            return None
+        if binding.org_id != turn.actor.org_id:
+            return None
+        return turn.session.get(Branch, binding.branch_id)
 
     @contextmanager
     def reading(self, turn: Turn) -> Iterator[Session]:

@@ -276,11 +276,11 @@ def _quorum_short(session: Session, t: ActivityType, activity: Activity) -> bool
 
 
 def recent(
-    session: Session, actor: Actor | None, limit: int = 10
+    session: Session, actor: Actor | None, limit: int = 10, only_branch: int | None = None
 ) -> list[tuple[Activity, str, str | None]]:
-    """The latest records the actor may read (their branch's, or the org's for leaders),
-    newest first, with the branch name and the party group's (two groups' meetings on one
-    day would otherwise read alike)."""
+    """The latest records the actor may read (their branch's, or the org's for leaders, or
+    the one branch ``only_branch``), newest first, with the branch name and the party
+    group's (two groups' meetings on one day would otherwise read alike)."""
     require(actor, Action.READ_BRANCH, actor.branch_id if actor else None)
     assert actor is not None
     stmt = (
@@ -291,6 +291,8 @@ def recent(
     )
     if not actor.reads_org:
         stmt = stmt.where(Activity.branch_id == actor.branch_id)
+    elif only_branch is not None:
+        stmt = stmt.where(Activity.branch_id == only_branch)
     stmt = stmt.order_by(col(Activity.held_on).desc(), col(Activity.id).desc()).limit(limit)
     return [(a, name or "", group) for a, name, group in session.exec(stmt)]
 

@@ -606,6 +606,15 @@ def test_list_names_the_party_group_of_each_group_meeting(chat):
     assert "第一党小组" in chat("leader", "town")("/list")
 
 
+def test_a_leader_in_a_branchs_group_lists_that_branchs_records_only(chat):
+    chat()("/log 支委会 3月5日 7人 主题:一村的会")
+    chat("sec2", "branch2")("/log 支委会 3月6日 5人 主题:二村的会")
+    in_town = chat("leader", "town")("/list")
+    assert "一村的会" in in_town and "二村的会" in in_town
+    in_branch = chat("leader", "branch1")("/list")
+    assert "一村的会" in in_branch and "二村" not in in_branch
+
+
 def test_undo_while_a_question_is_open_drops_the_question_not_the_saved_record(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 7人 主题:研究春耕")

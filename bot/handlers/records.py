@@ -121,8 +121,9 @@ class RecordCommands(RouterState):
         return render.rule_line(rule, self.locale) if rule else None
 
     def _cmd_list(self, turn: Turn) -> list[Reply]:
-        rows = activities.recent(turn.session, turn.actor)
-        show_branch = bool(turn.actor and turn.actor.reads_org)
+        bound = self.bound_branch(turn) if turn.actor and turn.actor.reads_org else None
+        rows = activities.recent(turn.session, turn.actor, only_branch=bound.id if bound else None)
+        show_branch = bool(turn.actor and turn.actor.reads_org) and bound is None
         return [Reply(render.activity_list(rows, self.registry, show_branch, self.locale))]
 
     # ------------------------------------------------------------------ corrections

@@ -9,13 +9,12 @@ from bot import exports, render, report_files
 from bot.messages import ZH, t
 from bot.parsing import take_period
 from bot.turn import Choice, Reply, RouterState, Turn
-from core.auth import chat_binding
 from core.errors import DomainError
 from core.ledger import ledger, monthly_grid
 from core.periods import Period
 from core.rules import ActivityType
 from core.status import find_branch_or_none, status
-from storage.models import Branch, Org
+from storage.models import Org
 
 _PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")  # a token meant as a period
 _PAGE = re.compile(r"(?:^|\s)(?:第(\d{1,3})页|[pP](\d{1,3}))(?=\s|$)")
@@ -97,14 +96,6 @@ class StatusCommands(RouterState):
         )
         return [Reply(text, files=files)]
 
-    def _bound_branch_name(self, turn: Turn) -> str | None:
-        binding = chat_binding(turn.session, turn.incoming.platform, turn.incoming.chat_id)
-        mine = (
-            binding is not None and turn.actor is not None and binding.org_id == turn.actor.org_id
-        )
-        branch = turn.session.get(Branch, binding.branch_id) if mine and binding.branch_id else None  # type: ignore[union-attr]
-        return branch.name if branch else None
-
     def _status_args(self, turn: Turn) -> tuple[Period, str | None, ActivityType | None]:
         period: Period | None = None
         branch: str | None = None
@@ -128,7 +119,8 @@ class StatusCommands(RouterState):
                 raise DomainError("bad_status_args", text=token)
             i += taken
         if branch is None and turn.actor is not None and turn.actor.reads_org:
-            branch = self._bound_branch_name(turn)  # a leader in a branch's chat: that branch
+            bound = self.bound_branch(turn)  # a leader in a branch's chat: that branch
+            branch = bound.name if bound else None
         return period or Period.containing("month", turn.today), branch, rule
 
     def _names_branch(self, turn: Turn, token: str) -> bool:
