@@ -741,12 +741,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "branch_meetings": {ZH: "{when}本支部共召开{items}。", EN: "{when}: held {items}."},
     "annual_study": {ZH: "共开展{items}。", EN: "Study: {items}."},
     "annual_commitments": {
-        ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
-        EN: "{n:branch/branches} and their secretaries made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+        ZH: "{n}个村党组织和党组织书记分别承诺事项{own}件、{personal}件（年内到期{own_due}件、{personal_due}件），履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "{n:branch/branches} and their secretaries made {own} and {personal} commitments ({own_due} and {personal_due} due in the year); fulfilment {own_rate} and {personal_rate}.",
     },
     "branch_annual_commitments": {
-        ZH: "本支部和支部书记分别承诺事项{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",
-        EN: "The branch and its secretary made {own} and {personal} commitments; fulfilment {own_rate} and {personal_rate}.",
+        ZH: "本支部和支部书记分别承诺事项{own}件、{personal}件（年内到期{own_due}件、{personal_due}件），履诺率分别达到{own_rate}、{personal_rate}。",
+        EN: "The branch and its secretary made {own} and {personal} commitments ({own_due} and {personal_due} due in the year); fulfilment {own_rate} and {personal_rate}.",
     },
     "branch_period_commitments": {
         ZH: "本支部和支部书记本期到期的承诺事项分别为{own}件、{personal}件，履诺率分别达到{own_rate}、{personal_rate}。",

@@ -268,6 +268,8 @@ def report_sentences(
             n=len(result.branches),
             own=own.made if year else own.due,
             personal=personal.made if year else personal.due,
+            own_due=own.due,
+            personal_due=personal.due,
             own_rate=_rate_or_none(own.rate, locale),
             personal_rate=_rate_or_none(personal.rate, locale),
         )

@@ -830,14 +830,18 @@ def test_the_word_report_agrees_with_json(views, key):
     personal = summed([b["commitments"]["personal"] for b in v.branches])
     told = "分别承诺事项" if year else "本期到期的承诺事项分别为"
     (promises,) = [p for p in paragraphs if told in p]
+    due = r"（年内到期(\d+)件、(\d+)件）" if year else ""
     m = re.fullmatch(
-        rf"(\d+)个村党组织和党组织书记{told}(\d+)件、(\d+)件，履诺率分别达到(.+)、(.+)。", promises
+        rf"(\d+)个村党组织和党组织书记{told}(\d+)件、(\d+)件{due}，履诺率分别达到(.+)、(.+)。",
+        promises,
     )
     counted = "made" if year else "due"
+    in_year = (str(own["due"]), str(personal["due"])) if year else ()
     assert m and m.groups() == (
         str(len(v.branches)),
         str(own[counted]),
         str(personal[counted]),
+        *in_year,
         "—（暂无到期事项）" if own["rate"] is None else pct(own["rate"]),
         "—（暂无到期事项）" if personal["rate"] is None else pct(personal["rate"]),
     ), promises
