@@ -18,7 +18,8 @@ class Command:
     zh: str
     en: str
     example: str
-    # who sees it in /help and the menu: "all", "writer" (and leaders), "leader", "hidden"
+    # who sees it in /help and the menu: "all", "writer" (and leaders), "branch" (branch
+    # writers only: a town leader without a branch cannot use it), "leader", "hidden"
     audience: str = "writer"
     where: str = "any"  # the chats it is for: "any", "private", "group"
     en_example: str = ""  # when the example holds Chinese words
@@ -43,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
         "Log a study session",
         "/study 集中学习 3月10日 2小时 18人 主题:党章",
         en_example="/study group study March 10 2 hours 18 present topic: the Party constitution",
+        audience="branch",
     ),
     Command(
         "commit",
@@ -51,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
         "Add a commitment",
         "/commit 完成村道硬化2公里 截止6月30日",
         en_example="/commit Pave 2 km of village road by June 30",
+        audience="branch",
     ),
     Command(
         "done",
@@ -59,6 +62,7 @@ COMMANDS: tuple[Command, ...] = (
         "Mark a commitment fulfilled",
         "/done 3 已验收",
         en_example="/done 3 inspected and accepted",
+        audience="branch",
     ),
     Command(
         "withdraw",
@@ -67,6 +71,7 @@ COMMANDS: tuple[Command, ...] = (
         "Withdraw a commitment",
         "/withdraw 3 项目取消",
         en_example="/withdraw 3 project cancelled",
+        audience="branch",
     ),
     Command(
         "explain",
@@ -75,6 +80,7 @@ COMMANDS: tuple[Command, ...] = (
         "Record why a commitment was not kept",
         "/explain 3 资金未到位，明年续建",
         en_example="/explain 3 funds did not arrive; to be built next year",
+        audience="branch",
     ),
     Command(
         "commitments",

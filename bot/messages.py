@@ -210,7 +210,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- input problems, each with the right form
     "not_writer": {
-        ZH: "只有本支部的书记、副书记和支委可以修改这项内容。",
+        ZH: "只有该支部的书记、副书记和支委可以修改这项内容。",
         EN: "Only the branch's secretary, deputy and committee members may change this.",
     },
     "town_only": {
@@ -218,9 +218,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "“{name}” is town-level work, logged by town leaders. Log branch meetings with /log.",
     },
     "unknown_type": {
-        ZH: "没认出活动类型“{text}”。可用的类型：{choices}。\n例如：/log 支委会 3月5日 出席7人",
-        EN: "Unknown activity type “{text}”. Known types: {choices}.\n"
-        "Example: /log committee March 5 7 present",
+        ZH: "没认出活动类型“{text}”。可用的类型：{choices}。\n{example}",
+        EN: "Unknown activity type “{text}”. Known types: {choices}.\n{example}",
     },
     "not_study_type": {
         ZH: "“{text}”不是学习活动，请用 /log 记录。学习类型：{choices}。",

@@ -341,9 +341,13 @@ def commitment_list(
 
 
 def audience_sees(c: Command, writer: bool, leader: bool) -> bool:
-    if c.audience == "hidden":
-        return False
-    return not ((c.audience == "leader" and not leader) or (c.audience == "writer" and not writer))
+    """``writer``: writes for a branch (secretary, deputy, committee); ``leader``: the town's."""
+    return {
+        "all": True,
+        "writer": writer or leader,
+        "branch": writer,
+        "leader": leader,
+    }.get(c.audience, False)
 
 
 def help_text(locale: str = ZH, writer: bool = False, leader: bool = False) -> str:

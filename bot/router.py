@@ -111,13 +111,19 @@ class Router(
 
     def error_reply(self, exc: DomainError) -> Reply:
         params = {key: render.worded(value, self.locale) for key, value in exc.params.items()}
+        command = params.pop("command", None)
+        own_example = t("example", self.locale, example=self.example(command)) if command else ""
         if "field" in params:
             name = params["field"]
             params["field"] = field_name(name, self.locale)
             choices = params.pop("choices", None)
-            params["hint"] = render.missing_hint(name, self.locale)
+            params["hint"] = own_example or render.missing_hint(name, self.locale)
             if choices:
                 params["hint"] = t("choose", self.locale, choices=choices)
+        if exc.key == "unknown_type":
+            params["example"] = own_example or t(
+                "example", self.locale, example=self.example("log")
+            )
         if exc.key == "commitment_closed":
             params["status"] = COMMITMENT_STATUS[self.locale][params["status"]]
         if exc.key == "unknown_type" and "choices" not in params:
@@ -171,7 +177,11 @@ class Router(
             # sent while we were asking, /undo means "never mind this one", not "delete the
             # record saved before it"
             return [Reply(t("undo_dropped_question", self.locale))]
-        replies = getattr(self, f"_cmd_{command.name}")(turn)
+        try:
+            replies = getattr(self, f"_cmd_{command.name}")(turn)
+        except DomainError as exc:
+            exc.params.setdefault("command", command.name)  # its own example makes the hint
+            raise
         if dropped and replies:
             note = t("question_dropped", self.locale)
             replies[0] = replace(replies[0], text=f"{note}\n{replies[0].text}")
@@ -218,7 +228,7 @@ class Router(
 
     def _help(self, actor: Actor | None) -> str:
         leader = bool(actor and actor.is_leader)
-        writer = leader or bool(actor and can(actor, Action.WRITE_BRANCH, actor.branch_id))
+        writer = bool(actor and can(actor, Action.WRITE_BRANCH, actor.branch_id))
         return render.help_text(self.locale, writer=writer, leader=leader)
 
     def _no_command(self, turn: Turn) -> list[Reply]:

@@ -119,7 +119,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
     ActivityType(
         "study_session",
         "集中学习",
-        ("学习", "集体学习"),
+        ("学习", "集体学习", "集中"),
         category="study",
         en_name="Group study",
         en_aliases=("study", "study session", "collective study"),
@@ -135,7 +135,7 @@ DEFAULT_TYPES: tuple[ActivityType, ...] = (
     ActivityType(
         "tutorial_report",
         "辅导报告",
-        ("专题辅导", "报告会"),
+        ("专题辅导", "报告会", "辅导"),
         category="study",
         en_name="Tutorial report",
         en_aliases=("tutorial", "tutorial lecture", "briefing"),

@@ -280,6 +280,25 @@ def test_help_lists_every_command_with_an_example(chat):
     assert "/excuse" in chat("leader", "town")("/help")
     member = chat("mem1")("/help")
     assert "/status" in member and "/log" not in member and "/undo" not in member
+    leader = chat("leader", "town")("/help")  # no branch: logs the town's work only
+    assert "/log" in leader and "/report" in leader
+    assert not any(f"/{name} " in leader for name in ("study", "commit", "done", "explain"))
+
+
+def test_a_hint_shows_the_command_that_was_sent(chat):
+    sec = chat()
+    assert sec("/explain 3") == "还缺少原因。例如：/explain 3 资金未到位，明年续建"
+    unknown = sec("/study 外出 昨天 2小时 18人")
+    assert unknown.endswith("例如：/study 集中学习 3月10日 2小时 18人 主题:党章")
+    assert sec("/log 大会 昨天 8人").endswith(
+        "例如：/log 支委会 3月5日 出席7人 缺席1人 主题:学习贯彻全会精神"
+    )
+
+
+def test_study_takes_the_short_names_secretaries_use(chat):
+    sec = chat()
+    assert "集中学习 · 2026年3月19日" in sec("/study 集中 昨天 2小时 18人")
+    assert "辅导报告 · 2026年3月19日" in sec("/study 辅导 昨天 2小时 18人")
 
 
 def test_unknown_command_and_plain_text(chat):
