@@ -345,6 +345,13 @@ def test_clock_fixture_is_what_the_tests_assume(clock):
     assert clock() == local(2026, 3, 20, 10)
 
 
+def test_status_parts_may_be_separated_by_commas_and_a_village_is_a_branch(chat):
+    leader = chat("leader", "town")
+    assert leader("/status 一村，上季度").startswith("📋 一村党支部 · 2025年第四季度")
+    assert leader("/status 一村、2026Q1 党课").startswith("党课 · 2026年第一季度\n一村党支部：")
+    assert leader("/status 1村").startswith("没有找到名为“1村”的支部")
+
+
 def test_leader_status_in_a_branch_chat_shows_that_branch_only(chat):
     in_branch_chat = chat("leader", "branch1")
     reply = in_branch_chat("/status")
@@ -542,7 +549,7 @@ def test_a_branch_whose_name_looks_like_a_date_can_be_named(chat, engine, clock)
     leader = chat("leader", "town")
     assert leader("/status 第3党支部 2026Q1").startswith("📋 第3党支部 · 2026年第一季度")
     assert leader("/status 青年党支部").startswith("📋 青年党支部 · 2026年3月")
-    assert "时间段“第4党支部”不对" in leader("/status 第4党支部")  # no such branch: a bad date
+    assert leader("/status 第4党支部").startswith("没有找到名为“第4党支部”的支部")
 
 
 def test_english_replies_carry_no_chinese_scaffolding(engine, town, clock):

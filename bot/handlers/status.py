@@ -17,7 +17,9 @@ from core.status import find_branch_or_none, status
 from storage.models import Org
 
 _PERIODISH = re.compile(r"\d|月|季|年|^[qQhH]\d")  # a token meant as a period
-_PAGE = re.compile(r"(?:^|\s)(?:第(\d{1,3})页|[pP](\d{1,3}))(?=\s|$)")
+_PAGE = re.compile(r"(?:^|\s)(?:第(\d{1,3})页|[pP](?:age\s*)?(\d{1,3}))(?=\s|$)")
+_BRANCHISH = re.compile(r"(村|社区|支部|居委会|公司|厂|学校|站|所)$")  # 1村: a branch, not a date
+_SEPARATORS = re.compile(r"[\s,、;]+")  # /status 一村，上季度 as /status 一村 上季度
 
 
 def _page_of(args: str) -> tuple[str, int]:
@@ -100,7 +102,7 @@ class StatusCommands(RouterState):
         period: Period | None = None
         branch: str | None = None
         rule: ActivityType | None = None
-        tokens = turn.args.split()
+        tokens = [token for token in _SEPARATORS.split(turn.args) if token]
         i = 0
         while i < len(tokens):
             token, taken = tokens[i], 1
@@ -111,7 +113,11 @@ class StatusCommands(RouterState):
                 if not found.is_required or rule is not None:  # counted, not required
                     raise DomainError("bad_status_args", text=" ".join(tokens[i : i + taken]))
                 rule = found
-            elif _PERIODISH.search(token) and not self._names_branch(turn, token):
+            elif (
+                _PERIODISH.search(token)
+                and not _BRANCHISH.search(token)
+                and not self._names_branch(turn, token)
+            ):
                 raise DomainError("bad_period", text=token)
             elif branch is None:
                 branch = token
