@@ -256,8 +256,8 @@ def _status(app: App, args) -> int:
     if period is None:
         return EXIT_USAGE
     with session_scope(app.engine) as session:
-        result = org_status_result(session, app.registry, today, args.org, period, args.branch)
-        org = admin.get_org(session, args.org)
+        org = admin.get_org(session, args.org)  # the lookup `export` makes, and its wording
+        result = org_status_result(session, app.registry, today, org.name, period, args.branch)
     if args.json:
         data = {"org": org.name, "period_label": period.label(), **as_dict(result, app.registry)}
         print(json.dumps(data, ensure_ascii=False, indent=2))
