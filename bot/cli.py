@@ -104,6 +104,7 @@ def _admin_parser(sub) -> None:
     x.add_argument("--org")
     x = a.add_parser("import-members", help="从 CSV 导入成员")
     x.add_argument("file", type=Path)
+    x.add_argument("--force", action="store_true", help="行中的账号已绑定他人时改绑")
     x.add_argument("--org")
     x = a.add_parser("bind-user", help="把聊天平台用户绑定到成员")
     x.add_argument("--member", required=True)
@@ -116,6 +117,9 @@ def _admin_parser(sub) -> None:
     x.add_argument("--platform", required=True)
     x.add_argument("--chat", required=True)
     x.add_argument("--branch", help="支部；不写则绑定到党委")
+    x.add_argument(
+        "--force", action="store_true", help="该聊天已绑定到别的支部或党委群时改绑到这里"
+    )
     x.add_argument("--org")
     x = a.add_parser("unbind-chat", help="解除聊天的绑定（此后不再向它推送）")
     x.add_argument("--platform", required=True)
@@ -343,8 +347,9 @@ def _admin_action(session, app: App, args) -> str:
         b = admin.add_branch(session, since, org, args.name, args.short)
         return f"已创建支部“{b.name}”。"
     if cmd == "add-group":
-        g = admin.add_group(session, admin.branch_named(session, org, args.branch), args.name)
-        return f"已创建党小组“{g.name}”。"
+        branch = admin.branch_named(session, org, args.branch)
+        g = admin.add_group(session, branch, args.name)
+        return f"已在{branch.name}创建党小组“{g.name}”。"
     if cmd == "add-member":
         m = admin.add_member(
             session,
@@ -359,9 +364,7 @@ def _admin_action(session, app: App, args) -> str:
         )
         return f"已添加成员“{m.name}”（编号 {m.id}）。"
     if cmd == "import-members":
-        if not args.file.exists():
-            raise admin.AdminError(f"找不到文件 {args.file}")
-        r = admin.import_members(session, clock, org, args.file)
+        r = admin.import_members(session, clock, org, args.file, args.force)
         return f"已导入 {r.created} 名成员，跳过已存在的 {r.skipped} 名。"
     if cmd == "bind-user":
         m = admin.find_member(session, org, args.member, args.branch)
@@ -369,10 +372,15 @@ def _admin_action(session, app: App, args) -> str:
         return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
     if cmd == "bind-chat":
         branch = admin.branch_named(session, org, args.branch) if args.branch else None
-        admin.bind_chat(session, org, args.platform, args.chat, branch, clock)
-        return (
-            f"已将 {args.platform} 聊天 {args.chat} 绑定到“{branch.name if branch else org.name}”。"
+        done = admin.bind_chat_checked(
+            session, org, args.platform, args.chat, branch, clock, args.force
         )
+        chat, now = f"{args.platform} 聊天 {args.chat}", admin.owner_name(session, done.binding)
+        if not done.changed:
+            return f"{chat} 已绑定到“{now}”，无需改动。"
+        if done.before and done.before != now:
+            return f"已将 {chat} 从“{done.before}”改绑到“{now}”，原来排队给它的推送不再发出。"
+        return f"已将 {chat} 绑定到“{now}”。"
     if cmd == "unbind-chat":
         binding = admin.chat_bound_in(session, org, args.platform, args.chat)
         if not admin.unbind_chat(session, binding, clock, None):
