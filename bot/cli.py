@@ -33,29 +33,31 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zhibu", description="支部助手 Zhibu")
     p.add_argument("--config", help="配置文件路径（默认 ZHIBU_CONFIG 或 ./config.toml）")
     p.add_argument("--verbose", "-v", action="store_true", help="输出调试日志")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令", help="子命令，见下")
 
-    sub.add_parser("run", help="启动机器人（未配置聊天平台时进入控制台）")
+    _command(sub, "run", "启动机器人（未配置聊天平台时写入演示数据，以 sec1 身份进入控制台）")
 
-    c = sub.add_parser("console", help="在终端里以某个用户身份对话")
+    c = _command(sub, "console", "在终端里以某个用户身份对话")
     c.add_argument("--user", required=True, help="控制台用户 ID，如 sec1")
     c.add_argument("--chat", required=True, help="控制台聊天 ID，如 branch1")
     c.add_argument("--now", help="假定的当前时间，ISO 格式，如 2026-03-15T10:00")
 
-    d = sub.add_parser("demo", help="写入示范镇演示数据")
+    d = _command(sub, "demo", "写入示范镇演示数据")
     d.add_argument("--reset", action="store_true", help="清空演示数据后重建")
     d.add_argument("--now", help="以此时间为“今天”生成数据")
 
-    s = sub.add_parser("status", help="查看完成情况（与 /status 相同的数字）")
+    s = _command(sub, "status", "查看完成情况（与 /status 相同的数字）")
     s.add_argument("--branch", help="支部名称或简称")
     s.add_argument("--period", help="时间段：2026-03、2026Q1、2026、本季度…（默认本月）")
     s.add_argument("--now", help="假定的当前时间，ISO 格式")
-    s.add_argument("--org", help="党委名称（有多个党委时）")
+    s.add_argument("--org", help=ORG_HELP)
     s.add_argument("--json", action="store_true", help="输出 JSON")
 
-    db = sub.add_parser("db", help="数据库迁移").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="升级数据库结构到最新版本")
-    db.add_parser("current", help="显示数据库结构版本是否最新")
+    db = _command(sub, "db", "数据库迁移").add_subparsers(
+        dest="db_command", required=True, metavar="操作", help="子命令，见下"
+    )
+    _command(db, "upgrade", "升级数据库结构到最新版本")
+    _command(db, "current", "显示数据库结构版本是否最新")
 
     e = sub.add_parser(
         "export", help="导出台账 Excel、Word 报告、PNG 热力图或 CSV（与 /status 相同的数字）"
@@ -74,67 +76,91 @@ def _parser() -> argparse.ArgumentParser:
 
     _admin_parser(sub)
     cli_jobs.add_parsers(sub)
+    _help_in_chinese(p)
     return p
 
 
+ORG_HELP = "党委名称（有多个党委时；默认第一个）"
+PLATFORM_HELP = f"聊天平台：{' / '.join(admin.PLATFORMS)}"
+
+
+def _command(sub, name: str, text: str) -> argparse.ArgumentParser:
+    """A sub-command whose own --help says what it does, not only its parent's list."""
+    return sub.add_parser(name, help=text, description=text)
+
+
+def _help_in_chinese(parser: argparse.ArgumentParser) -> None:
+    """-h says what it does in Chinese too, in every sub-command's help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "显示本帮助并退出"
+        elif isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _help_in_chinese(child)
+
+
 def _admin_parser(sub) -> None:
-    a = sub.add_parser("admin", help="设置党委、支部、成员与绑定").add_subparsers(
-        dest="admin_command", required=True
+    a = _command(sub, "admin", "设置党委、支部、成员与绑定").add_subparsers(
+        dest="admin_command", required=True, metavar="操作", help="子命令，见下"
     )
-    x = a.add_parser("create-org", help="新建党委")
-    x.add_argument("name")
-    x = a.add_parser("add-branch", help="新建支部")
-    x.add_argument("name")
-    x.add_argument("--short", help="简称，如 一村")
+    x = _command(a, "create-org", "新建党委")
+    x.add_argument("name", help="党委名称，如 青山镇党委")
+    x = _command(a, "add-branch", "新建支部")
+    x.add_argument("name", help="支部全称，如 东村党支部")
+    x.add_argument("--short", help="简称，如 东村（全称、简称在本党委内不能重复）")
     x.add_argument(
         "--since", help="从哪天起计入三会一课要求，如 2026-01-01（默认今天；此前的月份不算未完成）"
     )
-    x.add_argument("--org")
-    x = a.add_parser("add-group", help="新建党小组")
-    x.add_argument("branch")
-    x.add_argument("name")
-    x.add_argument("--org")
-    x = a.add_parser("add-member", help="新增成员")
-    x.add_argument("name")
-    x.add_argument("--branch")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "add-group", "新建党小组")
+    x.add_argument("branch", help="支部名称或简称")
+    x.add_argument("name", help="党小组名称，如 第一党小组")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "add-member", "新增成员")
+    x.add_argument("name", help="成员姓名")
+    x.add_argument("--branch", help="所在支部的名称或简称（支部角色必填）")
     x.add_argument("--role", help="secretary/deputy/committee/member 或 书记/副书记/支委/党员")
     x.add_argument("--org-role", help="leader/admin 或 领导/管理员")
-    x.add_argument("--group", help="党小组名称")
+    x.add_argument("--group", help="已有的党小组名称（新党小组先用 add-group 建立）")
     x.add_argument("--allow-same-name", action="store_true", help="同一支部确有同名的另一人")
-    x.add_argument("--org")
-    x = a.add_parser("import-members", help="从 CSV 导入成员")
-    x.add_argument("file", type=Path)
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "import-members", "从 CSV 导入成员（全部导入或全部不导入）")
+    x.add_argument(
+        "file",
+        type=Path,
+        help=f"CSV 文件（UTF-8 或 GB18030），列：{','.join(admin.CSV_COLUMNS)}",
+    )
     x.add_argument("--force", action="store_true", help="行中的账号已绑定他人时改绑")
-    x.add_argument("--org")
-    x = a.add_parser("bind-user", help="把聊天平台用户绑定到成员")
-    x.add_argument("--member", required=True)
-    x.add_argument("--branch")
-    x.add_argument("--platform", required=True, help="console / telegram / wecom")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "bind-user", "把聊天平台用户绑定到成员")
+    x.add_argument("--member", required=True, help="成员姓名")
+    x.add_argument("--branch", help="成员所在支部（有同名成员时）")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
     x.add_argument("--user", required=True, help="平台上的用户 ID")
     x.add_argument("--force", action="store_true", help="该账号已绑定他人时改绑")
-    x.add_argument("--org")
-    x = a.add_parser("bind-chat", help="把聊天绑定到支部或党委")
-    x.add_argument("--platform", required=True)
-    x.add_argument("--chat", required=True)
-    x.add_argument("--branch", help="支部；不写则绑定到党委")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "bind-chat", "把聊天绑定到支部或党委")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
+    x.add_argument("--chat", required=True, help="平台上的聊天 ID，如 Telegram 群的 -100123")
+    x.add_argument("--branch", help="支部名称或简称；不写则绑定为党委群")
     x.add_argument(
         "--force", action="store_true", help="该聊天已绑定到别的支部或党委群时改绑到这里"
     )
-    x.add_argument("--org")
-    x = a.add_parser("unbind-chat", help="解除聊天的绑定（此后不再向它推送）")
-    x.add_argument("--platform", required=True)
-    x.add_argument("--chat", required=True)
-    x.add_argument("--org")
-    x = a.add_parser("invite", help="生成一次性邀请码和 Telegram 邀请链接")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "unbind-chat", "解除聊天的绑定（此后不再向它推送）")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
+    x.add_argument("--chat", required=True, help="平台上的聊天 ID")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "invite", "生成一次性邀请码和 Telegram 邀请链接")
     x.add_argument("--branch", help="支部名称或简称（镇党委领导、管理员不写）")
     x.add_argument(
         "--role", required=True, help="secretary/deputy/committee/member/leader/admin 或 书记/支委…"
     )
     x.add_argument("--name", help="被邀请人的姓名（已在名册中时绑定到该成员）")
-    x.add_argument("--expires", default="7d", help="有效期，如 7d、12h、30m（默认 7d）")
-    x.add_argument("--org")
-    x = a.add_parser("list", help="列出党委、支部与成员数")
-    x.add_argument("--org")
+    x.add_argument("--expires", default="7d", help="有效期，如 7d、12h、30m（默认 7d，1m 到 365d）")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "list", "列出党委、支部与成员数")
+    x.add_argument("--org", help=ORG_HELP)
 
 
 def parse_now(value: str | None, settings: Settings) -> datetime | None:

@@ -6,6 +6,7 @@ leaders' chat town."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ import pytest
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
-from bot.cli import main
+from bot.cli import _parser, main
 from storage.db import session_scope
 from storage.models import (
     AuditEvent,
@@ -298,3 +299,32 @@ def test_invite_validity_out_of_range_says_the_range(zhibu, engine, expires):
     refused(done, f"有效期“{expires}”超出范围", "1m", "365d")
     with session_scope(engine) as s:
         assert s.exec(select(Invite)).all() == []
+
+
+# ------------------------------------------------------------ help (11)
+
+
+def parsers(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()):
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from parsers(child, (*path, name))
+
+
+def test_every_argument_of_run_status_and_admin_says_what_it_is():
+    checked = 0
+    for path, parser in parsers(_parser()):
+        if path[:1] not in (("run",), ("status",), ("admin",), ("db",), ()):
+            continue
+        assert parser.description, path  # shown by `zhibu run --help`
+        for action in parser._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (path, action.dest)
+            assert "show this help" not in action.help
+            checked += 1
+    assert checked > 50
+
+
+def test_run_help_says_what_run_does(zhibu):
+    done = zhibu("run", "--help")
+    assert done.returncode == 0 and "启动机器人" in done.stdout
