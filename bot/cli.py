@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from bot import cli_jobs, console, exports, report_files
-from bot.app import App, build_app, settle_heap, shifted_clock, system_clock
+from bot.app import App, build_app, open_engine, settle_heap, shifted_clock, system_clock
 from bot.delivery import background_pushes
 from bot.messages import ZH, role_name, t
 from bot.parsing import parse_period
@@ -27,6 +34,7 @@ from storage import migrate
 from storage.db import make_engine, session_scope
 
 EXIT_USAGE = 2
+T = TypeVar("T")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -193,10 +201,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = load_settings(args.config)
-        return _run(args, settings)
+        try:
+            settings = load_settings(args.config)
+            return _run(args, settings)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+    except BrokenPipeError:  # `zhibu status --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseUnavailable as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except admin.AdminError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
@@ -207,37 +224,92 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+class DatabaseUnavailable(Exception):
+    """database.url names no database Zhibu can open; worded for whoever set it."""
+
+
+def _open_database(url: str, opening: Callable[[], T]) -> T:
+    """``opening()`` (make the engine, migrate or check it), with what can go wrong with the
+    URL itself said in one line naming it (password hidden) and what to check."""
+    try:
+        return opening()
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"无法打开数据库 {_shown_url(url)}：{_database_problem(exc)}"
+            "（配置项 database.url，环境变量 ZHIBU_DATABASE__URL）"
+        ) from exc
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: hide what could be a password all the same
+        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _database_problem(exc: BaseException) -> str:
+    if isinstance(exc, NoSuchModuleError):
+        return "不认识这种数据库，地址应以 sqlite:/// 或 postgresql+psycopg:// 开头"
+    if isinstance(exc, ArgumentError):
+        return (
+            "地址的格式不对，应形如 sqlite:///./data/zhibu.db "
+            "或 postgresql+psycopg://用户:密码@主机:5432/库名"
+        )
+    if isinstance(exc, ImportError):
+        return f"缺少数据库驱动 {exc.name or exc}，PostgreSQL 请用 postgresql+psycopg://"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"无法创建或打开{where}（{exc.strerror or exc}），请确认其所在文件夹存在且可写"
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        lines = str(exc.orig).strip().splitlines()
+        if lines and "file is not a database" in lines[0]:
+            return "这个文件不是 SQLite 数据库，请确认路径指向 Zhibu 的数据库文件"
+        reason = lines[0] if lines else type(exc.orig).__name__
+        return f"连接失败（{reason}），请确认数据库在运行、路径或主机、账号无误"
+    return f"{type(exc).__name__}，请确认地址无误"
+
+
 def _run(args, settings: Settings) -> int:
     if args.command == "db":
         return _db(args, settings)
     now = parse_now(getattr(args, "now", None), settings)
-    app = build_app(settings, shifted_clock(now) if now else system_clock)
-    match args.command:
-        case "run":
-            return _run_bot(app)
-        case "console":
-            return console.run(app.router(), args.user, args.chat)
-        case "demo":
-            return _demo(app, args.reset)
-        case "status":
-            return _status(app, args)
-        case "admin":
-            return _admin(app, args)
-        case "jobs" | "outbox":
-            return cli_jobs.run(app, args)
-        case "export":
-            return _export(app, args)
-    return EXIT_USAGE
+    clock = shifted_clock(now) if now else system_clock
+    engine = _open_database(settings.database.url, lambda: open_engine(settings))
+    app = build_app(settings, clock, engine)
+    try:
+        match args.command:
+            case "run":
+                return _run_bot(app)
+            case "console":
+                return console.run(app.router(), args.user, args.chat)
+            case "demo":
+                return _demo(app, args.reset)
+            case "status":
+                return _status(app, args)
+            case "admin":
+                return _admin(app, args)
+            case "jobs" | "outbox":
+                return cli_jobs.run(app, args)
+            case "export":
+                return _export(app, args)
+        return EXIT_USAGE
+    finally:
+        app.engine.dispose()
 
 
 def _db(args, settings: Settings) -> int:
-    engine = make_engine(settings.database.url)
-    if args.db_command == "upgrade":
-        migrate.upgrade(engine)
-        print("数据库结构已是最新版本。")
-    else:
-        print("最新" if migrate.is_current(engine) else "需要升级：运行 zhibu db upgrade")
-    return 0
+    url = settings.database.url
+    engine = _open_database(url, lambda: make_engine(url))
+    try:
+        if args.db_command == "upgrade":
+            _open_database(url, lambda: migrate.upgrade(engine))
+            print("数据库结构已是最新版本。")
+        else:
+            current = _open_database(url, lambda: migrate.is_current(engine))
+            print("最新" if current else "需要升级：运行 zhibu db upgrade")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def _run_bot(app: App) -> int:
