@@ -95,10 +95,11 @@ def open_engine(settings: Settings) -> Engine:
     return engine
 
 
-def build_app(settings: Settings, clock: Clock = system_clock) -> App:
+def build_app(settings: Settings, clock: Clock = system_clock, engine: Engine | None = None) -> App:
+    """The app on ``engine`` (opened from the settings unless given)."""
     return App(
         settings,
-        open_engine(settings),
+        engine or open_engine(settings),
         Registry.from_settings(settings.activities, settings.tz),
         clock,
     )

@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sys
+from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from bot import cli_export, cli_jobs, console
-from bot.app import App, build_app, settle_heap, shifted_clock, system_clock
+from bot.app import App, build_app, open_engine, settle_heap, shifted_clock, system_clock
 from bot.cli_common import EXIT_USAGE, period_arg
 from bot.delivery import background_pushes
 from bot.messages import ZH, role_name, t
@@ -24,96 +31,128 @@ from core.status import org_status as org_status_result
 from storage import migrate
 from storage.db import make_engine, session_scope
 
+T = TypeVar("T")
+
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="zhibu", description="支部助手 Zhibu")
     p.add_argument("--config", help="配置文件路径（默认 ZHIBU_CONFIG 或 ./config.toml）")
     p.add_argument("--verbose", "-v", action="store_true", help="输出调试日志")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, metavar="命令", help="子命令，见下")
 
-    sub.add_parser("run", help="启动机器人（未配置聊天平台时进入控制台）")
+    _command(sub, "run", "启动机器人（未配置聊天平台时写入演示数据，以 sec1 身份进入控制台）")
 
-    c = sub.add_parser("console", help="在终端里以某个用户身份对话")
+    c = _command(sub, "console", "在终端里以某个用户身份对话")
     c.add_argument("--user", required=True, help="控制台用户 ID，如 sec1")
     c.add_argument("--chat", required=True, help="控制台聊天 ID，如 branch1")
     c.add_argument("--now", help="假定的当前时间，ISO 格式，如 2026-03-15T10:00")
 
-    d = sub.add_parser("demo", help="写入示范镇演示数据")
+    d = _command(sub, "demo", "写入示范镇演示数据")
     d.add_argument("--reset", action="store_true", help="清空演示数据后重建")
     d.add_argument("--now", help="以此时间为“今天”生成数据")
 
-    s = sub.add_parser("status", help="查看完成情况（与 /status 相同的数字）")
+    s = _command(sub, "status", "查看完成情况（与 /status 相同的数字）")
     s.add_argument("--branch", help="支部名称或简称")
     s.add_argument("--period", help="时间段：2026-03、2026Q1、2026、本季度…（默认本月）")
     s.add_argument("--now", help="假定的当前时间，ISO 格式")
-    s.add_argument("--org", help="党委名称（有多个党委时）")
+    s.add_argument("--org", help=ORG_HELP)
     s.add_argument("--json", action="store_true", help="输出 JSON")
 
-    db = sub.add_parser("db", help="数据库迁移").add_subparsers(dest="db_command", required=True)
-    db.add_parser("upgrade", help="升级数据库结构到最新版本")
-    db.add_parser("current", help="显示数据库结构版本是否最新")
+    db = _command(sub, "db", "数据库迁移").add_subparsers(
+        dest="db_command", required=True, metavar="操作", help="子命令，见下"
+    )
+    _command(db, "upgrade", "升级数据库结构到最新版本")
+    _command(db, "current", "显示数据库结构版本是否最新")
 
     cli_export.add_parser(sub)
 
     _admin_parser(sub)
     cli_jobs.add_parsers(sub)
+    _help_in_chinese(p)
     return p
 
 
+ORG_HELP = "党委名称（有多个党委时；默认第一个）"
+PLATFORM_HELP = f"聊天平台：{' / '.join(admin.PLATFORMS)}"
+
+
+def _command(sub, name: str, text: str) -> argparse.ArgumentParser:
+    """A sub-command whose own --help says what it does, not only its parent's list."""
+    return sub.add_parser(name, help=text, description=text)
+
+
+def _help_in_chinese(parser: argparse.ArgumentParser) -> None:
+    """-h says what it does in Chinese too, in every sub-command's help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            action.help = "显示本帮助并退出"
+        elif isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _help_in_chinese(child)
+
+
 def _admin_parser(sub) -> None:
-    a = sub.add_parser("admin", help="设置党委、支部、成员与绑定").add_subparsers(
-        dest="admin_command", required=True
+    a = _command(sub, "admin", "设置党委、支部、成员与绑定").add_subparsers(
+        dest="admin_command", required=True, metavar="操作", help="子命令，见下"
     )
-    x = a.add_parser("create-org", help="新建党委")
-    x.add_argument("name")
-    x = a.add_parser("add-branch", help="新建支部")
-    x.add_argument("name")
-    x.add_argument("--short", help="简称，如 一村")
+    x = _command(a, "create-org", "新建党委")
+    x.add_argument("name", help="党委名称，如 青山镇党委")
+    x = _command(a, "add-branch", "新建支部")
+    x.add_argument("name", help="支部全称，如 东村党支部")
+    x.add_argument("--short", help="简称，如 东村（全称、简称在本党委内不能重复）")
     x.add_argument(
         "--since", help="从哪天起计入三会一课要求，如 2026-01-01（默认今天；此前的月份不算未完成）"
     )
-    x.add_argument("--org")
-    x = a.add_parser("add-group", help="新建党小组")
-    x.add_argument("branch")
-    x.add_argument("name")
-    x.add_argument("--org")
-    x = a.add_parser("add-member", help="新增成员")
-    x.add_argument("name")
-    x.add_argument("--branch")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "add-group", "新建党小组")
+    x.add_argument("branch", help="支部名称或简称")
+    x.add_argument("name", help="党小组名称，如 第一党小组")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "add-member", "新增成员")
+    x.add_argument("name", help="成员姓名")
+    x.add_argument("--branch", help="所在支部的名称或简称（支部角色必填）")
     x.add_argument("--role", help="secretary/deputy/committee/member 或 书记/副书记/支委/党员")
     x.add_argument("--org-role", help="leader/admin 或 领导/管理员")
-    x.add_argument("--group", help="党小组名称")
+    x.add_argument("--group", help="已有的党小组名称（新党小组先用 add-group 建立）")
     x.add_argument("--allow-same-name", action="store_true", help="同一支部确有同名的另一人")
-    x.add_argument("--org")
-    x = a.add_parser("import-members", help="从 CSV 导入成员")
-    x.add_argument("file", type=Path)
-    x.add_argument("--org")
-    x = a.add_parser("bind-user", help="把聊天平台用户绑定到成员")
-    x.add_argument("--member", required=True)
-    x.add_argument("--branch")
-    x.add_argument("--platform", required=True, help="console / telegram / wecom")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "import-members", "从 CSV 导入成员（全部导入或全部不导入）")
+    x.add_argument(
+        "file",
+        type=Path,
+        help=f"CSV 文件（UTF-8 或 GB18030），列：{','.join(admin.CSV_COLUMNS)}",
+    )
+    x.add_argument("--force", action="store_true", help="行中的账号已绑定他人时改绑")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "bind-user", "把聊天平台用户绑定到成员")
+    x.add_argument("--member", required=True, help="成员姓名")
+    x.add_argument("--branch", help="成员所在支部（有同名成员时）")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
     x.add_argument("--user", required=True, help="平台上的用户 ID")
     x.add_argument("--force", action="store_true", help="该账号已绑定他人时改绑")
-    x.add_argument("--org")
-    x = a.add_parser("bind-chat", help="把聊天绑定到支部或党委")
-    x.add_argument("--platform", required=True)
-    x.add_argument("--chat", required=True)
-    x.add_argument("--branch", help="支部；不写则绑定到党委")
-    x.add_argument("--org")
-    x = a.add_parser("unbind-chat", help="解除聊天的绑定（此后不再向它推送）")
-    x.add_argument("--platform", required=True)
-    x.add_argument("--chat", required=True)
-    x.add_argument("--org")
-    x = a.add_parser("invite", help="生成一次性邀请码和 Telegram 邀请链接")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "bind-chat", "把聊天绑定到支部或党委")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
+    x.add_argument("--chat", required=True, help="平台上的聊天 ID，如 Telegram 群的 -100123")
+    x.add_argument("--branch", help="支部名称或简称；不写则绑定为党委群")
+    x.add_argument(
+        "--force", action="store_true", help="该聊天已绑定到别的支部或党委群时改绑到这里"
+    )
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "unbind-chat", "解除聊天的绑定（此后不再向它推送）")
+    x.add_argument("--platform", required=True, help=PLATFORM_HELP)
+    x.add_argument("--chat", required=True, help="平台上的聊天 ID")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "invite", "生成一次性邀请码和 Telegram 邀请链接")
     x.add_argument("--branch", help="支部名称或简称（镇党委领导、管理员不写）")
     x.add_argument(
         "--role", required=True, help="secretary/deputy/committee/member/leader/admin 或 书记/支委…"
     )
     x.add_argument("--name", help="被邀请人的姓名（已在名册中时绑定到该成员）")
-    x.add_argument("--expires", default="7d", help="有效期，如 7d、12h、30m（默认 7d）")
-    x.add_argument("--org")
-    x = a.add_parser("list", help="列出党委、支部与成员数")
-    x.add_argument("--org")
+    x.add_argument("--expires", default="7d", help="有效期，如 7d、12h、30m（默认 7d，1m 到 365d）")
+    x.add_argument("--org", help=ORG_HELP)
+    x = _command(a, "list", "列出党委、支部与成员数")
+    x.add_argument("--org", help=ORG_HELP)
 
 
 def parse_now(value: str | None, settings: Settings) -> datetime | None:
@@ -146,10 +185,19 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        settings = load_settings(args.config)
-        return _run(args, settings)
+        try:
+            settings = load_settings(args.config)
+            return _run(args, settings)
+        finally:
+            sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
+    except BrokenPipeError:  # `zhibu status --json | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except DatabaseUnavailable as exc:
+        print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except admin.AdminError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
@@ -160,37 +208,92 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+class DatabaseUnavailable(Exception):
+    """database.url names no database Zhibu can open; worded for whoever set it."""
+
+
+def _open_database(url: str, opening: Callable[[], T]) -> T:
+    """``opening()`` (make the engine, migrate or check it), with what can go wrong with the
+    URL itself said in one line naming it (password hidden) and what to check."""
+    try:
+        return opening()
+    except (SQLAlchemyError, OSError, ImportError) as exc:
+        raise DatabaseUnavailable(
+            f"无法打开数据库 {_shown_url(url)}：{_database_problem(exc)}"
+            "（配置项 database.url，环境变量 ZHIBU_DATABASE__URL）"
+        ) from exc
+
+
+def _shown_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not even a URL: hide what could be a password all the same
+        return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
+
+
+def _database_problem(exc: BaseException) -> str:
+    if isinstance(exc, NoSuchModuleError):
+        return "不认识这种数据库，地址应以 sqlite:/// 或 postgresql+psycopg:// 开头"
+    if isinstance(exc, ArgumentError):
+        return (
+            "地址的格式不对，应形如 sqlite:///./data/zhibu.db "
+            "或 postgresql+psycopg://用户:密码@主机:5432/库名"
+        )
+    if isinstance(exc, ImportError):
+        return f"缺少数据库驱动 {exc.name or exc}，PostgreSQL 请用 postgresql+psycopg://"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"无法创建或打开{where}（{exc.strerror or exc}），请确认其所在文件夹存在且可写"
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        lines = str(exc.orig).strip().splitlines()
+        if lines and "file is not a database" in lines[0]:
+            return "这个文件不是 SQLite 数据库，请确认路径指向 Zhibu 的数据库文件"
+        reason = lines[0] if lines else type(exc.orig).__name__
+        return f"连接失败（{reason}），请确认数据库在运行、路径或主机、账号无误"
+    return f"{type(exc).__name__}，请确认地址无误"
+
+
 def _run(args, settings: Settings) -> int:
     if args.command == "db":
         return _db(args, settings)
     now = parse_now(getattr(args, "now", None), settings)
-    app = build_app(settings, shifted_clock(now) if now else system_clock)
-    match args.command:
-        case "run":
-            return _run_bot(app)
-        case "console":
-            return console.run(app.router(), args.user, args.chat)
-        case "demo":
-            return _demo(app, args.reset)
-        case "status":
-            return _status(app, args)
-        case "admin":
-            return _admin(app, args)
-        case "jobs" | "outbox":
-            return cli_jobs.run(app, args)
-        case "export":
-            return cli_export.run(app, args)
-    return EXIT_USAGE
+    clock = shifted_clock(now) if now else system_clock
+    engine = _open_database(settings.database.url, lambda: open_engine(settings))
+    app = build_app(settings, clock, engine)
+    try:
+        match args.command:
+            case "run":
+                return _run_bot(app)
+            case "console":
+                return console.run(app.router(), args.user, args.chat)
+            case "demo":
+                return _demo(app, args.reset)
+            case "status":
+                return _status(app, args)
+            case "admin":
+                return _admin(app, args)
+            case "jobs" | "outbox":
+                return cli_jobs.run(app, args)
+            case "export":
+                return cli_export.run(app, args)
+        return EXIT_USAGE
+    finally:
+        app.engine.dispose()
 
 
 def _db(args, settings: Settings) -> int:
-    engine = make_engine(settings.database.url)
-    if args.db_command == "upgrade":
-        migrate.upgrade(engine)
-        print("数据库结构已是最新版本。")
-    else:
-        print("最新" if migrate.is_current(engine) else "需要升级：运行 zhibu db upgrade")
-    return 0
+    url = settings.database.url
+    engine = _open_database(url, lambda: make_engine(url))
+    try:
+        if args.db_command == "upgrade":
+            _open_database(url, lambda: migrate.upgrade(engine))
+            print("数据库结构已是最新版本。")
+        else:
+            current = _open_database(url, lambda: migrate.is_current(engine))
+            print("最新" if current else "需要升级：运行 zhibu db upgrade")
+        return 0
+    finally:
+        engine.dispose()
 
 
 def _run_bot(app: App) -> int:
@@ -231,8 +334,8 @@ def _status(app: App, args) -> int:
     if period is None:
         return EXIT_USAGE
     with session_scope(app.engine) as session:
-        result = org_status_result(session, app.registry, today, args.org, period, args.branch)
-        org = admin.get_org(session, args.org)
+        org = admin.get_org(session, args.org)  # the lookup `export` makes, and its wording
+        result = org_status_result(session, app.registry, today, org.name, period, args.branch)
     if args.json:
         data = {"org": org.name, "period_label": period.label(), **as_dict(result, app.registry)}
         print(json.dumps(data, ensure_ascii=False, indent=2))
@@ -297,8 +400,9 @@ def _admin_action(session, app: App, args) -> str:
         b = admin.add_branch(session, since, org, args.name, args.short)
         return f"已创建支部“{b.name}”。"
     if cmd == "add-group":
-        g = admin.add_group(session, admin.branch_named(session, org, args.branch), args.name)
-        return f"已创建党小组“{g.name}”。"
+        branch = admin.branch_named(session, org, args.branch)
+        g = admin.add_group(session, branch, args.name)
+        return f"已在{branch.name}创建党小组“{g.name}”。"
     if cmd == "add-member":
         m = admin.add_member(
             session,
@@ -313,9 +417,7 @@ def _admin_action(session, app: App, args) -> str:
         )
         return f"已添加成员“{m.name}”（编号 {m.id}）。"
     if cmd == "import-members":
-        if not args.file.exists():
-            raise admin.AdminError(f"找不到文件 {args.file}")
-        r = admin.import_members(session, clock, org, args.file)
+        r = admin.import_members(session, clock, org, args.file, args.force)
         return f"已导入 {r.created} 名成员，跳过已存在的 {r.skipped} 名。"
     if cmd == "bind-user":
         m = admin.find_member(session, org, args.member, args.branch)
@@ -323,10 +425,15 @@ def _admin_action(session, app: App, args) -> str:
         return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
     if cmd == "bind-chat":
         branch = admin.branch_named(session, org, args.branch) if args.branch else None
-        admin.bind_chat(session, org, args.platform, args.chat, branch, clock)
-        return (
-            f"已将 {args.platform} 聊天 {args.chat} 绑定到“{branch.name if branch else org.name}”。"
+        done = admin.bind_chat_checked(
+            session, org, args.platform, args.chat, branch, clock, args.force
         )
+        chat, now = f"{args.platform} 聊天 {args.chat}", admin.owner_name(session, done.binding)
+        if not done.changed:
+            return f"{chat} 已绑定到“{now}”，无需改动。"
+        if done.before and done.before != now:
+            return f"已将 {chat} 从“{done.before}”改绑到“{now}”，原来排队给它的推送不再发出。"
+        return f"已将 {chat} 绑定到“{now}”。"
     if cmd == "unbind-chat":
         binding = admin.chat_bound_in(session, org, args.platform, args.chat)
         if not admin.unbind_chat(session, binding, clock, None):

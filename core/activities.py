@@ -189,9 +189,9 @@ def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str 
     if not groups:
         return None
     if name:
-        wanted = _group_key(name)
-        exact = [g for g in groups if _group_key(g.name) == wanted]
-        partial = [g for g in groups if wanted and wanted in _group_key(g.name)]
+        wanted = group_key(name)
+        exact = [g for g in groups if group_key(g.name) == wanted]
+        partial = [g for g in groups if wanted and wanted in group_key(g.name)]
         if len(exact) == 1 or len(partial) == 1:
             return (exact or partial)[0].id
         raise DomainError("unknown_group", text=name, choices=[g.name for g in groups])
@@ -200,7 +200,7 @@ def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str 
     raise DomainError("missing_field", field="group", choices=[g.name for g in groups])
 
 
-def _group_key(name: str) -> str:
+def group_key(name: str) -> str:
     """第二小组, 二组 and 第二党小组 name the same group."""
     return normalise_name(name).replace("第", "").replace("党", "").replace("小组", "组")
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,9 +12,11 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from core import audit
+from core.activities import group_key
 from core.errors import DomainError
 from core.periods import Clock
-from core.status import find_branch
+from core.rules import normalise_name
+from core.status import branches_of, find_branch
 from storage import queries
 from storage.models import (
     BRANCH_ROLES,
@@ -24,6 +28,8 @@ from storage.models import (
     Org,
     PartyGroup,
 )
+
+PLATFORMS = ("console", "telegram", "wecom")  # the chat platforms Zhibu has adapters for
 
 ROLE_WORDS = {
     "书记": "secretary",
@@ -72,9 +78,10 @@ def create_org(session: Session, clock: Clock, name: str) -> Org:
 def add_branch(
     session: Session, clock: Clock, org: Org, name: str, short_name: str | None = None
 ) -> Branch:
-    exists = session.exec(select(Branch).where(Branch.org_id == org.id, Branch.name == name))
-    if exists.first():
-        raise AdminError(f"支部“{name}”已存在")
+    name, short_name = name.strip(), (short_name or "").strip() or None
+    if not name:
+        raise AdminError("支部名称不能为空")
+    _check_branch_names(session, org, name, short_name)
     branch = Branch(org_id=org.id, name=name, short_name=short_name, created_at=clock())  # type: ignore[arg-type]
     session.add(branch)
     session.flush()
@@ -82,15 +89,66 @@ def add_branch(
     return branch
 
 
+def _check_branch_names(session: Session, org: Org, name: str, short_name: str | None) -> None:
+    """A new branch's full and short names must each name no other branch of the org, as the
+    branch matcher compares them (width, case and spaces aside): else 一村 would find two."""
+    taken: dict[str, tuple[Branch, str]] = {}
+    for b in branches_of(session, org.id):  # type: ignore[arg-type]
+        for n, kind in ((b.name, "全称"), (b.short_name, "简称")):
+            if n:
+                taken.setdefault(normalise_name(n), (b, kind))
+    if normalise_name(name) in taken and taken[normalise_name(name)][1] == "全称":
+        raise AdminError(f"支部“{taken[normalise_name(name)][0].name}”已存在")
+    for value, what in ((name, "名称"), (short_name, "简称")):
+        if value and normalise_name(value) in taken:
+            holder, kind = taken[normalise_name(value)]
+            raise AdminError(
+                f"{what}“{value}”已是“{holder.name}”的{kind}；"
+                f"同一党委的支部全称和简称不能重复，请换一个{what}"
+            )
+
+
 def add_group(session: Session, branch: Branch, name: str) -> PartyGroup:
-    group = session.exec(
-        select(PartyGroup).where(PartyGroup.branch_id == branch.id, PartyGroup.name == name)
-    ).first()
-    if group is None:
-        group = PartyGroup(branch_id=branch.id, name=name)  # type: ignore[arg-type]
-        session.add(group)
-        session.flush()
+    """A new party group of ``branch``; one of the same name (as /log matches group names:
+    第一党小组 and 一组 are the same) is refused, saying it exists."""
+    name = name.strip()
+    if not name:
+        raise AdminError("党小组名称不能为空")
+    same = _group_named(session, branch, name)
+    if same is not None:
+        raise AdminError(f"{branch.name}已有党小组“{same.name}”，未重复创建")
+    group = PartyGroup(branch_id=branch.id, name=name)  # type: ignore[arg-type]
+    session.add(group)
+    session.flush()
     return group
+
+
+def _groups_of(session: Session, branch: Branch) -> list[PartyGroup]:
+    return list(
+        session.exec(
+            select(PartyGroup).where(PartyGroup.branch_id == branch.id).order_by(col(PartyGroup.id))
+        ).all()
+    )
+
+
+def _group_named(session: Session, branch: Branch, name: str) -> PartyGroup | None:
+    wanted = group_key(name)
+    return next((g for g in _groups_of(session, branch) if group_key(g.name) == wanted), None)
+
+
+def group_named(session: Session, branch: Branch, name: str) -> PartyGroup:
+    """An existing party group of ``branch``: a mistyped name never creates one (a new group
+    owes a 党小组会 every month), it is refused with the groups there are."""
+    group = _group_named(session, branch, name)
+    if group is not None:
+        return group
+    short = branch.short_name or branch.name
+    existing = "、".join(g.name for g in _groups_of(session, branch))
+    there = f"现有党小组：{existing}" if existing else "该支部还没有党小组"
+    raise AdminError(
+        f"{branch.name}没有党小组“{name}”（{there}）；"
+        f"如需新建，请先运行 zhibu admin add-group {short} {name}"
+    )
 
 
 def _same_name(session: Session, org: Org, name: str, branch: Branch | None) -> Member | None:
@@ -127,24 +185,28 @@ def add_member(
     branch_cache: dict[str, Branch] | None = None,
 ) -> Member:
     branch = branch_named(session, org, branch_name, branch_cache) if branch_name else None
+    if not name.strip():
+        raise AdminError("成员姓名不能为空")
+    branch_role = normalise_role(role, BRANCH_ROLES)
+    if branch_role and branch is None:
+        raise AdminError(
+            f"“{role}”是支部角色，须指定所在支部（--branch 支部名称；导入时填 branch 列）"
+        )
+    if group_name and branch is None:
+        raise AdminError("指定党小组时必须同时指定支部")
+    group = group_named(session, branch, group_name) if group_name and branch else None
     if not allow_same_name and _same_name(session, org, name, branch) is not None:
         where = branch.name if branch else org.name
         raise AdminError(f"“{name}”已是{where}的成员；如确是同名的另一人，请加 --allow-same-name")
-    branch_role = normalise_role(role, BRANCH_ROLES) or ("member" if branch else None)
     member = Member(
         org_id=org.id,  # type: ignore[arg-type]
         branch_id=branch.id if branch else None,
         name=name.strip(),
-        branch_role=branch_role,
+        branch_role=branch_role or ("member" if branch else None),
         org_role=normalise_role(org_role, ORG_ROLES),
+        party_group_id=group.id if group else None,
         created_at=clock(),
     )
-    if group_name:
-        if branch is None:
-            raise AdminError("指定党小组时必须同时指定支部")
-        member.party_group_id = add_group(session, branch, group_name).id
-    if not member.name:
-        raise AdminError("成员姓名不能为空")
     session.add(member)
     session.flush()
     audit.record(session, clock, None, "create", member)
@@ -182,9 +244,15 @@ def find_member(session: Session, org: Org, name: str, branch_name: str | None =
     return found[0]
 
 
+def check_platform(platform: str) -> None:
+    if platform not in PLATFORMS:
+        raise AdminError(f"未知的平台“{platform}”，可写：{'、'.join(PLATFORMS)}")
+
+
 def bind_identity(
     session: Session, member: Member, platform: str, external_id: str, force: bool = False
 ) -> Identity:
+    check_platform(platform)
     identity = session.exec(
         select(Identity).where(Identity.platform == platform, Identity.external_id == external_id)
     ).first()
@@ -232,6 +300,57 @@ def bind_chat(
     if clock is not None:
         audit.record(session, clock, actor_id, "bind_chat", binding, before)
     return binding
+
+
+@dataclass
+class ChatBound:
+    """What ``zhibu admin bind-chat`` did: ``before`` names the chat's previous owner (None:
+    it was unbound); ``changed`` is False when it was already bound there."""
+
+    binding: ChatBinding
+    before: str | None
+    changed: bool
+
+
+def owner_name(session: Session, binding: ChatBinding) -> str:
+    """Whom a chat serves, for the operator: the branch, or the org for its leaders' chat."""
+    if binding.branch_id is not None:
+        branch = session.get(Branch, binding.branch_id)
+        return branch.name if branch else "?"
+    org = session.get(Org, binding.org_id)
+    return f"{org.name if org else '?'}（党委群）"
+
+
+def bind_chat_checked(
+    session: Session,
+    org: Org,
+    platform: str,
+    chat_id: str,
+    branch: Branch | None,
+    clock: Clock,
+    force: bool = False,
+) -> ChatBound:
+    """Bind a chat for the operator. A chat serving another branch, the org's leaders or
+    another org is not taken silently (its secretary would lose their own group): only with
+    ``force``, and then moved by ``bind_chat`` as /bindgroup moves it, its old owner's queue
+    dropped and the move audited. Binding it again to its owner changes nothing."""
+    check_platform(platform)
+    current = session.exec(
+        select(ChatBinding).where(ChatBinding.platform == platform, ChatBinding.chat_id == chat_id)
+    ).first()
+    before = owner_name(session, current) if current is not None else None
+    target = (org.id, branch.id if branch else None)
+    same = current is not None and (current.org_id, current.branch_id) == target
+    if same and current is not None and current.unreachable_at is None:
+        return ChatBound(current, before, changed=False)
+    if current is not None and not same and not force:
+        to = branch.name if branch else f"{org.name}（党委群）"
+        raise AdminError(
+            f"{platform} 聊天 {chat_id} 已绑定到“{before}”；如确要改绑到“{to}”，请加 --force"
+            f"（此后{before}的提醒不再发到这个聊天）"
+        )
+    binding = bind_chat(session, org, platform, chat_id, branch, clock)
+    return ChatBound(binding, before, changed=True)
 
 
 def chat_bound_in(session: Session, org: Org, platform: str, chat_id: str) -> ChatBinding:
@@ -288,15 +407,20 @@ class ImportReport:
 CSV_COLUMNS = ("name", "branch", "role", "group", "org_role", "platform", "user_id")
 
 
-def import_members(session: Session, clock: Clock, org: Org, path: Path) -> ImportReport:
-    """Members from a UTF-8 CSV with a header (name,branch,role,group,org_role,platform,user_id).
+def import_members(
+    session: Session, clock: Clock, org: Org, path: Path, force: bool = False
+) -> ImportReport:
+    """Members from a CSV with a header (name,branch,role,group,org_role,platform,user_id), in
+    UTF-8 (with or without BOM) or GB18030 (what Excel saves on Chinese Windows). ``force``
+    moves a chat account bound to someone else, as ``bind-user --force`` does.
 
     Either every row is imported or none: a bad row stops the import and names its line.
     """
     created = skipped = 0
     branches: dict[str, Branch] = {}
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    line = 1
+    try:
         if not reader.fieldnames or "name" not in reader.fieldnames:
             raise AdminError(
                 f"{path}: 第1行须是表头，至少包含 name 列（可用列：{', '.join(CSV_COLUMNS)}）"
@@ -304,16 +428,48 @@ def import_members(session: Session, clock: Clock, org: Org, path: Path) -> Impo
         for line, row in enumerate(reader, start=2):
             row = {k: (v or "").strip() for k, v in row.items() if k}
             try:
-                if _import_row(session, clock, org, row, branches):
+                if _import_row(session, clock, org, row, branches, force):
                     created += 1
                 else:
                     skipped += 1
             except AdminError as exc:
                 raise AdminError(f"{path} 第{line}行：{exc.message}") from exc
+    except csv.Error as exc:
+        raise AdminError(f"{path} 第{reader.line_num or line}行不是有效的 CSV：{exc}") from exc
     return ImportReport(created, skipped)
 
 
-def _import_row(session, clock, org, row: dict[str, str], branches: dict[str, Branch]) -> bool:
+_SPREADSHEETS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx (a zip), .xls
+
+
+def _read_text(path: Path) -> str:
+    """A CSV file's text: UTF-8 (BOM or not), UTF-16 with a BOM, else GB18030."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise AdminError(f"找不到文件 {path}，请检查路径") from None
+    except IsADirectoryError:
+        raise AdminError(f"{path} 是一个文件夹，请给出 CSV 文件的路径") from None
+    except PermissionError:
+        raise AdminError(f"没有权限读取 {path}，请检查文件权限") from None
+    except OSError as exc:
+        raise AdminError(f"无法读取 {path}（{exc.strerror or exc}），请检查路径") from None
+    if data.startswith(_SPREADSHEETS):
+        raise AdminError(f"{path} 是 Excel 工作簿，不是 CSV：请在 Excel 里“另存为”CSV 文件")
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AdminError(
+        f"{path} 不是 UTF-8 或 GB18030 编码的文本：请在 Excel 里“另存为”CSV UTF-8 文件"
+    )
+
+
+def _import_row(
+    session, clock, org, row: dict[str, str], branches: dict[str, Branch], force: bool
+) -> bool:
     """Import one CSV row; False when that member is already there."""
     name, branch_name = row.get("name", ""), row.get("branch") or None
     if not name:
@@ -333,7 +489,7 @@ def _import_row(session, clock, org, row: dict[str, str], branches: dict[str, Br
         branch_cache=branches,
     )
     if row.get("platform") and row.get("user_id"):
-        bind_identity(session, member, row["platform"], row["user_id"])
+        bind_identity(session, member, row["platform"], row["user_id"], force)
     return True
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from core import audit
+from core.admin import AdminError
 from core.errors import DomainError
 from core.periods import Clock
 from storage.models import BRANCH_ROLES, ORG_ROLES, Branch, Identity, Invite, Member, Org
@@ -20,8 +21,9 @@ from storage.models import BRANCH_ROLES, ORG_ROLES, Branch, Identity, Invite, Me
 INVITE_ROLES = (*BRANCH_ROLES, *ORG_ROLES)
 CODE_BYTES = 12  # 96 bits: not guessable, and short enough for a deep link (max 64 characters)
 _CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{8,64}")
-_DURATION = re.compile(r"(\d{1,4})\s*([dhm])")
+_DURATION = re.compile(r"(\d{1,9})\s*([dhm])")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+SHORTEST, LONGEST = timedelta(minutes=1), timedelta(days=365)  # how long a code may stay valid
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,15 @@ class NewInvite:
 
 
 def parse_duration(text: str) -> timedelta:
-    """'7d', '12h', '30m' -> timedelta; anything else is an error naming the accepted forms."""
+    """'7d', '12h', '30m' -> timedelta; anything else is an error naming the accepted forms,
+    and one outside SHORTEST..LONGEST (0d, 99999d) an error naming that range."""
     m = _DURATION.fullmatch(text.strip().lower())
-    if not m or int(m.group(1)) == 0:
+    if not m:
         raise DomainError("bad_duration", text=text)
-    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    valid_for = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+    if not SHORTEST <= valid_for <= LONGEST:
+        raise AdminError(f"有效期“{text}”超出范围：须在 1m（1分钟）到 365d（365天）之间，如 7d")
+    return valid_for
 
 
 def hash_code(code: str) -> str:

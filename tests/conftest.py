@@ -112,6 +112,8 @@ def town(engine, clock) -> Town:
         org = admin.create_org(s, clock, "示范镇党委")
         b1 = admin.add_branch(s, FOUNDED, org, "一村党支部", "一村")
         b2 = admin.add_branch(s, FOUNDED, org, "二村党支部", "二村")
+        for group in ("第一党小组", "第二党小组"):
+            admin.add_group(s, b1, group)
         people = [
             ("sec1", "张书记", b1.name, "secretary", None, "第一党小组"),
             ("com1", "李委员", b1.name, "committee", None, "第一党小组"),

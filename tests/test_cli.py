@@ -276,3 +276,55 @@ def test_a_branch_counts_from_the_day_given_to_add_branch(tmp_path):
     ]
     bad = zhibu(tmp_path, "admin", "add-branch", "北村党支部", "--since", "2月1日")
     assert bad.returncode != 0 and "--since 的格式不对" in bad.stderr
+
+
+def _not_a_database(tmp_path: Path) -> str:
+    (tmp_path / "notes.db").write_text("会议记录\n", encoding="utf-8")
+    return f"sqlite:///{tmp_path / 'notes.db'}"
+
+
+def _under_a_file(tmp_path: Path) -> str:
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    return f"sqlite:///{tmp_path / 'a-file' / 'zhibu.db'}"
+
+
+@pytest.mark.parametrize(
+    ("url", "gist"),
+    [
+        (lambda _: "bogus://x", "不认识这种数据库"),
+        (lambda _: "not a url", "地址的格式不对"),
+        (_under_a_file, "请确认其所在文件夹存在且可写"),
+        (_not_a_database, "不是 SQLite 数据库"),
+        (lambda _: "postgresql+psycopg://zhibu:s3cret@127.0.0.1:1/zhibu", "连接失败"),
+    ],
+)
+def test_a_wrong_database_url_is_one_line_naming_it(tmp_path, url, gist):
+    wrong = url(tmp_path)
+    for args in (("status",), ("db", "current")):
+        done = zhibu(tmp_path, *args, env={"ZHIBU_DATABASE__URL": wrong})
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith("错误：无法打开数据库 ") and gist in line
+        assert "ZHIBU_DATABASE__URL" in line and "s3cret" not in line
+        assert wrong.replace("s3cret", "***") in line
+
+
+def test_status_into_a_closed_pipe_exits_quietly(tmp_path):
+    assert zhibu(tmp_path, "admin", "create-org", "青山镇党委").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIBU_")}
+    env["ZHIBU_DATABASE__URL"] = f"sqlite:///{tmp_path / 'cli.db'}"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `zhibu status --json | true`: nobody reads
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "status", "--json"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")

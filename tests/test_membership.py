@@ -157,11 +157,18 @@ def test_only_a_hash_of_the_code_is_stored(engine, clock, town):
         assert code not in row.code_hash and row.code_hash == invites.hash_code(code)
 
 
-@pytest.mark.parametrize("text", ["0d", "7", "7 weeks", "-1d", ""])
+@pytest.mark.parametrize("text", ["7", "7 weeks", "-1d", ""])
 def test_bad_durations_are_explained(text):
     with pytest.raises(invites.DomainError) as exc:
         invites.parse_duration(text)
     assert exc.value.key == "bad_duration"
+
+
+@pytest.mark.parametrize("text", ["0d", "0m", "366d", "99999d", "999999999d"])
+def test_durations_out_of_range_name_the_range(text):
+    with pytest.raises(invites.AdminError) as exc:
+        invites.parse_duration(text)
+    assert "超出范围" in str(exc.value) and "1m" in str(exc.value) and "365d" in str(exc.value)
 
 
 # ---------------------------------------------------------------- /bindgroup
