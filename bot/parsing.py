@@ -178,7 +178,15 @@ def _english_value(value: str, name: str) -> tuple[str, str]:
     reads as a count, a duration or a date ('place: village hall 7 present yesterday')."""
     ends = [_LIST_END, _EN_COUNTS, _EN_PEOPLE, _HOURS, _MINUTES]
     if name != "held_on":
-        ends += [_ISO, _MONTH_DAY, _RELATIVE_RE, _EN_MONTH_DAY, _EN_DAYS_AGO, _EN_WEEKDAY]
+        ends += [
+            _ISO,
+            _MONTH_DAY_WORDS,
+            _SHORT,
+            _RELATIVE_RE,
+            _EN_MONTH_DAY,
+            _EN_DAYS_AGO,
+            _EN_WEEKDAY,
+        ]
     cut = min((m.start() for end in ends if (m := end.search(value))), default=len(value))
     return value[:cut].strip(" ,;"), value[cut:]
 
@@ -198,9 +206,26 @@ def cn_number(text: str) -> int | None:
 # ---------------------------------------------------------------- dates
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
-_MONTH_DAY_WORDS = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?")
-_MONTH_DAY = re.compile(
-    r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?|(?<![\d.:])(\d{1,2})[./](\d{1,2})(?![\d.])"
+_COMPACT = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")  # 20261103
+# a month or a day in words: 11, 十一, 三十一 (not 日, which is 7 only in 周日)
+_MD = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
+# 3月5日, 3月5, 十一月三日, 11 月 3 日
+_MONTH_DAY_WORDS = re.compile(
+    rf"(?<![\d.]){_MD}\s*月\s*{_MD}\s*[日号]|(?<![\d.])(\d{{1,2}})月(\d{{1,2}})(?!\d)"
+)
+# 3.5, 3/5, 11-3; never a head count (实到7/8, 7/8人) nor a piece of 2026/7/8 or 14:00
+_NOT_AFTER_COUNT = "".join(rf"(?<!{w})" for w in ("实到", "出席", "参加", "参会", "到会", "人数"))
+_SHORT = re.compile(
+    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-])(\d{{1,2}})[./\-](\d{{1,2}})(?![\d./\-]|\s*[人名])"
+)
+# 本月3日, 上个月15号, 下月1日: a day of a month named relative to this one
+_MONTH_WORDS = {"本": 0, "这个": 0, "当": 0, "上": -1, "上个": -1, "下": 1, "下个": 1}
+_REL_MONTH_DAY = re.compile(
+    r"(本|这个|当|上个?|下个?)月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+)
+# 3号, 3日, 三号 standing as a word of their own (not 3号楼, 第3号文件)
+_DAY_ONLY = re.compile(
+    r"(?:^|(?<=[\s,，、;；:]))(\d{1,2}|[一二三四五六七八九十]{1,3})[日号](?=$|[\s,，、;；。])"
 )
 _RELATIVE = {
     "today": 0,
@@ -365,7 +390,7 @@ def find_date(
 
     ``short_forms=False`` skips 3.5 and 3/5, which in prose are more often numbers (2.5公里).
     """
-    if m := _ISO.search(text):
+    if m := _ISO.search(text) or _COMPACT.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
     if m := _PERIOD_END.search(text):
         year, at = 0, m.start()
@@ -373,16 +398,50 @@ def find_date(
             pattern = _YEAR_BEFORE if m[1] else _YEAR_BEFORE_END
             year, at = _written_year(text, m.start(), pattern, today)
         return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
-    month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
-    if m := month_day.search(text):
-        month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
-        year, at = _written_year(text, m.start(), _YEAR_BEFORE, today) if m[1] else (0, m.start())
-        if year:
-            return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
-        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if m := _MONTH_DAY_WORDS.search(text):
+        return _month_day(text, m, today, future)
+    if m := _REL_MONTH_DAY.search(text):
+        return DateMatch(_day_of_month(m, today), m.span())
+    # a date word (昨天) wins over a bare 7/8, which may well be a head count
     if found := _find_chinese_relative(text, today):
         return found
+    if short_forms and (m := _SHORT.search(text)):
+        return DateMatch(_infer_year(int(m[1]), int(m[2]), today, m[0], future), m.span())
+    if short_forms and (m := _DAY_ONLY.search(text)):
+        return DateMatch(_day_alone(_number(m[1]), today, m[0], future), m.span())
     return _find_english_date(text, today, future)
+
+
+def _number(text: str) -> int:
+    """12 or 十二 (the patterns that call this admit nothing else)."""
+    return int(text) if text.isdigit() else cn_number(text) or 0
+
+
+def _month_day(text: str, m: re.Match[str], today: date, future: bool) -> DateMatch:
+    """3月5日, 十一月三日, 2026年3月5日: a year written before it is kept."""
+    month, day = _number(m[1] or m[3]), _number(m[2] or m[4])
+    year, at = _written_year(text, m.start(), _YEAR_BEFORE, today)
+    if year:
+        return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
+    return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+
+
+def _day_of_month(m: re.Match[str], today: date) -> date:
+    """本月3日, 上个月15号, 下月1日."""
+    month = Period.containing("month", today).shift(_MONTH_WORDS[m[1]])
+    return _make_date(month.start.year, month.start.month, _number(m[2]), m[0])
+
+
+def _day_alone(day: int, today: date, raw: str, future: bool) -> date:
+    """3号: this month's 3rd, unless that is still to come (then last month's); as a deadline,
+    this month's unless already past (then next month's)."""
+    this = Period.containing("month", today)
+    month = this.start
+    if not future and day > today.day:
+        month = this.shift(-1).start
+    elif future and day < today.day:
+        month = this.shift(1).start
+    return _make_date(month.year, month.month, day, raw)
 
 
 def _find_chinese_relative(text: str, today: date) -> DateMatch | None:

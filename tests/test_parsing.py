@@ -1070,3 +1070,57 @@ def test_personal_commitment_in_english():
 def test_chinese_lines_keep_their_topic_and_date(text, topic, held_on):
     draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
     assert (draft.topic, draft.held_on, draft.present) == (topic, held_on, 7)
+
+
+# ---------------------------------------------------------------- defects found by exploratory testing
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        # a day of the month alone: this month's, or last month's if still to come
+        ("3号", TODAY, date(2026, 3, 3)),
+        ("3日", TODAY, date(2026, 3, 3)),
+        ("二十号", TODAY, date(2026, 3, 20)),
+        ("25号", TODAY, date(2026, 2, 25)),
+        ("支委会 3号 6人", TODAY, date(2026, 3, 3)),
+        ("本月3日", TODAY, date(2026, 3, 3)),
+        ("这个月3号", TODAY, date(2026, 3, 3)),
+        ("上个月15号", TODAY, date(2026, 2, 15)),
+        ("上月15号", TODAY, date(2026, 2, 15)),
+        ("上月15号", JANUARY, date(2025, 12, 15)),
+        # months and days in Chinese numerals, and spaced out
+        ("三月三日", TODAY, date(2026, 3, 3)),
+        ("十一月三日", NOVEMBER, date(2026, 11, 3)),
+        ("11月三日", NOVEMBER, date(2026, 11, 3)),
+        ("十二月二十五日", TODAY, date(2025, 12, 25)),
+        ("11 月 3 日", NOVEMBER, date(2026, 11, 3)),
+        ("2025年十二月二十五日", TODAY, date(2025, 12, 25)),
+        # month-day with a hyphen, the same year rule as 11月3日
+        ("11-3", NOVEMBER, date(2026, 11, 3)),
+        ("12-25", TODAY, date(2025, 12, 25)),
+        # eight digits
+        ("20261103", TODAY, date(2026, 11, 3)),
+    ],
+)
+def test_more_chinese_date_forms(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("3号", date(2026, 4, 3)), ("25号", date(2026, 3, 25)), ("下月1号", date(2026, 4, 1))],
+)
+def test_a_day_alone_as_a_deadline_is_the_next_one(text, expected):
+    assert parse_date(text, TODAY, future=True) == expected
+
+
+def test_a_day_alone_that_last_month_lacks_is_refused():
+    with pytest.raises(DomainError) as info:
+        parse_date("31号", date(2026, 3, 5))
+    assert info.value.key == "invalid_date"
+
+
+@pytest.mark.parametrize("text", ["学习3号文件", "3号楼", "第3号", "2025", "1103"])
+def test_numbers_that_are_no_date(text):
+    assert find_date(text, TODAY) is None

@@ -814,3 +814,19 @@ def test_english_lists_in_whoami_attachments_and_lateness(engine, town, clock, t
         FileRef(f"f{n}", f"u{n}", "document", f"{n}.pdf", "application/pdf", 9) for n in (1, 2)
     )
     assert say(f"/attach {record}", files=files) == f"Attached to record #{record}: 1.pdf, 2.pdf."
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on"),
+    [
+        ("/log 支委会 3号 6人", date(2026, 3, 3)),
+        ("/log 支委会 上个月15号 6人", date(2026, 2, 15)),
+        ("/log 支委会 三月三日 6人", date(2026, 3, 3)),
+        ("/log 支委会 3-3 6人", date(2026, 3, 3)),
+        ("/log 支委会 20260303 6人", date(2026, 3, 3)),
+    ],
+)
+def test_more_date_forms_are_saved_as_the_date(chat, engine, line, held_on):
+    assert "已记录" in chat()(line)
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.topic) == (held_on, 6, None)
