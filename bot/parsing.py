@@ -89,6 +89,7 @@ def _word_pattern(word: str) -> str:
 KEYS: dict[str, str] = {
     "主题": "topic",
     "议题": "topic",
+    "题目": "topic",
     "内容": "topic",
     "主持人": "host",
     "主持": "host",
@@ -129,7 +130,8 @@ KEYS: dict[str, str] = {
 
 
 _KEY_RE = re.compile(
-    "(" + "|".join(_word_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:",
+    "(" + "|".join(_word_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:"
+    r"|(?:^|(?<=\s))(主题|题目|议题)\s+(?=\S)",  # 主题 党史学习: a topic key needs no colon
     re.IGNORECASE,
 )
 
@@ -158,9 +160,10 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[m.end() : end].strip(" ,;，；、。")
-        name = KEYS[m.group(1).lower()]
+        key = m[1] or m[2]
+        name = KEYS[key.lower()]
         if name not in _LONG_FIELDS and name != "due":
-            if m.group(1).isascii():
+            if key.isascii():
                 value, rest = _english_value(value, name)
             else:
                 value, _, rest = value.partition(" ")
@@ -503,13 +506,25 @@ def parse_date(text: str, today: date, future: bool = False) -> date | None:
 # ---------------------------------------------------------------- counts, hours, times
 
 _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start of a date or time
-_COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("expected", re.compile(rf"应到(?:会)?\s*{_N}\s*(?:人|名)?")),
-    ("present", re.compile(rf"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*{_N}\s*(?:人|名)?")),
-    ("present", re.compile(r"(\d{1,4})\s*(?:人|名)(?:出席|参加|参会|到会|到场)")),
-    ("absent", re.compile(rf"(?:缺席|请假|未到)\s*{_N}\s*(?:人|名)?")),
-    ("absent", re.compile(r"(\d{1,4})\s*(?:人|名)(?:缺席|请假|未到)")),
-    ("present", re.compile(r"(?<![\d.])(\d{1,4})\s*(?:人|名)(?!员)")),
+_PRESENT = r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"  # 参加人数:8, 实到:7
+_PEOPLE = r"\s*(?:人|名)"
+_TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
+_WHY = r"(?:\s*\((?P<why>[^()]{1,60})\))?"  # 缺席1人(外出务工): the reason goes to the notes
+_COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
+    (("present", "expected"), re.compile(rf"{_PRESENT}(\d{{1,4}})\s*/\s*{_N}(?:{_PEOPLE})?")),
+    (("present", "expected"), re.compile(rf"(?<![\d./\-])(\d{{1,4}})\s*/\s*(\d{{1,4}}){_PEOPLE}")),
+    (("expected",), re.compile(rf"应到(?:会)?(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?")),
+    (("present",), re.compile(rf"{_PRESENT}{_N}(?:{_PEOPLE})?")),
+    (
+        ("present",),
+        re.compile(rf"{_TOTAL}(\d{{1,4}}){_PEOPLE}(?:党员)?(?:出席|参加|参会|到会|到场)"),
+    ),
+    (("absent",), re.compile(rf"(?:缺席|未到)(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
+    (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
+    (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
+    (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
+    (("present",), re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?!员)")),
 )
 # English counts come either way round, "7 present" or "present 7", and are read left to
 # right, so that in "7 present 1 absent" the 1 is never taken for "present 1".
@@ -566,13 +581,31 @@ def arabic_numbers(text: str) -> str:
 
 
 def take_counts(text: str) -> tuple[str, dict[str, int]]:
+    """Head counts: the first of each kind counts; those on leave (请假) are absent too."""
+    text, counts, _ = _read_counts(text)
+    return text, counts
+
+
+def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
+    """take_counts, and what the notes should keep: 请假1人, 缺席1人（外出务工）."""
     text = arabic_numbers(text)
     counts: dict[str, int] = {}
-    for name, pattern in _COUNT_PATTERNS:
+    notes: list[str] = []
+    for names, pattern in _COUNT_PATTERNS:
         while (m := pattern.search(text)) is not None:
-            counts.setdefault(name, int(m[1]))
+            for i, name in enumerate(names, 1):
+                counts.setdefault(name, int(m[i]))
+            if "why" in pattern.groupindex and (m["why"] or names == ("leave",)):
+                notes.append(_absence_note(names[0], int(m[1]), m["why"]))
             text = _take(text, m.span())
-    return _take_english_counts(text, counts), counts
+    if "leave" in counts:
+        counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
+    return _take_english_counts(text, counts), counts, notes
+
+
+def _absence_note(kind: str, n: int, why: str | None) -> str:
+    word = "请假" if kind == "leave" else "缺席"
+    return f"{word}{n}人" + (f"（{why.strip()}）" if why and why.strip() else "")
 
 
 def _take_english_counts(text: str, counts: dict[str, int]) -> str:
@@ -647,7 +680,7 @@ def parse_activity(
     free, hours = take_hours(free)
     if hours is not None:
         values["hours"] = hours
-    free, counts = take_counts(free)
+    free, counts, notes = _read_counts(free)
     values.update(counts)
     if "held_on" in keyed:  # 日期:3月6日
         day = parse_date(keyed["held_on"], today)
@@ -657,25 +690,70 @@ def parse_activity(
     elif found := find_date(free, today):
         values["held_on"] = found.day
         free = _take(free, found.span)
+    free = _drop_bare_ratio(free, values)
     free, type_code, unknown = _take_type(free, registry)
     if type_code:
         values["type_code"] = type_code
     if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
+    if "topic" in keyed:
+        notes += _peel_topic(values, today)
+    for note in notes:
+        _add_note(values, note)
     leftover = " ".join(_words(free))
     if leftover and unknown is None and leftover_as_topic:
         if "topic" not in values:
             values["topic"] = leftover
         else:
-            values["notes"] = f"{values.get('notes') or ''} {leftover}".strip()
+            _add_note(values, leftover)
         leftover = ""
     return ParsedActivity(ActivityDraft(**values), unknown, leftover)  # type: ignore[arg-type]
 
 
+def _add_note(values: dict[str, object], note: str) -> None:
+    values["notes"] = f"{values.get('notes') or ''} {note}".strip()
+
+
+_BARE_RATIO = re.compile(r"(?:^|(?<=\s))\d{1,4}/\d{1,4}(?=\s|$)")
+
+
+def _drop_bare_ratio(free: str, values: dict[str, object]) -> str:
+    """昨天 7/8: with the date known, a bare 7/8 is no date, and maybe a head count: rather
+    than guess (or keep it as the topic), leave the count to be asked."""
+    if "held_on" not in values or "present" in values:
+        return free
+    return _BARE_RATIO.sub(" ", free)
+
+
+def _peel_topic(values: dict[str, object], today: date) -> list[str]:
+    """主题:研究春耕 昨天 6人: the words at the end of a topic that give a date or a count the
+    record still lacks are taken as such (from the end, up to the first that does not);
+    returns the notes they make (请假1人)."""
+    words, notes = str(values.pop("topic")).split(" "), []
+    while words and (found := _field_word(words[-1], values, today)) is not None:
+        fields, more = found
+        values.update(fields)
+        notes[:0] = more
+        words.pop()
+    if words:
+        values["topic"] = " ".join(words)
+    return notes
+
+
+def _field_word(word: str, values: dict[str, object], today: date):
+    """({field: value}, notes) if ``word`` alone is a date or a count ``values`` lacks."""
+    rest, counts, notes = _read_counts(word)
+    if counts and not _words(rest):
+        return None if counts.keys() & values.keys() else (counts, notes)
+    if "held_on" not in values and (found := find_date(word, today)) is not None:
+        return ({"held_on": found.day}, []) if found.span == (0, len(word)) else None
+    return None
+
+
 def _words(free: str) -> list[str]:
-    """The words of what is left; a full stop left alone ('present 7.') is not one."""
-    return [t for t in _SEPARATORS.split(free) if t.strip(".")]
+    """The words of what is left; punctuation left alone ('/', '。', 'present 7.') is not one."""
+    return [t for t in _SEPARATORS.split(free) if re.search(r"\w", t)]
 
 
 def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | None]:
