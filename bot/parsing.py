@@ -873,6 +873,8 @@ def take_period(words: list[str], today: date) -> tuple[Period, int] | None:
 # ---------------------------------------------------------------- commitments
 
 _DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
+# 于12月20日前完成, 到12月20日: the word that leads to the deadline goes with it
+_DUE_PREFIX = re.compile(r"(?:定于|直到|直至|(?<![达做得])到|于|在|至)\s*$")
 _DUE_MARK = re.compile(
     r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*"
     r"|(?<![a-z])(?:due(?:\s+(?:by|on))?|by|before|deadline)\s+",
@@ -907,6 +909,7 @@ def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
         due = found.day
         after = free[found.span[1] :]
         tail = _DUE_SUFFIX.match(after)
-        free = free[: found.span[0]] + (after[tail.end() :] if tail else after)
+        before = _DUE_PREFIX.sub("", free[: found.span[0]])
+        free = before + (after[tail.end() :] if tail else after)
     content = re.sub(r"\s+", " ", free).strip(" ,，;；。")
     return content, due, personal

@@ -1248,3 +1248,16 @@ def test_no_fragment_becomes_the_topic(text, expected):
     parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
     assert parsed.unknown_type is None
     assert parsed.draft == expected.merged(type_code="committee_meeting", held_on=date(2026, 3, 19))
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("测试承诺 于12月20日前完成", "测试承诺"),
+        ("测试承诺 到12月20日", "测试承诺"),
+        ("测试承诺在12月20日前完成", "测试承诺"),
+        ("产量达到12月20日", "产量达到"),  # 达到 is a word of its own
+    ],
+)
+def test_the_word_leading_to_a_deadline_goes_with_it(text, content):
+    assert parse_commitment(text, TODAY) == (content, date(2026, 12, 20), False)

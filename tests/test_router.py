@@ -869,3 +869,9 @@ def test_leave_and_absence_reasons_are_kept_and_reconcile(chat, engine):
     (a,) = activities(engine)
     assert (a.expected, a.present, a.absent, a.topic) == (8, 6, 2, "党史学习")
     assert a.notes == "缺席1人（外出务工） 请假1人"
+
+
+def test_the_word_before_a_deadline_is_not_left_in_the_commitment(chat, engine):
+    assert "已登记承诺" in chat()("/commit 测试承诺 于12月20日前完成")
+    c = _only(engine, Commitment)
+    assert (c.content, c.due_on) == ("测试承诺", date(2026, 12, 20))
