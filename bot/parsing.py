@@ -89,6 +89,7 @@ def _word_pattern(word: str) -> str:
 KEYS: dict[str, str] = {
     "主题": "topic",
     "议题": "topic",
+    "题目": "topic",
     "内容": "topic",
     "主持人": "host",
     "主持": "host",
@@ -129,7 +130,8 @@ KEYS: dict[str, str] = {
 
 
 _KEY_RE = re.compile(
-    "(" + "|".join(_word_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:",
+    "(" + "|".join(_word_pattern(k) for k in sorted(KEYS, key=len, reverse=True)) + r")\s*:"
+    r"|(?:^|(?<=\s))(主题|题目|议题)\s+(?=\S)",  # 主题 党史学习: a topic key needs no colon
     re.IGNORECASE,
 )
 
@@ -158,9 +160,10 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
     for i, m in enumerate(matches):
         end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         value = text[m.end() : end].strip(" ,;，；、。")
-        name = KEYS[m.group(1).lower()]
+        key = m[1] or m[2]
+        name = KEYS[key.lower()]
         if name not in _LONG_FIELDS and name != "due":
-            if m.group(1).isascii():
+            if key.isascii():
                 value, rest = _english_value(value, name)
             else:
                 value, _, rest = value.partition(" ")
@@ -178,7 +181,15 @@ def _english_value(value: str, name: str) -> tuple[str, str]:
     reads as a count, a duration or a date ('place: village hall 7 present yesterday')."""
     ends = [_LIST_END, _EN_COUNTS, _EN_PEOPLE, _HOURS, _MINUTES]
     if name != "held_on":
-        ends += [_ISO, _MONTH_DAY, _RELATIVE_RE, _EN_MONTH_DAY, _EN_DAYS_AGO, _EN_WEEKDAY]
+        ends += [
+            _ISO,
+            _MONTH_DAY_WORDS,
+            _SHORT,
+            _RELATIVE_RE,
+            _EN_MONTH_DAY,
+            _EN_DAYS_AGO,
+            _EN_WEEKDAY,
+        ]
     cut = min((m.start() for end in ends if (m := end.search(value))), default=len(value))
     return value[:cut].strip(" ,;"), value[cut:]
 
@@ -198,9 +209,26 @@ def cn_number(text: str) -> int | None:
 # ---------------------------------------------------------------- dates
 
 _ISO = re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
-_MONTH_DAY_WORDS = re.compile(r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?")
-_MONTH_DAY = re.compile(
-    r"(?<![\d.])(\d{1,2})月(\d{1,2})[日号]?|(?<![\d.:])(\d{1,2})[./](\d{1,2})(?![\d.])"
+_COMPACT = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d)")  # 20261103
+# a month or a day in words: 11, 十一, 三十一 (not 日, which is 7 only in 周日)
+_MD = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
+# 3月5日, 3月5, 十一月三日, 11 月 3 日
+_MONTH_DAY_WORDS = re.compile(
+    rf"(?<![\d.]){_MD}\s*月\s*{_MD}\s*[日号]|(?<![\d.])(\d{{1,2}})月(\d{{1,2}})(?!\d)"
+)
+# 3.5, 3/5, 11-3; never a head count (实到7/8, 7/8人) nor a piece of 2026/7/8 or 14:00
+_NOT_AFTER_COUNT = "".join(rf"(?<!{w})" for w in ("实到", "出席", "参加", "参会", "到会", "人数"))
+_SHORT = re.compile(
+    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-])(\d{{1,2}})[./\-](\d{{1,2}})(?![\d./\-]|\s*[人名])"
+)
+# 本月3日, 上个月15号, 下月1日: a day of a month named relative to this one
+_MONTH_WORDS = {"本": 0, "这个": 0, "当": 0, "上": -1, "上个": -1, "下": 1, "下个": 1}
+_REL_MONTH_DAY = re.compile(
+    r"(本|这个|当|上个?|下个?)月\s*(\d{1,2}|[一二三四五六七八九十]{1,3})\s*[日号]"
+)
+# 3号, 3日, 三号 standing as a word of their own (not 3号楼, 第3号文件)
+_DAY_ONLY = re.compile(
+    r"(?:^|(?<=[\s,，、;；:]))(\d{1,2}|[一二三四五六七八九十]{1,3})[日号](?=$|[\s,，、;；。])"
 )
 _RELATIVE = {
     "today": 0,
@@ -365,7 +393,7 @@ def find_date(
 
     ``short_forms=False`` skips 3.5 and 3/5, which in prose are more often numbers (2.5公里).
     """
-    if m := _ISO.search(text):
+    if m := _ISO.search(text) or _COMPACT.search(text):
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
     if m := _PERIOD_END.search(text):
         year, at = 0, m.start()
@@ -373,16 +401,50 @@ def find_date(
             pattern = _YEAR_BEFORE if m[1] else _YEAR_BEFORE_END
             year, at = _written_year(text, m.start(), pattern, today)
         return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
-    month_day = _MONTH_DAY if short_forms else _MONTH_DAY_WORDS
-    if m := month_day.search(text):
-        month, day = (int(m[1]), int(m[2])) if m[1] else (int(m[3]), int(m[4]))
-        year, at = _written_year(text, m.start(), _YEAR_BEFORE, today) if m[1] else (0, m.start())
-        if year:
-            return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
-        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    if m := _MONTH_DAY_WORDS.search(text):
+        return _month_day(text, m, today, future)
+    if m := _REL_MONTH_DAY.search(text):
+        return DateMatch(_day_of_month(m, today), m.span())
+    # a date word (昨天) wins over a bare 7/8, which may well be a head count
     if found := _find_chinese_relative(text, today):
         return found
+    if short_forms and (m := _SHORT.search(text)):
+        return DateMatch(_infer_year(int(m[1]), int(m[2]), today, m[0], future), m.span())
+    if short_forms and (m := _DAY_ONLY.search(text)):
+        return DateMatch(_day_alone(_number(m[1]), today, m[0], future), m.span())
     return _find_english_date(text, today, future)
+
+
+def _number(text: str) -> int:
+    """12 or 十二 (the patterns that call this admit nothing else)."""
+    return int(text) if text.isdigit() else cn_number(text) or 0
+
+
+def _month_day(text: str, m: re.Match[str], today: date, future: bool) -> DateMatch:
+    """3月5日, 十一月三日, 2026年3月5日: a year written before it is kept."""
+    month, day = _number(m[1] or m[3]), _number(m[2] or m[4])
+    year, at = _written_year(text, m.start(), _YEAR_BEFORE, today)
+    if year:
+        return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
+    return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+
+
+def _day_of_month(m: re.Match[str], today: date) -> date:
+    """本月3日, 上个月15号, 下月1日."""
+    month = Period.containing("month", today).shift(_MONTH_WORDS[m[1]])
+    return _make_date(month.start.year, month.start.month, _number(m[2]), m[0])
+
+
+def _day_alone(day: int, today: date, raw: str, future: bool) -> date:
+    """3号: this month's 3rd, unless that is still to come (then last month's); as a deadline,
+    this month's unless already past (then next month's)."""
+    this = Period.containing("month", today)
+    month = this.start
+    if not future and day > today.day:
+        month = this.shift(-1).start
+    elif future and day < today.day:
+        month = this.shift(1).start
+    return _make_date(month.year, month.month, day, raw)
 
 
 def _find_chinese_relative(text: str, today: date) -> DateMatch | None:
@@ -444,13 +506,25 @@ def parse_date(text: str, today: date, future: bool = False) -> date | None:
 # ---------------------------------------------------------------- counts, hours, times
 
 _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start of a date or time
-_COUNT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("expected", re.compile(rf"应到(?:会)?\s*{_N}\s*(?:人|名)?")),
-    ("present", re.compile(rf"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*{_N}\s*(?:人|名)?")),
-    ("present", re.compile(r"(\d{1,4})\s*(?:人|名)(?:出席|参加|参会|到会|到场)")),
-    ("absent", re.compile(rf"(?:缺席|请假|未到)\s*{_N}\s*(?:人|名)?")),
-    ("absent", re.compile(r"(\d{1,4})\s*(?:人|名)(?:缺席|请假|未到)")),
-    ("present", re.compile(r"(?<![\d.])(\d{1,4})\s*(?:人|名)(?!员)")),
+_PRESENT = r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"  # 参加人数:8, 实到:7
+_PEOPLE = r"\s*(?:人|名)"
+_TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
+_WHY = r"(?:\s*\((?P<why>[^()]{1,60})\))?"  # 缺席1人(外出务工): the reason goes to the notes
+_COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
+    # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
+    (("present", "expected"), re.compile(rf"{_PRESENT}(\d{{1,4}})\s*/\s*{_N}(?:{_PEOPLE})?")),
+    (("present", "expected"), re.compile(rf"(?<![\d./\-])(\d{{1,4}})\s*/\s*(\d{{1,4}}){_PEOPLE}")),
+    (("expected",), re.compile(rf"应到(?:会)?(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?")),
+    (("present",), re.compile(rf"{_PRESENT}{_N}(?:{_PEOPLE})?")),
+    (
+        ("present",),
+        re.compile(rf"{_TOTAL}(\d{{1,4}}){_PEOPLE}(?:党员)?(?:出席|参加|参会|到会|到场)"),
+    ),
+    (("absent",), re.compile(rf"(?:缺席|未到)(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
+    (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
+    (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
+    (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
+    (("present",), re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?!员)")),
 )
 # English counts come either way round, "7 present" or "present 7", and are read left to
 # right, so that in "7 present 1 absent" the 1 is never taken for "present 1".
@@ -507,13 +581,31 @@ def arabic_numbers(text: str) -> str:
 
 
 def take_counts(text: str) -> tuple[str, dict[str, int]]:
+    """Head counts: the first of each kind counts; those on leave (请假) are absent too."""
+    text, counts, _ = _read_counts(text)
+    return text, counts
+
+
+def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
+    """take_counts, and what the notes should keep: 请假1人, 缺席1人（外出务工）."""
     text = arabic_numbers(text)
     counts: dict[str, int] = {}
-    for name, pattern in _COUNT_PATTERNS:
+    notes: list[str] = []
+    for names, pattern in _COUNT_PATTERNS:
         while (m := pattern.search(text)) is not None:
-            counts.setdefault(name, int(m[1]))
+            for i, name in enumerate(names, 1):
+                counts.setdefault(name, int(m[i]))
+            if "why" in pattern.groupindex and (m["why"] or names == ("leave",)):
+                notes.append(_absence_note(names[0], int(m[1]), m["why"]))
             text = _take(text, m.span())
-    return _take_english_counts(text, counts), counts
+    if "leave" in counts:
+        counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
+    return _take_english_counts(text, counts), counts, notes
+
+
+def _absence_note(kind: str, n: int, why: str | None) -> str:
+    word = "请假" if kind == "leave" else "缺席"
+    return f"{word}{n}人" + (f"（{why.strip()}）" if why and why.strip() else "")
 
 
 def _take_english_counts(text: str, counts: dict[str, int]) -> str:
@@ -588,7 +680,7 @@ def parse_activity(
     free, hours = take_hours(free)
     if hours is not None:
         values["hours"] = hours
-    free, counts = take_counts(free)
+    free, counts, notes = _read_counts(free)
     values.update(counts)
     if "held_on" in keyed:  # 日期:3月6日
         day = parse_date(keyed["held_on"], today)
@@ -598,25 +690,70 @@ def parse_activity(
     elif found := find_date(free, today):
         values["held_on"] = found.day
         free = _take(free, found.span)
+    free = _drop_bare_ratio(free, values)
     free, type_code, unknown = _take_type(free, registry)
     if type_code:
         values["type_code"] = type_code
     if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
+    if "topic" in keyed:
+        notes += _peel_topic(values, today)
+    for note in notes:
+        _add_note(values, note)
     leftover = " ".join(_words(free))
     if leftover and unknown is None and leftover_as_topic:
         if "topic" not in values:
             values["topic"] = leftover
         else:
-            values["notes"] = f"{values.get('notes') or ''} {leftover}".strip()
+            _add_note(values, leftover)
         leftover = ""
     return ParsedActivity(ActivityDraft(**values), unknown, leftover)  # type: ignore[arg-type]
 
 
+def _add_note(values: dict[str, object], note: str) -> None:
+    values["notes"] = f"{values.get('notes') or ''} {note}".strip()
+
+
+_BARE_RATIO = re.compile(r"(?:^|(?<=\s))\d{1,4}/\d{1,4}(?=\s|$)")
+
+
+def _drop_bare_ratio(free: str, values: dict[str, object]) -> str:
+    """昨天 7/8: with the date known, a bare 7/8 is no date, and maybe a head count: rather
+    than guess (or keep it as the topic), leave the count to be asked."""
+    if "held_on" not in values or "present" in values:
+        return free
+    return _BARE_RATIO.sub(" ", free)
+
+
+def _peel_topic(values: dict[str, object], today: date) -> list[str]:
+    """主题:研究春耕 昨天 6人: the words at the end of a topic that give a date or a count the
+    record still lacks are taken as such (from the end, up to the first that does not);
+    returns the notes they make (请假1人)."""
+    words, notes = str(values.pop("topic")).split(" "), []
+    while words and (found := _field_word(words[-1], values, today)) is not None:
+        fields, more = found
+        values.update(fields)
+        notes[:0] = more
+        words.pop()
+    if words:
+        values["topic"] = " ".join(words)
+    return notes
+
+
+def _field_word(word: str, values: dict[str, object], today: date):
+    """({field: value}, notes) if ``word`` alone is a date or a count ``values`` lacks."""
+    rest, counts, notes = _read_counts(word)
+    if counts and not _words(rest):
+        return None if counts.keys() & values.keys() else (counts, notes)
+    if "held_on" not in values and (found := find_date(word, today)) is not None:
+        return ({"held_on": found.day}, []) if found.span == (0, len(word)) else None
+    return None
+
+
 def _words(free: str) -> list[str]:
-    """The words of what is left; a full stop left alone ('present 7.') is not one."""
-    return [t for t in _SEPARATORS.split(free) if t.strip(".")]
+    """The words of what is left; punctuation left alone ('/', '。', 'present 7.') is not one."""
+    return [t for t in _SEPARATORS.split(free) if re.search(r"\w", t)]
 
 
 def _take_type(free: str, registry: Registry) -> tuple[str, str | None, str | None]:
@@ -736,6 +873,8 @@ def take_period(words: list[str], today: date) -> tuple[Period, int] | None:
 # ---------------------------------------------------------------- commitments
 
 _DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
+# 于12月20日前完成, 到12月20日: the word that leads to the deadline goes with it
+_DUE_PREFIX = re.compile(r"(?:定于|直到|直至|(?<![达做得])到|于|在|至)\s*$")
 _DUE_MARK = re.compile(
     r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*"
     r"|(?<![a-z])(?:due(?:\s+(?:by|on))?|by|before|deadline)\s+",
@@ -770,6 +909,7 @@ def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
         due = found.day
         after = free[found.span[1] :]
         tail = _DUE_SUFFIX.match(after)
-        free = free[: found.span[0]] + (after[tail.end() :] if tail else after)
+        before = _DUE_PREFIX.sub("", free[: found.span[0]])
+        free = before + (after[tail.end() :] if tail else after)
     content = re.sub(r"\s+", " ", free).strip(" ,，;；。")
     return content, due, personal

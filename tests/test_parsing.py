@@ -1070,3 +1070,194 @@ def test_personal_commitment_in_english():
 def test_chinese_lines_keep_their_topic_and_date(text, topic, held_on):
     draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
     assert (draft.topic, draft.held_on, draft.present) == (topic, held_on, 7)
+
+
+# ---------------------------------------------------------------- defects found by exploratory testing
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        # 7/8 next to an attendance word, or followed by 人, is 7 present of 8 expected
+        ("实到7/8", {"present": 7, "expected": 8}),
+        ("到会人数7/8", {"present": 7, "expected": 8}),
+        ("出席7/8", {"present": 7, "expected": 8}),
+        ("7/8人", {"present": 7, "expected": 8}),
+        ("出席 7 / 8 人", {"present": 7, "expected": 8}),
+        ("实到:7/8", {"present": 7, "expected": 8}),
+    ],
+)
+def test_a_ratio_after_an_attendance_word_is_a_head_count(text, counts):
+    rest, found = take_counts(text)
+    assert found == counts
+    assert _words_of(rest) == []
+    assert find_date(text, TODAY) is None  # and never a date
+
+
+@pytest.mark.parametrize(
+    ("text", "held_on", "counts"),
+    [
+        ("党员大会 昨天 到会人数7/8", date(2026, 3, 19), (8, 7)),
+        ("党员大会 3号 实到7/8", date(2026, 3, 3), (8, 7)),
+        ("党员大会 昨天 7/8人", date(2026, 3, 19), (8, 7)),
+        ("党员大会 昨天 出席7/8", date(2026, 3, 19), (8, 7)),
+        # a bare 7/8 never overrides a date word; it is no topic either, and the count is asked
+        ("党员大会 昨天 7/8", date(2026, 3, 19), (None, None)),
+        # a date with its year written with slashes stays a date
+        ("党员大会 2026/3/8 实到7", date(2026, 3, 8), (None, 7)),
+        ("党员大会 3/8 实到7", date(2026, 3, 8), (None, 7)),
+    ],
+)
+def test_a_ratio_never_becomes_the_date(text, held_on, counts):
+    draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
+    assert (draft.held_on, (draft.expected, draft.present), draft.topic) == (held_on, counts, None)
+
+
+def test_a_date_with_slashes_and_a_year_stays_a_date():
+    assert parse_date("2026/7/8", TODAY) == date(2026, 7, 8)
+    assert take_counts("2026/7/8人")[1] == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "held_on", "present", "topic"),
+    [
+        ("支委会 主题:研究春耕 昨天 6人", date(2026, 3, 19), 6, "研究春耕"),
+        ("支委会 主题:研究春耕 昨天 实到6人", date(2026, 3, 19), 6, "研究春耕"),
+        ("支委会 主题 研究春耕 6人 昨天", date(2026, 3, 19), 6, "研究春耕"),
+        # a date inside the topic is the topic's
+        ("支委会 主题:学习7月1日讲话精神", None, None, "学习7月1日讲话精神"),
+        ("支委会 主题:学习7月1日讲话精神 昨天 6人", date(2026, 3, 19), 6, "学习7月1日讲话精神"),
+        # peeled from the end only, up to the first word that is neither
+        ("支委会 主题:研究 6人 春耕 昨天", date(2026, 3, 19), None, "研究 6人 春耕"),
+        # what the record already has is not taken again
+        ("支委会 3月5日 主题:研究春耕 昨天", date(2026, 3, 5), None, "研究春耕 昨天"),
+        ("支委会 7人 主题:研究春耕 6人", None, 7, "研究春耕 6人"),
+    ],
+)
+def test_a_date_or_count_typed_after_the_topic(text, held_on, present, topic):
+    draft = parse_activity(text, DEFAULT_REGISTRY, TODAY).draft
+    assert (draft.held_on, draft.present, draft.topic) == (held_on, present, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        # a day of the month alone: this month's, or last month's if still to come
+        ("3号", TODAY, date(2026, 3, 3)),
+        ("3日", TODAY, date(2026, 3, 3)),
+        ("二十号", TODAY, date(2026, 3, 20)),
+        ("25号", TODAY, date(2026, 2, 25)),
+        ("支委会 3号 6人", TODAY, date(2026, 3, 3)),
+        ("本月3日", TODAY, date(2026, 3, 3)),
+        ("这个月3号", TODAY, date(2026, 3, 3)),
+        ("上个月15号", TODAY, date(2026, 2, 15)),
+        ("上月15号", TODAY, date(2026, 2, 15)),
+        ("上月15号", JANUARY, date(2025, 12, 15)),
+        # months and days in Chinese numerals, and spaced out
+        ("三月三日", TODAY, date(2026, 3, 3)),
+        ("十一月三日", NOVEMBER, date(2026, 11, 3)),
+        ("11月三日", NOVEMBER, date(2026, 11, 3)),
+        ("十二月二十五日", TODAY, date(2025, 12, 25)),
+        ("11 月 3 日", NOVEMBER, date(2026, 11, 3)),
+        ("2025年十二月二十五日", TODAY, date(2025, 12, 25)),
+        # month-day with a hyphen, the same year rule as 11月3日
+        ("11-3", NOVEMBER, date(2026, 11, 3)),
+        ("12-25", TODAY, date(2025, 12, 25)),
+        # eight digits
+        ("20261103", TODAY, date(2026, 11, 3)),
+    ],
+)
+def test_more_chinese_date_forms(text, today, expected):
+    assert parse_date(text, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("3号", date(2026, 4, 3)), ("25号", date(2026, 3, 25)), ("下月1号", date(2026, 4, 1))],
+)
+def test_a_day_alone_as_a_deadline_is_the_next_one(text, expected):
+    assert parse_date(text, TODAY, future=True) == expected
+
+
+def test_a_day_alone_that_last_month_lacks_is_refused():
+    with pytest.raises(DomainError) as info:
+        parse_date("31号", date(2026, 3, 5))
+    assert info.value.key == "invalid_date"
+
+
+@pytest.mark.parametrize("text", ["学习3号文件", "3号楼", "第3号", "2025", "1103"])
+def test_numbers_that_are_no_date(text):
+    assert find_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("实到7人/应到8人", {"present": 7, "expected": 8}),
+        ("共8人", {"present": 8}),
+        ("共计8人参加", {"present": 8}),
+        ("8名", {"present": 8}),
+        ("党员8名", {"present": 8}),
+        ("8名党员参加", {"present": 8}),
+        ("应到8人,实到7人,缺席1人(外出务工)", {"expected": 8, "present": 7, "absent": 1}),
+        ("实到:7 应到:8", {"present": 7, "expected": 8}),
+        ("参加人数:8", {"present": 8}),
+        ("请假1", {"absent": 1}),
+        ("应到8 实到6 请假1 缺席1", {"expected": 8, "present": 6, "absent": 2}),
+        ("缺席1人 2人请假", {"absent": 3}),
+    ],
+)
+def test_more_ways_to_write_a_head_count(text, counts):
+    rest, found = take_counts(normalise(text))
+    assert found == counts
+    assert _words_of(rest) == []
+
+
+def _words_of(rest: str) -> list[str]:
+    return [w for w in rest.replace("/", " ").replace(",", " ").split() if w]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("支委会 昨天 7/8人", ActivityDraft(present=7, expected=8)),
+        ("支委会 昨天 实到7人/应到8人", ActivityDraft(present=7, expected=8)),
+        ("支委会 昨天 共8人", ActivityDraft(present=8)),
+        ("支委会 昨天 党员8名", ActivityDraft(present=8)),
+        (
+            "支委会 昨天 应到8人，实到7人，缺席1人（外出务工）",
+            ActivityDraft(expected=8, present=7, absent=1, notes="缺席1人（外出务工）"),
+        ),
+        ("支委会 昨天 6人 主题 党史学习", ActivityDraft(present=6, topic="党史学习")),
+        ("支委会 昨天 6人 题目:党史学习", ActivityDraft(present=6, topic="党史学习")),
+        ("支委会 昨天 6人 议题:党史学习", ActivityDraft(present=6, topic="党史学习")),
+        ("支委会 昨天 实到:7 应到:8", ActivityDraft(present=7, expected=8)),
+        ("支委会 昨天 参加人数：8", ActivityDraft(present=8)),
+        (
+            "支委会 昨天 应到8 实到6 请假1 缺席1",
+            ActivityDraft(expected=8, present=6, absent=2, notes="请假1人"),
+        ),
+        (
+            "支委会 昨天 实到7 请假1人(生病) 备注:补记",
+            ActivityDraft(present=7, absent=1, notes="补记 请假1人（生病）"),
+        ),
+        ("支委会 昨天 6人 。/ ，", ActivityDraft(present=6)),
+    ],
+)
+def test_no_fragment_becomes_the_topic(text, expected):
+    parsed = parse_activity(text, DEFAULT_REGISTRY, TODAY)
+    assert parsed.unknown_type is None
+    assert parsed.draft == expected.merged(type_code="committee_meeting", held_on=date(2026, 3, 19))
+
+
+@pytest.mark.parametrize(
+    ("text", "content"),
+    [
+        ("测试承诺 于12月20日前完成", "测试承诺"),
+        ("测试承诺 到12月20日", "测试承诺"),
+        ("测试承诺在12月20日前完成", "测试承诺"),
+        ("产量达到12月20日", "产量达到"),  # 达到 is a word of its own
+    ],
+)
+def test_the_word_leading_to_a_deadline_goes_with_it(text, content):
+    assert parse_commitment(text, TODAY) == (content, date(2026, 12, 20), False)

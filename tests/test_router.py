@@ -870,3 +870,64 @@ def test_english_lists_in_whoami_attachments_and_lateness(engine, town, clock, t
         FileRef(f"f{n}", f"u{n}", "document", f"{n}.pdf", "application/pdf", 9) for n in (1, 2)
     )
     assert say(f"/attach {record}", files=files) == f"Attached to record #{record}: 1.pdf, 2.pdf."
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["/log 党员大会 昨天 到会人数7/8", "/log 党员大会 19号 实到7/8", "/log 党员大会 昨天 7/8人"],
+)
+def test_attendance_written_as_a_ratio_is_saved_as_attendance(chat, engine, line):
+    assert "已记录" in chat()(line)
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.expected, a.absent, a.topic) == (
+        date(2026, 3, 19),
+        7,
+        8,
+        1,
+        None,
+    )
+
+
+def test_a_bare_ratio_after_a_date_word_asks_for_the_count(chat, engine):
+    sec = chat()
+    assert "已记录" not in sec("/log 党员大会 昨天 7/8")
+    assert not activities(engine)
+    assert "已记录" in sec("实到7人 应到8人")
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.expected, a.topic) == (date(2026, 3, 19), 7, 8, None)
+
+
+def test_date_and_count_after_the_topic_are_not_asked_again(chat, engine):
+    assert "已记录" in chat()("/log 支委会 主题:研究春耕 昨天 6人")
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.topic) == (date(2026, 3, 19), 6, "研究春耕")
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on"),
+    [
+        ("/log 支委会 3号 6人", date(2026, 3, 3)),
+        ("/log 支委会 上个月15号 6人", date(2026, 2, 15)),
+        ("/log 支委会 三月三日 6人", date(2026, 3, 3)),
+        ("/log 支委会 3-3 6人", date(2026, 3, 3)),
+        ("/log 支委会 20260303 6人", date(2026, 3, 3)),
+    ],
+)
+def test_more_date_forms_are_saved_as_the_date(chat, engine, line, held_on):
+    assert "已记录" in chat()(line)
+    (a,) = activities(engine)
+    assert (a.held_on, a.present, a.topic) == (held_on, 6, None)
+
+
+def test_leave_and_absence_reasons_are_kept_and_reconcile(chat, engine):
+    reply = chat()("/log 支委会 昨天 应到8 实到6 请假1 缺席1人（外出务工） 题目:党史学习")
+    assert "已记录" in reply
+    (a,) = activities(engine)
+    assert (a.expected, a.present, a.absent, a.topic) == (8, 6, 2, "党史学习")
+    assert a.notes == "缺席1人（外出务工） 请假1人"
+
+
+def test_the_word_before_a_deadline_is_not_left_in_the_commitment(chat, engine):
+    assert "已登记承诺" in chat()("/commit 测试承诺 于12月20日前完成")
+    c = _only(engine, Commitment)
+    assert (c.content, c.due_on) == ("测试承诺", date(2026, 12, 20))
