@@ -459,6 +459,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "{period}还没有开始，不能提前登记免开。",
         EN: "{period} has not begun; it cannot be excused in advance.",
     },
+    "excuse_held": {
+        ZH: "{branch}{period}的{type}已经开过，无需登记免开。",
+        EN: "{type} for {branch} in {period} was held; there is nothing to excuse.",
+    },
+    "excuse_replaced": {
+        ZH: "{branch}{period}的{name}原已登记为免开（原因：{before}），现将原因改为：{reason}。",
+        EN: "{name} for {branch} in {period} was already excused ({before}); the reason is now: {reason}.",
+    },
     "excused": {
         ZH: "已将{branch}{period}的{name}登记为免开（原因：{reason}），不计入未完成。",
         EN: "{name} for {branch} in {period} excused ({reason}).",

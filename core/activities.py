@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
+from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
 from core import audit
 from core.auth import Action, Actor, can, require, require_write, require_write_or_hide
+from core.compliance import evaluate
 from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period
 from core.rules import ActivityType, Registry, normalise_name
@@ -383,6 +385,11 @@ def check_can_excuse(actor: Actor | None) -> Actor:
     return require(actor, Action.EXCUSE)
 
 
+class Excused(NamedTuple):
+    row: Excusal
+    replaced: str | None  # the reason it had before, when the unit was excused already
+
+
 def excuse(
     session: Session,
     clock: Clock,
@@ -392,8 +399,10 @@ def excuse(
     t: ActivityType,
     period: Period,
     reason: str,
-) -> Excusal:
-    """Excuse the rule unit of ``t`` that holds the start of ``period`` (e.g. 党课 in 2026Q3)."""
+    registry: Registry,
+) -> Excused:
+    """Excuse the rule unit of ``t`` that holds the start of ``period`` (e.g. 党课 in 2026Q3):
+    not a unit that was held (there is nothing to excuse), nor one not yet begun."""
     actor = check_can_excuse(actor)
     assert branch.id is not None
     if branch.org_id != actor.org_id:
@@ -403,6 +412,8 @@ def excuse(
         raise DomainError("excuse_future", period=unit)
     if len(reason) > EXCUSE_REASON_LIMIT:
         raise DomainError("too_long", field="reason", limit=EXCUSE_REASON_LIMIT)
+    if _was_held(session, registry, branch, t, unit, today):
+        raise DomainError("excuse_held", branch=branch.name, period=unit, type=t)
     row, created = insert_once(
         session,
         Excusal(
@@ -422,7 +433,25 @@ def excuse(
         ).first(),
     )
     before = None if created else audit.snapshot(row)
+    replaced = None if created or row.reason == reason else row.reason
     row.reason = reason
     session.add(row)
     audit.record(session, clock, actor.member_id, "excuse", row, before)
-    return row
+    return Excused(row, replaced)
+
+
+def _was_held(
+    session: Session, registry: Registry, branch: Branch, t: ActivityType, unit: Period, today
+) -> bool:
+    result = evaluate(
+        session,
+        registry,
+        branch.org_id,
+        [(branch.id, branch.name)],
+        unit,
+        today,
+        rules_only=True,  # type: ignore[list-item]
+    )
+    rule = next((r for r in result.branches[0].rules if r.type.code == t.code), None)
+    slots = [s for s in rule.slots if s.unit == unit] if rule else []
+    return bool(slots) and all(s.status == "met" for s in slots)

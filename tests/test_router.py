@@ -585,6 +585,22 @@ def test_explained_commitment_counts_as_due_but_not_kept(chat, engine, town):
     assert (stats.due, stats.fulfilled, stats.rate) == (1, 0, 0.0)
 
 
+def test_excusing_a_held_unit_is_refused_and_a_second_reason_says_what_it_replaced(chat, engine):
+    from storage.models import Excusal
+
+    chat()("/log 党课 3月5日 9人")
+    leader = chat("leader", "town")
+    held = leader("/excuse 一村 党课 2026Q1 防汛")
+    assert held == "一村党支部2026年第一季度的党课已经开过，无需登记免开。"
+    assert "已将二村党支部" in leader("/excuse 二村 党课 2025Q4 防汛")
+    again = leader("/excuse 二村 党课 2025Q4 疫情防控")
+    assert again == (
+        "二村党支部2025年第四季度的党课原已登记为免开（原因：防汛），现将原因改为：疫情防控。"
+    )
+    with Session(engine) as s:
+        assert [(e.unit_key, e.reason) for e in s.exec(select(Excusal))] == [("2025Q4", "疫情防控")]
+
+
 def test_excuse_cannot_be_given_in_advance(chat, engine):
     from storage.models import Excusal
 

@@ -153,25 +153,28 @@ class RecordCommands(RouterState):
         assert turn.actor is not None
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
-        row = activities.excuse(
-            turn.session, self.clock, turn.today, turn.actor, branch, atype, period, reason
+        row, replaced = activities.excuse(
+            turn.session,
+            self.clock,
+            turn.today,
+            turn.actor,
+            branch,
+            atype,
+            period,
+            reason,
+            self.registry,
         )
         unit = parse_period_key(row.unit_key)
         assert unit is not None
-        name = render.type_name(atype, self.locale)
-        period_label = unit.label(self.locale)
-        return [
-            Reply(
-                t(
-                    "excused",
-                    self.locale,
-                    branch=branch.name,
-                    period=period_label,
-                    name=name,
-                    reason=reason,
-                )
-            )
-        ]
+        words = {
+            "branch": branch.name,
+            "period": unit.label(self.locale),
+            "name": render.type_name(atype, self.locale),
+            "reason": reason,
+        }
+        if replaced is not None:
+            return [Reply(t("excuse_replaced", self.locale, before=replaced, **words))]
+        return [Reply(t("excused", self.locale, **words))]
 
     def _excuse_args(self, turn: Turn) -> tuple[str, ActivityType, Period, str]:
         """'一村 党课 2026Q3 防汛抢险' or '一村 party lecture Q3 2026 flood relief': the type and
