@@ -122,6 +122,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "label_place": {ZH: "地点：{value}", EN: "place: {value}"},
     "label_host": {ZH: "主持：{value}", EN: "host: {value}"},
     "label_recorder": {ZH: "记录：{value}", EN: "recorder: {value}"},
+    "label_notes": {ZH: "备注：{value}", EN: "notes: {value}"},
     "coverage": {
         ZH: "{name} 已谈 {held} 人 / 共 {required} 人{window}",
         EN: "{name} {held} of {required:member/members} reached{window}",

@@ -65,7 +65,7 @@ def activity_summary(
     parts.append(_attendance(a, locale))
     if a.hours:
         parts.append(t("hours_short", locale, hours=f"{a.hours:g}"))
-    for key in ("topic", "place", "host", "recorder"):
+    for key in ("topic", "place", "host", "recorder", "notes"):
         if value := getattr(a, key):
             parts.append(t(f"label_{key}", locale, value=_clip(value, clip)))
     return " · ".join(p for p in parts if p)

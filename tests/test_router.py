@@ -631,6 +631,21 @@ def test_long_replies_are_cut_at_line_ends_for_chat_platforms():
     ]
 
 
+def test_leave_and_absence_reasons_show_in_the_confirmation_and_the_list(chat):
+    sec = chat()
+    logged = sec("/log 党员大会 3月5日 应到8 实到6 请假1 缺席1人（外出务工）")
+    assert "应到8人、实到6人、缺席2人 · 备注：" in logged and "请假1人" in logged
+    assert "外出务工" in logged and "外出务工" in sec("/list")
+
+
+def test_seven_of_eight_answers_how_many_came(chat, engine):
+    sec = chat()
+    assert "出席多少人" in sec("/log 支委会 3月5日")
+    assert "已记录" in sec("7/8")
+    (a,) = activities(engine)
+    assert (a.held_on.isoformat(), a.present, a.expected) == ("2026-03-05", 7, 8)
+
+
 def test_list_clips_long_topics(chat):
     sec = chat()
     sec("/log 支委会 3月5日 7人 主题:" + "学" * 300)

@@ -209,6 +209,9 @@ def _answer_attendance(text: str, today: date) -> dict | None:
     rest, counts = take_counts(text)
     if not counts and (n := _small_number(rest.strip())) is not None:
         counts = {"present": n}
+    # '7/8' asked how many came is 7 of 8, not a date as it might be elsewhere
+    if not counts and (m := re.fullmatch(r"(\d{1,4})\s*/\s*(\d{1,4})", rest.strip())):
+        counts = {"present": int(m.group(1)), "expected": int(m.group(2))}
     done = asdict(activities.complete_attendance(ActivityDraft(**counts)))
     return {k: v for k, v in done.items() if v is not None} if done["present"] else None
 
