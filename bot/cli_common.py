@@ -15,5 +15,5 @@ def period_arg(text: str, today: date) -> Period | None:
     """--period as a Period; None after telling the operator how to write it."""
     period = parse_period(text, today)
     if period is None:
-        print(f"时间段格式不对：{text!r}，可写 2026-03、2026Q1、2026 或 本季度", file=sys.stderr)
+        print(f"错误：看不懂时间段“{text}”，可写 2026-03、2026Q1、2026 或 本季度", file=sys.stderr)
     return period

@@ -71,16 +71,22 @@ def file_format(given: str | None, out: Path) -> str | None:
     """The format asked for, or read from the file's extension; None after saying why not."""
     suffix = out.suffix.lower().lstrip(".")
     if out.is_dir():
-        print(f"--out 指向的是文件夹：{out}。请写出文件名，如 {out / '台账.xlsx'}", file=sys.stderr)
+        print(
+            f"错误：--out 指向的是文件夹：{out}。请写出文件名，如 {out / '台账.xlsx'}",
+            file=sys.stderr,
+        )
         return None
     if given is None and suffix in FORMATS:
         return suffix
     if given is None:
-        print("看不出要导出哪种文件：请用 --format 指定 xlsx、docx、png 或 csv。", file=sys.stderr)
+        print(
+            "错误：看不出要导出哪种文件：请用 --format 指定 xlsx、docx、png 或 csv。",
+            file=sys.stderr,
+        )
         return None
     if suffix in FORMATS and suffix != given:
         print(
-            f"--out 的扩展名 .{suffix} 与 --format {given} 不符：请把文件名改为 .{given} 结尾。",
+            f"错误：--out 的扩展名 .{suffix} 与 --format {given} 不符：请把文件名改为 .{given} 结尾。",
             file=sys.stderr,
         )
         return None
@@ -116,5 +122,5 @@ def _write(kind: str, found: Ledger, grid, app: App, out: Path) -> None:
 
 
 def _refuse(message: str) -> int:
-    print(message, file=sys.stderr)
+    print(f"错误：{message}", file=sys.stderr)
     return 1

@@ -286,7 +286,9 @@ def test_import_says_what_is_wrong_with_the_path(zhibu, engine, tmp_path):
 def test_status_names_an_unknown_org_as_export_does(zhibu, tmp_path):
     status = zhibu("status", "--org", "不存在")
     refused(status, "找不到党委“不存在”")
-    export = zhibu("export", "--org", "不存在", "--period", "2026Q1", "--out", str(tmp_path / "x"))
+    export = zhibu(
+        "export", "--org", "不存在", "--period", "2026Q1", "--out", str(tmp_path / "x.xlsx")
+    )
     assert status.stderr == export.stderr
 
 

@@ -57,6 +57,12 @@ def test_a_wrong_path_or_format_is_one_line_that_says_how_to_fix_it(demo, args, 
     assert not (demo / "x.xlsx").exists()
 
 
+def test_a_bad_period_says_how_to_write_one(demo):
+    done = run_zhibu(demo, "export", "--period", "2026Q5", "--out", "x.xlsx")
+    assert done.returncode == 2
+    assert done.stderr == "错误：看不懂时间段“2026Q5”，可写 2026-03、2026Q1、2026 或 本季度\n"
+
+
 def test_a_period_not_begun_writes_nothing(demo):
     done = run_zhibu(demo, "export", "--period", "2026Q3", "--now", NOW, "--out", "q3.xlsx")
     assert done.returncode == 1 and "2026年第三季度尚未开始" in done.stderr
