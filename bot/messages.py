@@ -429,6 +429,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "⏰ Records are due within {days:working day/working days}; this one is "
         "late by {late:working day/working days}.",
     },
+    "before_set_up": {
+        ZH: "ℹ️ 本支部自{day}起计入三会一课考核，这一天在此之前：记录已存入台账，但不计入完成情况。",
+        EN: "ℹ️ This branch is assessed from {day}; the record is kept in the ledger but counts for nothing before then.",
+    },
     "same_day": {
         ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",
         EN: "⚠️ The same meeting on the same day is already logged (#{id}); send /undo if this is a duplicate.",

@@ -12,7 +12,7 @@ from bot.commands import BY_NAME
 from bot.router import Incoming, Router
 from core.periods import fixed_clock
 from core.rules import DEFAULT_REGISTRY
-from storage.models import Activity, AuditEvent, Commitment, DialogState, PartyGroup
+from storage.models import Activity, AuditEvent, Branch, Commitment, DialogState, PartyGroup
 from tests.conftest import TZ, Chat, local
 
 
@@ -495,6 +495,23 @@ def test_a_period_before_a_branch_was_set_up_owes_nothing(chat, engine, clock):
     assert "尚未成立的支部（不作要求）：新村党支部" in leader("/status 党课 2025Q4")
     assert "新村" not in town.split("尚未成立")[0]  # neither behind nor 全部完成
     assert "新村党支部" in leader("/status 本季度")  # owes this quarter's meetings
+
+
+def test_a_record_from_before_the_branch_was_set_up_says_it_counts_for_nothing(chat, engine, clock):
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        org = admin.get_org(s)
+        admin.add_branch(s, clock, org, "新村党支部")  # set up today, 2026-03-20
+        m = admin.add_member(s, clock, org, "吴书记", "新村党支部", "secretary")
+        admin.bind_identity(s, m, "console", "sec9")
+        admin.bind_chat(s, org, "console", "branch9", s.exec(select(Branch)).all()[-1])
+    new = chat("sec9", "branch9")
+    old = new("/log 支委会 2月5日 5人")
+    assert "已记录" in old and "本支部自2026年3月20日起计入三会一课考核" in old
+    fresh = new("/log 支委会 3月20日 5人")
+    assert "计入三会一课考核" not in fresh and "✅ 支委会 1/1（2026年3月）" in fresh
 
 
 def test_a_rule_report_lists_who_still_owes_it_first(chat, engine, town):

@@ -6,12 +6,12 @@ from dataclasses import asdict, astuple
 from datetime import date
 
 from bot import dialogs, render
-from bot.messages import t
+from bot.messages import fmt_date, t
 from bot.parsing import parse_activity, take_period
 from bot.turn import Reply, RouterState, Turn
 from core import activities
 from core.activities import ActivityDraft, SourceKey
-from core.compliance import evaluate
+from core.compliance import evaluate, set_up_days
 from core.errors import DomainError
 from core.periods import KIND_OF_MONTHS, Period, parse_period_key
 from core.rules import ActivityType
@@ -93,10 +93,21 @@ class RecordCommands(RouterState):
             lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
-        required = logged.type.is_required and a.branch_id is not None
-        if required and (progress := self._progress(turn, logged.type, a.branch_id, a.held_on)):
-            lines.append(progress)
+        if logged.type.is_required and a.branch_id is not None:
+            lines += self._counts_for(turn, logged.type, a.branch_id, a.held_on)
         return Reply("\n".join(lines), record=a.id)
+
+    def _counts_for(self, turn: Turn, atype: ActivityType, branch_id: int, day: date) -> list[str]:
+        """How the record moves its rule; or, for a day before the branch was set up, that
+        it is kept in the ledger but counts for nothing (no unit was owed then)."""
+        if progress := self._progress(turn, atype, branch_id, day):
+            return [progress]
+        branch = turn.session.get(Branch, branch_id)
+        assert branch is not None
+        set_up = set_up_days(turn.session, self.registry, branch.org_id, [branch_id])
+        if (since := set_up.get(branch_id)) is not None and day < since:
+            return [t("before_set_up", self.locale, day=fmt_date(since, self.locale))]
+        return []
 
     def _summary(self, turn: Turn, a: Activity) -> str:
         group = turn.session.get(PartyGroup, a.party_group_id) if a.party_group_id else None
