@@ -249,7 +249,7 @@ def log_activity(
         activity,
         t,
         True,
-        _quorum_short(session, t, activity),
+        quorum_short(activity),
         _same_day(session, activity),
         filing.late_by(activity.held_on, today) if filing else 0,
     )
@@ -270,11 +270,11 @@ def _same_day(session: Session, activity: Activity) -> int | None:
     ).first()
 
 
-def _quorum_short(session: Session, t: ActivityType, activity: Activity) -> bool:
+def quorum_short(activity: Activity) -> bool:
     """党员大会 and 支委会 need more than half of those expected present."""
-    if t.code not in QUORUM_TYPES or activity.expected is None or activity.present is None:
+    if activity.type_code not in QUORUM_TYPES or None in (activity.expected, activity.present):
         return False
-    return activity.present * 2 <= activity.expected
+    return activity.present * 2 <= activity.expected  # type: ignore[operator]
 
 
 def recent(

@@ -625,6 +625,16 @@ def test_excuse_cannot_be_given_in_advance(chat, engine):
     assert count(engine, Excusal) == 0
 
 
+def test_an_edit_that_leaves_no_quorum_warns_as_logging_does(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 应到7 实到6")
+    record = activities(engine)[0].id
+    edited = sec(f"/edit {record} 实到2人")
+    assert "应到7人、实到2人、缺席5人" in edited
+    assert "⚠️ 实到 2 人未超过应到 7 人的半数" in edited
+    assert "⚠️" not in sec(f"/edit {record} 实到5人")
+
+
 def test_edit_the_date_with_a_key(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 7人")

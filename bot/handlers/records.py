@@ -157,7 +157,10 @@ class RecordCommands(RouterState):
         a = activities.edit(
             turn.session, self.registry, self.clock, turn.today, turn.actor, record_id, changes
         )
-        return [Reply(t("edited", self.locale, id=a.id, summary=self._summary(turn, a)))]
+        lines = [t("edited", self.locale, id=a.id, summary=self._summary(turn, a))]
+        if activities.quorum_short(a):
+            lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
+        return [Reply("\n".join(lines))]
 
     def _cmd_excuse(self, turn: Turn) -> list[Reply]:
         branch_q, atype, period, reason = self._excuse_args(turn)
