@@ -420,6 +420,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- confirmations
     "logged": {ZH: "✅ 已记录 #{id}：{summary}", EN: "✅ Logged #{id}: {summary}"},
+    "commitment_twin": {
+        ZH: "已有一项内容相同的进行中承诺 #{id}（截止{day}），没有重复登记。如确是另一项，请在内容里写明区别。",
+        EN: "Open commitment #{id} (due {day}) says the same; not added twice. If this is another one, word it differently.",
+    },
     "logged_dup": {
         ZH: "这条消息已经记录过了（#{id}），没有重复保存。",
         EN: "Already logged as #{id}; not saved twice.",

@@ -57,10 +57,15 @@ def add(
     if due_on is None:
         raise DomainError("missing_field", field="due")
     check_due(due_on, today)
+    owner = actor.member_id if personal else None
+    if (twin := _open_twin(session, actor.branch_id, owner, content)) is not None:
+        if source is not None and _source_of(twin) == source:
+            return twin, False  # this very message, delivered again
+        raise DomainError("commitment_twin", id=twin.id, day=twin.due_on)
     row = Commitment(
         org_id=actor.org_id,
         branch_id=actor.branch_id,
-        owner_member_id=actor.member_id if personal else None,
+        owner_member_id=owner,
         content=content,
         made_on=today,
         due_on=due_on,
@@ -74,6 +79,28 @@ def add(
     if created:
         audit.record(session, clock, actor.member_id, "create", row)
     return row, created
+
+
+def _open_twin(
+    session: Session, branch_id: int, owner: int | None, content: str
+) -> Commitment | None:
+    """An open commitment of the same branch and owner with the same words: sent twice by
+    mistake far more often than promised twice."""
+    return session.exec(
+        select(Commitment).where(
+            Commitment.branch_id == branch_id,
+            col(Commitment.owner_member_id).is_(None)
+            if owner is None
+            else Commitment.owner_member_id == owner,
+            Commitment.content == content,
+            Commitment.status == "in_progress",
+            col(Commitment.deleted_at).is_(None),
+        )
+    ).first()
+
+
+def _source_of(row: Commitment) -> SourceKey:
+    return SourceKey(row.source_platform, row.source_chat, row.source_message)  # type: ignore[arg-type]
 
 
 def _writable(session: Session, actor: Actor | None, commitment_id: int) -> Commitment:

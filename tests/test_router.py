@@ -625,6 +625,22 @@ def test_excuse_cannot_be_given_in_advance(chat, engine):
     assert count(engine, Excusal) == 0
 
 
+def test_the_same_open_commitment_is_not_made_twice(chat, engine):
+    sec = chat()
+    first = sec("/commit 修缮村活动室 截止6月30日")
+    assert first.startswith("📌 已登记承诺")
+    again = sec("/commit 修缮村活动室 截止7月31日")
+    assert again.startswith("已有一项内容相同的进行中承诺 #") and "截止2026年6月30日" in again
+    assert sec("/commit 个人 修缮村活动室 截止6月30日").startswith(
+        "📌 已登记承诺"
+    )  # personal: another
+    assert count(engine, Commitment) == 2
+    sec(f"/done {first.split('#')[1].split('（')[0]} 已完工")
+    assert sec("/commit 修缮村活动室 截止9月30日").startswith(
+        "📌 已登记承诺"
+    )  # kept: may promise anew
+
+
 def test_an_edit_that_leaves_no_quorum_warns_as_logging_does(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 应到7 实到6")
@@ -770,6 +786,7 @@ def test_a_racing_duplicate_keeps_the_first_record(chat, engine, monkeypatch):
         return None if calls["n"] == 1 else real(*args)
 
     monkeypatch.setattr(commitments, "find_by_source", blind_first)
+    monkeypatch.setattr(commitments, "_open_twin", lambda *args: None)  # saw nothing either
     assert "已经登记过了" in sec("/commit 修路 截止6月30日", message_id="c1")
     assert count(engine, Commitment) == 1
 
