@@ -267,6 +267,17 @@ _EN_WEEKDAY = re.compile(
 )
 
 
+_EN_ON = re.compile(r"(?<![a-z])on\s+$", re.IGNORECASE)
+
+
+def _with_on(text: str, m: re.Match) -> tuple[int, int]:
+    """The date's span with the 'on' before it ('held on March 5'), so the word is not left
+    behind as the topic."""
+    start, end = m.span()
+    before = _EN_ON.search(text[:start])
+    return (before.start() if before else start), end
+
+
 def _make_date(year: int, month: int, day: int, raw: str) -> date:
     try:
         return date(year, month, day)
@@ -467,12 +478,12 @@ def _find_english_date(text: str, today: date, future: bool) -> DateMatch | None
     if m := _EN_MONTH_DAY.search(text):
         month, day = _EN_MONTHS[(m["m1"] or m["m2"]).lower()], int(m["d1"] or m["d2"])
         if m["year"]:
-            return DateMatch(_make_date(int(m["year"]), month, day, m[0]), m.span())
-        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+            return DateMatch(_make_date(int(m["year"]), month, day, m[0]), _with_on(text, m))
+        return DateMatch(_infer_year(month, day, today, m[0], future), _with_on(text, m))
     if m := _EN_DAYS_AGO.search(text):
         return DateMatch(today - timedelta(days=int(m[1])), m.span())
     if m := _EN_WEEKDAY.search(text):
-        return DateMatch(_english_weekday(m[1], m[2], today), m.span())
+        return DateMatch(_english_weekday(m[1], m[2], today), _with_on(text, m))
     return None
 
 
@@ -643,14 +654,65 @@ def take_hours(text: str) -> tuple[str, float | None]:
     return text, None
 
 
+# 下午2点到4点, 上午9点半至11点, 14点-16点: a 点 (or a colon) on both sides keeps 3-5月 out
+_CN_CLOCK = r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})(?:点(半|\d{1,2}分?)?|:(\d{2}))"
+_CN_TIME_RANGE = re.compile(rf"{_CN_CLOCK}\s*[-~到至—]\s*{_CN_CLOCK}")
+# from 2pm to 4pm, 2-4pm, 9:30am-11am: the am/pm at the end makes it a time
+_EN_TIME_RANGE = re.compile(
+    r"(?<![a-z\d])(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|to|–)\s*"
+    r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)(?![a-z])",
+    re.IGNORECASE,
+)
+_AFTERNOON = ("下午", "晚上", "pm")
+
+
 def take_time_range(text: str) -> tuple[str, tuple[time, time] | None]:
-    if m := _TIME_RANGE.search(text):
-        try:
-            start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
-        except ValueError as exc:
-            raise DomainError("invalid_time", text=m[0]) from exc
-        return _take(text, m.span()), (start, end)
+    """'14:00-16:00', '下午2点到4点', 'from 2pm to 4pm' -> the text without it, (start, end)."""
+    for pattern, read in (
+        (_TIME_RANGE, _read_clock_range),
+        (_CN_TIME_RANGE, _read_cn_range),
+        (_EN_TIME_RANGE, _read_en_range),
+    ):
+        if m := pattern.search(text):
+            try:
+                return _take(text, m.span()), read(m)
+            except ValueError as exc:
+                raise DomainError("invalid_time", text=m[0]) from exc
     return text, None
+
+
+def _read_clock_range(m: re.Match) -> tuple[time, time]:
+    return time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+
+
+def _read_cn_range(m: re.Match) -> tuple[time, time]:
+    start_part, end_part = m.groups()[:4], m.groups()[4:]
+    start = _clock(start_part[0], start_part[1], _cn_minutes(start_part[2], start_part[3]))
+    end_half = end_part[0] or start_part[0]  # 下午2点到4点: the 4 is in the afternoon too
+    return start, _clock(end_half, end_part[1], _cn_minutes(end_part[2], end_part[3]))
+
+
+def _cn_minutes(after_dian: str | None, after_colon: str | None) -> int:
+    if after_colon:
+        return int(after_colon)
+    if after_dian == "半":
+        return 30
+    return int(after_dian.rstrip("分")) if after_dian else 0
+
+
+def _read_en_range(m: re.Match) -> tuple[time, time]:
+    start_half = m[3] or m[6]  # 2-4pm: both in the afternoon
+    start = _clock(start_half, m[1], int(m[2] or 0))
+    return start, _clock(m[6], m[4], int(m[5] or 0))
+
+
+def _clock(half: str | None, hour: str, minute: int) -> time:
+    h = int(hour)
+    if half and half.lower() in _AFTERNOON and h < 12:
+        h += 12
+    elif half and half.lower() == "am" and h == 12:
+        h = 0
+    return time(h, minute)
 
 
 # ---------------------------------------------------------------- activity lines

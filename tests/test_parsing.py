@@ -324,11 +324,34 @@ def test_take_hours_removes_what_it_read():
         ("14:00到16:30", (time(14, 0), time(16, 30))),
         ("14:00 - 16:00", (time(14, 0), time(16, 0))),
         ("14:00", None),
+        ("下午2点到4点", (time(14, 0), time(16, 0))),
+        ("上午9点半至11点", (time(9, 30), time(11, 0))),
+        ("晚上7点-9点", (time(19, 0), time(21, 0))),
+        ("14点到16点30分", (time(14, 0), time(16, 30))),
+        ("下午2点到下午4点", (time(14, 0), time(16, 0))),
+        ("from 2pm to 4pm", (time(14, 0), time(16, 0))),
+        ("2-4pm", (time(14, 0), time(16, 0))),
+        ("9:30am - 11am", (time(9, 30), time(11, 0))),
+        ("研究3-5月工作", None),
+        ("第2点到第4点", None),
+        ("2-4", None),
     ],
 )
 def test_take_time_range(text, expected):
     _, span = take_time_range(text)
     assert span == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["committee on November 8, 5 present from 2pm to 4pm", "支委会 11月8日 5人 下午2点到4点"],
+)
+def test_a_time_range_and_on_before_a_date_leave_no_topic_behind(line):
+    parsed = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30))
+    draft = parsed.draft
+    assert (draft.held_on, draft.present) == (date(2026, 11, 8), 5)
+    assert (draft.start_time, draft.end_time) == (time(14, 0), time(16, 0))
+    assert draft.topic is None and not parsed.leftover
 
 
 def test_take_time_range_invalid_time():
