@@ -273,6 +273,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "你最近登记的记录 #{id} 已超过24小时，不能再撤销。如有错误请用 /edit {id} 修改。",
         EN: "Your last record #{id} is more than 24 hours old and can no longer be undone; use /edit {id}.",
     },
+    "unreadable_hours": {
+        ZH: "没看懂时长“{text}”，请写小时数，例如：时长:2 或 时长:1.5小时。",
+        EN: "“{text}” is not a duration; give hours, e.g. hours: 2 or hours: 1.5.",
+    },
     "bad_hours": {
         ZH: "时长 {hours} 小时不合理，请写 0.5 到 24 之间的小时数，例如：2小时。",
         EN: "{hours} hours makes no sense; give 0.5 to 24 hours, e.g. 2 hours.",

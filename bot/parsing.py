@@ -103,6 +103,8 @@ KEYS: dict[str, str] = {
     "小组": "group",
     "党小组": "group",
     "日期": "held_on",
+    "时长": "hours",
+    "学时": "hours",
     "截止": "due",
     "截止日期": "due",  # longer keys win: not 截止 + the meeting's 日期
     "截至日期": "due",
@@ -124,6 +126,8 @@ KEYS: dict[str, str] = {
     "group": "group",
     "party group": "group",
     "date": "held_on",
+    "hours": "hours",
+    "duration": "hours",
     "due": "due",
     "deadline": "due",
 }
@@ -715,6 +719,16 @@ def _clock(half: str | None, hour: str, minute: int) -> time:
     return time(h, minute)
 
 
+def _keyed_hours(value: str) -> float:
+    """The value of 时长: / hours: as hours: 3, 2.5, 3小时, 90分钟."""
+    rest, hours = take_hours(value)
+    if hours is None and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})?", value.strip()):
+        rest, hours = "", float(value)
+    if hours is None or rest.strip():
+        raise DomainError("unreadable_hours", text=value)
+    return hours
+
+
 # ---------------------------------------------------------------- activity lines
 
 
@@ -740,6 +754,8 @@ def parse_activity(
     if span:
         values["start_time"], values["end_time"] = span
     free, hours = take_hours(free)
+    if "hours" in keyed:  # 时长:3 / hours: 2.5
+        hours = _keyed_hours(keyed["hours"])
     if hours is not None:
         values["hours"] = hours
     free, counts, notes = _read_counts(free)

@@ -1284,3 +1284,17 @@ def test_no_fragment_becomes_the_topic(text, expected):
 )
 def test_the_word_leading_to_a_deadline_goes_with_it(text, content):
     assert parse_commitment(text, TODAY) == (content, date(2026, 12, 20), False)
+
+
+@pytest.mark.parametrize(
+    ("line", "hours"),
+    [("时长:3", 3.0), ("时长：2.5小时", 2.5), ("学时:90分钟", 1.5), ("hours: 2", 2.0)],
+)
+def test_hours_may_be_given_as_a_field(line, hours):
+    assert parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft.hours == hours
+
+
+def test_an_unreadable_duration_field_is_named():
+    with pytest.raises(DomainError) as info:
+        parse_activity("时长:很久", DEFAULT_REGISTRY, date(2026, 11, 30))
+    assert info.value.key == "unreadable_hours"
