@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, time, timedelta
 from typing import NamedTuple
@@ -203,8 +204,21 @@ def _resolve_group(session: Session, branch_id: int, t: ActivityType, name: str 
 
 
 def group_key(name: str) -> str:
-    """第二小组, 二组 and 第二党小组 name the same group."""
-    return normalise_name(name).replace("第", "").replace("党", "").replace("小组", "组")
+    """第二小组, 二组, 2组, 第2党小组 and 第二党小组 (and a bare 2) name the same group."""
+    key = normalise_name(name).replace("第", "").replace("党", "").replace("小组", "组")
+    if key.isdigit():
+        key += "组"
+    return re.sub(r"\d{1,2}", lambda m: _cn_numeral(int(m[0])), key)
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def _cn_numeral(n: int) -> str:
+    """1..99 as written in group names: 一, 十, 十二, 二十, 二十三."""
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else _DIGITS[tens] + "十"
+    return head + (_DIGITS[ones] if ones or not head else "")
 
 
 def log_activity(

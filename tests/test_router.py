@@ -696,6 +696,11 @@ def test_list_clips_long_topics(chat):
     assert "学" * 39 + "…" in listing and "学" * 41 not in listing
 
 
+@pytest.mark.parametrize("group", ["党小组:2", "第2党小组", "小组:2组", "group: 2"])
+def test_a_party_group_may_be_named_by_its_number(chat, group):
+    assert "党小组会 · 第二党小组 · 2026年3月5日" in chat()(f"/log 党小组会 3月5日 4人 {group}")
+
+
 def test_list_names_the_party_group_of_each_group_meeting(chat):
     sec = chat()
     sec("/log 党小组会 第一党小组 3月5日 4人")
