@@ -132,8 +132,13 @@ def require_write_or_hide(
 
 
 def check_chat(actor: Actor | None, binding: ChatBinding | None) -> None:
-    """In a chat bound to a branch, only that branch's members (and org readers) act."""
-    if actor is None or binding is None or binding.branch_id is None or actor.reads_org:
+    """In a chat bound to a branch, only that branch's members (and org readers) act; in a
+    chat of another org, nobody of this one (what they read would be shown to its people)."""
+    if actor is None or binding is None:
+        return
+    if binding.org_id != actor.org_id:
+        raise Refused("forbidden")
+    if binding.branch_id is None or actor.reads_org:
         return
     if actor.branch_id != binding.branch_id:
         raise Refused("forbidden")

@@ -153,9 +153,14 @@ def explain(session, clock, actor, commitment_id: int, note: str = "") -> Commit
 
 
 def listing(
-    session: Session, today: date, actor: Actor | None, include_closed: bool = False
+    session: Session,
+    today: date,
+    actor: Actor | None,
+    include_closed: bool = False,
+    only_branch: int | None = None,
 ) -> list[CommitmentView]:
-    """The branch's commitments (the org's for leaders), open ones first by due date."""
+    """The branch's commitments (the org's for leaders, or the one branch ``only_branch``),
+    open ones first by due date."""
     require(actor, Action.READ_BRANCH, actor.branch_id if actor else None)
     assert actor is not None
     stmt = select(Commitment).where(
@@ -163,6 +168,8 @@ def listing(
     )
     if not actor.reads_org:
         stmt = stmt.where(Commitment.branch_id == actor.branch_id)
+    elif only_branch is not None:
+        stmt = stmt.where(Commitment.branch_id == only_branch)
     if not include_closed:
         stmt = stmt.where(Commitment.status == "in_progress")
     rows = session.exec(stmt.order_by(col(Commitment.due_on), col(Commitment.id)).limit(50)).all()

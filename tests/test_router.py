@@ -711,6 +711,28 @@ def test_list_names_the_party_group_of_each_group_meeting(chat):
     assert "第一党小组" in chat("leader", "town")("/list")
 
 
+def test_a_leader_in_a_branchs_group_lists_that_branchs_commitments_only(chat):
+    chat()("/commit 一村修路 截止6月30日")
+    chat("sec2", "branch2")("/commit 二村修桥 截止6月30日")
+    in_town = chat("leader", "town")("/commitments")
+    assert "一村修路" in in_town and "二村修桥" in in_town
+    in_branch = chat("leader", "branch1")("/commitments")
+    assert "一村修路" in in_branch and "二村" not in in_branch
+
+
+def test_another_towns_leader_reads_nothing_in_this_towns_groups(chat, engine, clock):
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        other = admin.create_org(s, clock, "邻镇党委")
+        m = admin.add_member(s, clock, other, "邻镇领导", None, None, "leader")
+        admin.bind_identity(s, m, "console", "neighbour")
+    stranger = chat("neighbour", "branch1")
+    for command in ("/status", "/list", "/commitments", "/report"):
+        assert stranger(command) == "抱歉，你没有权限进行这项操作。", command
+
+
 def test_a_leader_in_a_branchs_group_lists_that_branchs_records_only(chat):
     chat()("/log 支委会 3月5日 7人 主题:一村的会")
     chat("sec2", "branch2")("/log 支委会 3月6日 5人 主题:二村的会")

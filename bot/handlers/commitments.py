@@ -82,8 +82,11 @@ class CommitmentCommands(RouterState):
 
     def _cmd_commitments(self, turn: Turn) -> list[Reply]:
         everything = turn.args.strip().lower() in ("全部", "所有", "all")
-        views = commitments.listing(turn.session, turn.today, turn.actor, everything)
-        names = self._branch_names(turn) if turn.actor and turn.actor.reads_org else {}
+        leader = bool(turn.actor and turn.actor.reads_org)
+        bound = self.bound_branch(turn) if leader else None  # in a branch's group: that branch
+        only = bound.id if bound else None
+        views = commitments.listing(turn.session, turn.today, turn.actor, everything, only)
+        names = self._branch_names(turn) if leader and bound is None else {}
         text = render.commitment_list(views, names, turn.today, self.locale, everything)
         return [Reply(text)]
 
