@@ -166,7 +166,10 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
         value = text[m.end() : end].strip(" ,;，；、。")
         key = m[1] or m[2]
         name = KEYS[key.lower()]
-        if name not in _LONG_FIELDS and name != "due":
+        if name == "hours" and (amount := _AMOUNT.match(value)):  # 时长: 2 小时
+            value, rest = amount[0].strip(), value[amount.end() :]
+            free.append(rest)
+        elif name not in _LONG_FIELDS and name != "due":
             if key.isascii():
                 value, rest = _english_value(value, name)
             else:
@@ -178,6 +181,11 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
 
 
 _LIST_END = re.compile(r"\s*[,;]")
+# a duration's value with its unit, spaces allowed: 2 小时, 1.5 hours, 90 分钟
+_AMOUNT = re.compile(
+    r"\d{1,4}(?:\.\d{1,2})?\s*(?:个?半?\s*(?:小时|钟头|分钟)|hours?|hrs?|h|minutes?|mins?)?(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _english_value(value: str, name: str) -> tuple[str, str]:
@@ -218,12 +226,19 @@ _COMPACT = re.compile(r"(?<!\d)(20\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?!\d
 _MD = r"(\d{1,2}|[零一二两三四五六七八九十]{1,3})"
 # 3月5日, 3月5, 十一月三日, 11 月 3 日
 _MONTH_DAY_WORDS = re.compile(
-    rf"(?<![\d.]){_MD}\s*月\s*{_MD}\s*[日号]|(?<![\d.])(\d{{1,2}})月(\d{{1,2}})(?!\d)"
+    rf"(?<![\d.])(\d{{1,2}})\s*月\s*{_MD}\s*[日号]|(?<![\d.])(\d{{1,2}})月(\d{{1,2}})(?!\d)"
+    # 十一月三日 only as a word of its own: 纪念九月三日抗战胜利 is a topic, not the date
+    rf"|(?:^|(?<=[\s,，、;；:年]))([零一二两三四五六七八九十]{{1,3}})\s*月\s*{_MD}\s*[日号]"
+    r"(?=$|[\s,，、;；。])"
 )
 # 3.5, 3/5, 11-3; never a head count (实到7/8, 7/8人) nor a piece of 2026/7/8 or 14:00
 _NOT_AFTER_COUNT = "".join(rf"(?<!{w})" for w in ("实到", "出席", "参加", "参会", "到会", "人数"))
+# not 2-4点, 1-6月, 第1-3章, 3.5小时: a unit after it makes it a range or an amount
+_NOT_A_UNIT = r"(?![\d./\-]|\s*[人名点时月日号季章节条项个次届期年岁份天周分])"
 _SHORT = re.compile(
-    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-])(\d{{1,2}})[./\-](\d{{1,2}})(?![\d./\-]|\s*[人名])"
+    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}"
+    # 11-3 only as a word of its own
+    rf"|(?:^|(?<=[\s,，、;；:]))(\d{{1,2}})-(\d{{1,2}}){_NOT_A_UNIT}(?=$|[\s,，、;；。])"
 )
 # 本月3日, 上个月15号, 下月1日: a day of a month named relative to this one
 _MONTH_WORDS = {"本": 0, "这个": 0, "当": 0, "上": -1, "上个": -1, "下": 1, "下个": 1}
@@ -423,10 +438,11 @@ def find_date(
     # a date word (昨天) wins over a bare 7/8, which may well be a head count
     if found := _find_chinese_relative(text, today):
         return found
-    if short_forms and (m := _SHORT.search(text)):
-        return DateMatch(_infer_year(int(m[1]), int(m[2]), today, m[0], future), m.span())
-    if short_forms and (m := _DAY_ONLY.search(text)):
+    if short_forms and (m := _DAY_ONLY.search(text)):  # 3号 7/8: the 7/8 may be a count
         return DateMatch(_day_alone(_number(m[1]), today, m[0], future), m.span())
+    if short_forms and (m := _SHORT.search(text)):
+        month, day = int(m[1] or m[3]), int(m[2] or m[4])
+        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
     return _find_english_date(text, today, future)
 
 
@@ -437,7 +453,7 @@ def _number(text: str) -> int:
 
 def _month_day(text: str, m: re.Match[str], today: date, future: bool) -> DateMatch:
     """3月5日, 十一月三日, 2026年3月5日: a year written before it is kept."""
-    month, day = _number(m[1] or m[3]), _number(m[2] or m[4])
+    month, day = _number(m[1] or m[3] or m[5]), _number(m[2] or m[4] or m[6])
     year, at = _written_year(text, m.start(), _YEAR_BEFORE, today)
     if year:
         return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
@@ -537,6 +553,8 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (("absent",), re.compile(rf"(?:缺席|未到)(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
+    # 缺席2人，其中请假1人: the one on leave is among the absent, said once more
+    (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*请假\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
     (("present",), re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?!员)")),
@@ -610,16 +628,17 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
         while (m := pattern.search(text)) is not None:
             for i, name in enumerate(names, 1):
                 counts.setdefault(name, int(m[i]))
-            if "why" in pattern.groupindex and (m["why"] or names == ("leave",)):
+            if "why" in pattern.groupindex and (m["why"] or names[0] != "absent"):
                 notes.append(_absence_note(names[0], int(m[1]), m["why"]))
             text = _take(text, m.span())
+    counts.pop("absent_on_leave", None)  # in the notes only: counted with the absent already
     if "leave" in counts:
         counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
     return _take_english_counts(text, counts), counts, notes
 
 
 def _absence_note(kind: str, n: int, why: str | None) -> str:
-    word = "请假" if kind == "leave" else "缺席"
+    word = {"leave": "请假", "absent_on_leave": "其中请假"}.get(kind, "缺席")
     return f"{word}{n}人" + (f"（{why.strip()}）" if why and why.strip() else "")
 
 
@@ -659,8 +678,11 @@ def take_hours(text: str) -> tuple[str, float | None]:
 
 
 # 下午2点到4点, 上午9点半至11点, 14点-16点: a 点 (or a colon) on both sides keeps 3-5月 out
-_CN_CLOCK = r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})(?:点(半|\d{1,2}分?)?|:(\d{2}))"
-_CN_TIME_RANGE = re.compile(rf"{_CN_CLOCK}\s*[-~到至—]\s*{_CN_CLOCK}")
+_CN_CLOCK = (  # 2点, 2点半, 2点30, 2点5分, 14:30; not the 8 of 4点8人
+    r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})(?:点(半|\d{1,2}分|\d{2}(?!\s*[人名]))?|:(\d{2}))"
+)
+# the start may leave its 点 to the end: 下午2-4点, 14到16点
+_CN_TIME_RANGE = re.compile(rf"(?<![\d第]){_CN_CLOCK}?\s*[-~到至—]\s*{_CN_CLOCK}")
 # from 2pm to 4pm, 2-4pm, 9:30am-11am: the am/pm at the end makes it a time
 _EN_TIME_RANGE = re.compile(
     r"(?<![a-z\d])(?:from\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm)?\s*(?:-|to|–)\s*"
@@ -668,6 +690,7 @@ _EN_TIME_RANGE = re.compile(
     re.IGNORECASE,
 )
 _AFTERNOON = ("下午", "晚上", "pm")
+_NOON = "中午"  # 中午12点半 is 12:30, 中午1点 is 13:00
 
 
 def take_time_range(text: str) -> tuple[str, tuple[time, time] | None]:
@@ -705,16 +728,19 @@ def _cn_minutes(after_dian: str | None, after_colon: str | None) -> int:
 
 
 def _read_en_range(m: re.Match) -> tuple[time, time]:
-    start_half = m[3] or m[6]  # 2-4pm: both in the afternoon
-    start = _clock(start_half, m[1], int(m[2] or 0))
-    return start, _clock(m[6], m[4], int(m[5] or 0))
+    end = _clock(m[6], m[4], int(m[5] or 0))
+    if m[3]:
+        return _clock(m[3], m[1], int(m[2] or 0)), end
+    # 2-4pm: both in the afternoon; 10-12pm: the morning up to noon
+    start = _clock(m[6], m[1], int(m[2] or 0))
+    return (start if start < end else _clock("am", m[1], int(m[2] or 0))), end
 
 
 def _clock(half: str | None, hour: str, minute: int) -> time:
-    h = int(hour)
-    if half and half.lower() in _AFTERNOON and h < 12:
+    h, half = int(hour), (half or "").lower()
+    if (half in _AFTERNOON and h < 12) or (half == _NOON and 1 <= h <= 5):
         h += 12
-    elif half and half.lower() == "am" and h == 12:
+    elif half == "am" and h == 12:
         h = 0
     return time(h, minute)
 

@@ -1288,7 +1288,14 @@ def test_the_word_leading_to_a_deadline_goes_with_it(text, content):
 
 @pytest.mark.parametrize(
     ("line", "hours"),
-    [("时长:3", 3.0), ("时长：2.5小时", 2.5), ("学时:90分钟", 1.5), ("hours: 2", 2.0)],
+    [
+        ("时长:3", 3.0),
+        ("时长：2.5小时", 2.5),
+        ("学时:90分钟", 1.5),
+        ("hours: 2", 2.0),
+        ("时长: 2 小时 主题:党章", 2.0),
+        ("hours: 1.5 hours", 1.5),
+    ],
 )
 def test_hours_may_be_given_as_a_field(line, hours):
     assert parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft.hours == hours
@@ -1298,3 +1305,33 @@ def test_an_unreadable_duration_field_is_named():
     with pytest.raises(DomainError) as info:
         parse_activity("时长:很久", DEFAULT_REGISTRY, date(2026, 11, 30))
     assert info.value.key == "unreadable_hours"
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on", "span", "topic"),
+    [  # ranges and amounts in ordinary prose stay prose; a time range is a time range
+        ("党员大会 昨天 下午2-4点 学习党章 8人", date(2026, 5, 19), (14, 16), "学习党章"),
+        ("支委会 昨天 14-16点 研究工作 5人", date(2026, 5, 19), (14, 16), "研究工作"),
+        ("支委会 3号 总结1-6月工作 5人", date(2026, 5, 3), None, "总结1-6月工作"),
+        ("支委会 昨天 学习党章第1-3章 5人", date(2026, 5, 19), None, "学习党章第1-3章"),
+        ("主题党日 昨天 纪念九月三日抗战胜利 8人", date(2026, 5, 19), None, "纪念九月三日抗战胜利"),
+        ("支委会 昨天 中午1点到3点 5人", date(2026, 5, 19), (13, 15), None),
+        ("支委会 昨天 10-12pm 5 present", date(2026, 5, 19), (10, 12), None),
+        ("支委会 昨天 下午2点到4点8人", date(2026, 5, 19), (14, 16), None),
+        ("支委会 5-3 5人", date(2026, 5, 3), None, None),
+    ],
+)
+def test_ranges_in_prose_are_not_dates(line, held_on, span, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.held_on, draft.topic, draft.present is not None) == (held_on, topic, True)
+    times = (draft.start_time.hour, draft.end_time.hour) if draft.start_time else None
+    assert times == span and (draft.end_time is None or draft.end_time.minute == 0)
+
+
+def test_a_day_word_beats_a_bare_ratio_and_leave_among_the_absent_is_noted_once():
+    draft = parse_activity("支委会 3号 7/8", DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert draft.held_on == date(2026, 5, 3)
+    line = "支委会 昨天 应到8人 实到6人 缺席2人，其中请假1人"
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.expected, draft.present, draft.absent) == (8, 6, 2)
+    assert draft.notes == "其中请假1人" and draft.topic is None
