@@ -15,6 +15,7 @@ from core import admin
 from core.auth import operator
 from core.ledger import Ledger, ledger, monthly_grid
 from core.periods import local_today
+from core.status import find_branch
 from storage.db import session_scope
 
 REASONS = {  # the operating system's words for why a file cannot be written, in Chinese
@@ -53,10 +54,13 @@ def run(app: App, args) -> int:
         return EXIT_USAGE
     if period.start > today:
         return _refuse(f"{period.label()}尚未开始，还没有可导出的内容。请换一个已经开始的时间段。")
-    if (problem := _unwritable(args.out)) is not None:
-        return _refuse(problem)
     with session_scope(app.engine) as session:
         org = admin.get_org(session, args.org)
+        if args.branch:
+            find_branch(session, org.id, args.branch)  # type: ignore[arg-type]
+        # the folder is made once what to export is known, before the work of computing it
+        if (problem := _unwritable(args.out)) is not None:
+            return _refuse(problem)
         found = ledger(session, app.registry, today, operator(org.id), period, args.branch)  # type: ignore[arg-type]
         grid = monthly_grid(session, app.registry, found, org.id) if kind == "png" else None  # type: ignore[arg-type]
     try:

@@ -31,10 +31,11 @@ def test_the_format_follows_the_file_name(demo):
     for name in ("q1.xlsx", "q1.docx", "q1.png", "q1.csv"):
         done = export(demo, "--out", str(demo / name))
         assert done.returncode == 0, done.stderr
-        assert name.split(".")[1] in ("xlsx", "docx", "png", "csv")
     assert (demo / "q1.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (demo / "q1.docx").read_bytes()[:2] == b"PK"  # a Word file, not a workbook
     assert Document(str(demo / "q1.docx")).paragraphs[0].text.startswith("示范镇党委")
+    assert load_workbook(demo / "q1.xlsx", read_only=True).sheetnames[0] == "汇总"
+    header = (demo / "q1.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert header.startswith("branch,")
     done = export(demo, "--out", str(demo / "q1.xlsx"))
     assert "已导出 示范镇党委 2026年第一季度 台账" in done.stdout
     assert "热力图" in export(demo, "--out", str(demo / "q1.png")).stdout
@@ -61,6 +62,12 @@ def test_a_bad_period_says_how_to_write_one(demo):
     done = run_zhibu(demo, "export", "--period", "2026Q5", "--out", "x.xlsx")
     assert done.returncode == 2
     assert done.stderr == "错误：看不懂时间段“2026Q5”，可写 2026-03、2026Q1、2026 或 本季度\n"
+
+
+def test_an_unknown_branch_leaves_no_folder_behind(demo):
+    done = export(demo, "--branch", "九村", "--out", str(demo / "new" / "x.xlsx"))
+    assert done.returncode == 1 and "九村" in done.stderr
+    assert not (demo / "new").exists()
 
 
 def test_a_period_not_begun_writes_nothing(demo):
