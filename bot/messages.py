@@ -424,6 +424,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- confirmations
     "logged": {ZH: "✅ 已记录 #{id}：{summary}", EN: "✅ Logged #{id}: {summary}"},
+    "personal_commitment": {
+        ZH: "#{id} 是{owner}的个人承诺，只有本人或支部书记、副书记可以办结。",
+        EN: "#{id} is {owner}'s personal commitment; only they or the branch's secretary or deputy may close it.",
+    },
     "commitment_twin": {
         ZH: "已有一项内容相同的进行中承诺 #{id}（截止{day}），没有重复登记。如确是另一项，请在内容里写明区别。",
         EN: "Open commitment #{id} (due {day}) says the same; not added twice. If this is another one, word it differently.",

@@ -12,7 +12,7 @@ from core.activities import SourceKey
 from core.auth import Action, Actor, require, require_write_or_hide
 from core.errors import DomainError
 from core.periods import Clock
-from storage.models import Commitment
+from storage.models import Commitment, Member
 from storage.once import find_by_source, insert_once
 
 MAX_CONTENT = 500
@@ -123,6 +123,7 @@ def _change_status(
 ) -> Commitment:
     row = _writable(session, actor, commitment_id)
     assert actor is not None
+    _check_owner(session, actor, row)
     if row.status != "in_progress":
         raise DomainError("commitment_closed", id=commitment_id, status=row.status)
     before = audit.snapshot(row)
@@ -133,6 +134,19 @@ def _change_status(
     session.add(row)
     audit.record(session, clock, actor.member_id, status, row, before)
     return row
+
+
+CLOSES_ANY_PERSONAL = ("secretary", "deputy")
+
+
+def _check_owner(session: Session, actor: Actor, row: Commitment) -> None:
+    """A personal commitment is closed by the one who made it, or by the branch's
+    secretary or deputy; another committee member may not close it for them."""
+    owner = row.owner_member_id
+    if owner is None or owner == actor.member_id or actor.branch_role in CLOSES_ANY_PERSONAL:
+        return
+    person = session.get(Member, owner)
+    raise DomainError("personal_commitment", id=row.id, owner=person.name if person else "")
 
 
 def fulfil(session, clock, today, actor, commitment_id: int, evidence: str = "") -> Commitment:

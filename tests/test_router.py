@@ -625,6 +625,20 @@ def test_excuse_cannot_be_given_in_advance(chat, engine):
     assert count(engine, Excusal) == 0
 
 
+def test_a_personal_commitment_is_closed_by_its_maker_or_the_secretary(chat, engine):
+    committee = chat("com1")
+    made = committee("/commit 个人 每月走访5户 截止6月30日")
+    own = made.split("#")[1].split("（")[0]
+    secretarys = chat()("/commit 个人 带头讲党课 截止6月30日").split("#")[1].split("（")[0]
+    refused = committee(f"/done {secretarys} 已完成")
+    assert refused == f"#{secretarys} 是张书记的个人承诺，只有本人或支部书记、副书记可以办结。"
+    assert "已兑现" in committee(f"/done {own} 已走访")
+    with Session(engine) as s:
+        assert s.get(Commitment, int(secretarys)).status == "in_progress"  # type: ignore[union-attr]
+    another = committee("/commit 个人 学习强国每日打卡 截止6月30日").split("#")[1].split("（")[0]
+    assert "撤" in chat()(f"/withdraw {another} 调整计划")  # the secretary may close it
+
+
 def test_the_same_open_commitment_is_not_made_twice(chat, engine):
     sec = chat()
     first = sec("/commit 修缮村活动室 截止6月30日")
