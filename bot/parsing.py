@@ -801,7 +801,7 @@ def parse_activity(
     if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
-    if "topic" in keyed:
+    if "topic" in keyed and leftover_as_topic:  # never on /edit: it changes what it names
         notes += _peel_topic(values, today)
     for note in notes:
         _add_note(values, note)
@@ -832,27 +832,43 @@ def _drop_bare_ratio(free: str, values: dict[str, object]) -> str:
 
 def _peel_topic(values: dict[str, object], today: date) -> list[str]:
     """主题:研究春耕 昨天 6人: the words at the end of a topic that give a date or a count the
-    record still lacks are taken as such (from the end, up to the first that does not);
-    returns the notes they make (请假1人)."""
-    words, notes = str(values.pop("topic")).split(" "), []
-    while words and (found := _field_word(words[-1], values, today)) is not None:
-        fields, more = found
-        values.update(fields)
+    record still lacks are taken as such (from the end, up to the first that does not), if
+    one of them is unmistakable (昨天, 3月5日, 实到6人): alone, a 5人 or a 7.1 is as likely the
+    topic's own (走访困难党员 5人, 纪念建党 7.1) and stays in it. Returns their notes."""
+    topic = str(values.pop("topic"))
+    words, taken, notes, sure = topic.split(" "), {}, [], False
+    while words and (found := _field_word(words[-1], {**values, **taken}, today)) is not None:
+        fields, more, certain = found
+        taken.update(fields)
         notes[:0] = more
+        sure = sure or certain
         words.pop()
+    if not sure:
+        values["topic"] = topic
+        return []
+    values.update(taken)
     if words:
         values["topic"] = " ".join(words)
     return notes
 
 
+# 实到6人 at the end of a topic is a count; 5人 or 3名 may well be the topic's own people
+_COUNT_WORD = re.compile(r"应到|实到|出席|参加|参会|到会|缺席|请假|present|expected|absent", re.I)
+
+
 def _field_word(word: str, values: dict[str, object], today: date):
-    """({field: value}, notes) if ``word`` alone is a date or a count ``values`` lacks."""
+    """({field: value}, notes, unmistakable) if ``word`` alone is a date or a count that
+    ``values`` lacks; unmistakable: a date word or a month and day, a count with its word."""
     rest, counts, notes = _read_counts(word)
     if counts and not _words(rest):
-        return None if counts.keys() & values.keys() else (counts, notes)
-    if "held_on" not in values and (found := find_date(word, today)) is not None:
-        return ({"held_on": found.day}, []) if found.span == (0, len(word)) else None
-    return None
+        if counts.keys() & values.keys():
+            return None
+        return counts, notes, bool(_COUNT_WORD.search(word))
+    if "held_on" in values or (found := find_date(word, today)) is None:
+        return None
+    if found.span != (0, len(word)):
+        return None
+    return {"held_on": found.day}, [], find_date(word, today, short_forms=False) is not None
 
 
 def _words(free: str) -> list[str]:

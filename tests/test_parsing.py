@@ -1155,6 +1155,16 @@ def test_a_date_with_slashes_and_a_year_stays_a_date():
         # what the record already has is not taken again
         ("支委会 3月5日 主题:研究春耕 昨天", date(2026, 3, 5), None, "研究春耕 昨天"),
         ("支委会 7人 主题:研究春耕 6人", None, 7, "研究春耕 6人"),
+        # alone, a bare count or a short date is as likely the topic's own
+        (
+            "主题党日 昨天 主题:走访慰问困难党员 5人",
+            date(2026, 3, 19),
+            None,
+            "走访慰问困难党员 5人",
+        ),
+        ("支委会 实到6 主题:纪念建党 7.1", None, 6, "纪念建党 7.1"),
+        ("支委会 实到6 主题:传达 3号", None, 6, "传达 3号"),
+        ("支委会 主题:研究春耕 实到6人", None, 6, "研究春耕"),
     ],
 )
 def test_a_date_or_count_typed_after_the_topic(text, held_on, present, topic):

@@ -655,6 +655,15 @@ def test_the_same_open_commitment_is_not_made_twice(chat, engine):
     )  # kept: may promise anew
 
 
+@pytest.mark.parametrize("topic", ["纪念建党 7.1", "走访慰问困难党员 5人", "传达 3号", "研究 昨天"])
+def test_an_edit_of_the_topic_changes_the_topic_only(chat, engine, topic):
+    chat()("/log 支委会 3月5日 应到7 实到6")
+    record = activities(engine)[0]
+    assert "已修改" in chat()(f"/edit {record.id} 主题:{topic}")
+    (after,) = activities(engine)
+    assert (after.topic, after.held_on, after.present) == (topic, record.held_on, 6)
+
+
 def test_an_edit_that_leaves_no_quorum_warns_as_logging_does(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 应到7 实到6")
