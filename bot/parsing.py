@@ -583,7 +583,11 @@ _HALF_HOUR = re.compile(r"半(?:个)?小时|(?<![a-z])half an hour(?![a-z])", re
 _MINUTES = re.compile(
     r"(?<![\d.])(\d{1,4})\s*(?:分钟|minutes?(?![a-z])|mins?(?![a-z]))", re.IGNORECASE
 )
-_TIME_RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*[-~到至]\s*(\d{1,2}):(\d{2})")
+# 14:00-16:00 (下午2:00-4:00 is read with its 下午, below)
+_TIME_RANGE = re.compile(
+    r"(?<!上午)(?<!早上)(?<!中午)(?<!下午)(?<!晚上)"
+    r"(\d{1,2}):(\d{2})\s*[-~到至]\s*(\d{1,2}):(\d{2})"
+)
 
 
 def _take(text: str, span: tuple[int, int]) -> str:
@@ -693,13 +697,16 @@ _AFTERNOON = ("下午", "晚上", "pm")
 _NOON = "中午"  # 中午12点半 is 12:30, 中午1点 is 13:00
 
 
-def take_time_range(text: str) -> tuple[str, tuple[time, time] | None]:
-    """'14:00-16:00', '下午2点到4点', 'from 2pm to 4pm' -> the text without it, (start, end)."""
-    for pattern, read in (
-        (_TIME_RANGE, _read_clock_range),
-        (_CN_TIME_RANGE, _read_cn_range),
-        (_EN_TIME_RANGE, _read_en_range),
-    ):
+def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, time] | None]:
+    """'14:00-16:00', '下午2点到4点', 'from 2pm to 4pm' -> the text without it, (start, end).
+    ``prose=False``: only the unmistakable 14:00-16:00, which may be taken from anywhere,
+    even a topic (讨论8点到12点值班安排 is a topic's own words)."""
+    forms = (
+        ((_CN_TIME_RANGE, _read_cn_range), (_EN_TIME_RANGE, _read_en_range))
+        if prose
+        else ((_TIME_RANGE, _read_clock_range),)
+    )
+    for pattern, read in forms:
         if m := pattern.search(text):
             try:
                 return _take(text, m.span()), read(m)
@@ -709,7 +716,7 @@ def take_time_range(text: str) -> tuple[str, tuple[time, time] | None]:
 
 
 def _read_clock_range(m: re.Match) -> tuple[time, time]:
-    return time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+    return _clock(None, m[1], int(m[2])), _clock(None, m[3], int(m[4]))
 
 
 def _read_cn_range(m: re.Match) -> tuple[time, time]:
@@ -737,8 +744,10 @@ def _read_en_range(m: re.Match) -> tuple[time, time]:
 
 
 def _clock(half: str | None, hour: str, minute: int) -> time:
+    """An hour of the day; with no 上午/下午, 1 to 6 o'clock is the afternoon (a branch
+    meets at 2 in the afternoon, not at night)."""
     h, half = int(hour), (half or "").lower()
-    if (half in _AFTERNOON and h < 12) or (half == _NOON and 1 <= h <= 5):
+    if (half in _AFTERNOON and h < 12) or (half in (_NOON, "") and 1 <= h <= 6):
         h += 12
     elif half == "am" and h == 12:
         h = 0
@@ -770,8 +779,10 @@ def parse_activity(
 ) -> ParsedActivity:
     """Parse the arguments of /log, /study or /edit into a (possibly incomplete) draft."""
     # a time range is unmistakable, so it is taken even from inside a topic
-    text, span = take_time_range(normalise(text))
+    text, span = take_time_range(normalise(text), prose=False)
     free, keyed = split_keyed(text)
+    if span is None:  # 下午2点到4点 only outside the topic
+        free, span = take_time_range(free)
     values: dict[str, object] = {
         k: v
         for k, v in keyed.items()

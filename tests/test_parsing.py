@@ -1345,3 +1345,21 @@ def test_a_day_word_beats_a_bare_ratio_and_leave_among_the_absent_is_noted_once(
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
     assert (draft.expected, draft.present, draft.absent) == (8, 6, 2)
     assert draft.notes == "其中请假1人" and draft.topic is None
+
+
+@pytest.mark.parametrize(
+    ("line", "span", "topic"),
+    [
+        ("支委会 昨天 6人 主题:讨论8点到12点值班安排", None, "讨论8点到12点值班安排"),
+        ("支委会 昨天 6人 主题:研究每天2到4点错峰灌溉", None, "研究每天2到4点错峰灌溉"),
+        ("支委会 昨天 6人 下午2:00-4:00 主题:秋收", (time(14), time(16)), "秋收"),
+        ("支委会 昨天 6人 晚上7:30-9:00", (time(19, 30), time(21)), None),
+        ("支委会 昨天 6人 2点到4点", (time(14), time(16)), None),
+        ("支委会 昨天 6人 9点到11点半", (time(9), time(11, 30)), None),
+        ("支委会 昨天 6人 14:00-16:00 主题:秋收", (time(14), time(16)), "秋收"),
+    ],
+)
+def test_times_are_read_outside_the_topic_with_their_half_of_the_day(line, span, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    got = (draft.start_time, draft.end_time) if draft.start_time else None
+    assert (got, draft.topic, draft.notes) == (span, topic, None)
