@@ -428,6 +428,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "#{id} 是{owner}的个人承诺，只有本人或支部书记、副书记可以办结。",
         EN: "#{id} is {owner}'s personal commitment; only they or the branch's secretary or deputy may close it.",
     },
+    "undo_commitment": {
+        ZH: "你最近登记的是承诺 #{id}，/undo 只撤销会议和活动记录。如要撤回这项承诺，请发送：/withdraw {id} 原因。",
+        EN: "Your latest entry is commitment #{id}; /undo takes back meetings only. To withdraw the commitment, send /withdraw {id} and a reason.",
+    },
     "commitment_twin": {
         ZH: "已有一项内容相同的进行中承诺 #{id}（截止{day}），没有重复登记。如确是另一项，请在内容里写明区别。",
         EN: "Open commitment #{id} (due {day}) says the same; not added twice. If this is another one, word it differently.",

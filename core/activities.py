@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlmodel import Session, col, select
@@ -16,7 +16,7 @@ from core.errors import DomainError, Refused
 from core.periods import KIND_OF_MONTHS, Clock, Period
 from core.rules import ActivityType, Registry, normalise_name
 from core.workdays import WorkCalendar
-from storage.models import Activity, Branch, Excusal, PartyGroup
+from storage.models import Activity, Branch, Commitment, Excusal, PartyGroup
 from storage.once import find_by_source, insert_once
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
@@ -322,6 +322,7 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
         .where(Activity.created_by == actor.member_id, col(Activity.deleted_at).is_(None))
         .order_by(col(Activity.id).desc())
     ).first()
+    _check_no_newer_commitment(session, actor, last, clock() - UNDO_WINDOW)
     if last is None:
         raise DomainError("nothing_to_undo")
     require_write(
@@ -334,6 +335,22 @@ def undo_last(session: Session, clock: Clock, actor: Actor | None) -> Activity:
     session.add(last)
     audit.record(session, clock, actor.member_id, "delete", last, before)
     return last
+
+
+def _check_no_newer_commitment(
+    session: Session, actor: Actor, last: Activity | None, since: datetime
+) -> None:
+    """/undo right after /commit means the commitment, not the meeting logged before it: it
+    says how to withdraw the commitment rather than delete the older record."""
+    newer = select(Commitment).where(
+        Commitment.created_by == actor.member_id,
+        col(Commitment.deleted_at).is_(None),
+        Commitment.created_at >= since,
+    )
+    if last is not None:
+        newer = newer.where(Commitment.created_at > last.created_at)
+    if (made := session.exec(newer.order_by(col(Commitment.id).desc())).first()) is not None:
+        raise DomainError("undo_commitment", id=made.id)
 
 
 def get_for_write(session: Session, actor: Actor | None, activity_id: int) -> Activity:

@@ -251,7 +251,7 @@ def _commit(
             fulfilled_on=min(due, today) if done else None,
             evidence="已验收" if done else None,
             created_by=secretary.id,
-            created_at=clock(),
+            created_at=filed_at(made_on, clock),  # entered when made, as the records are
         )
     )
 

@@ -765,6 +765,27 @@ def test_a_leader_in_a_branchs_group_lists_that_branchs_records_only(chat):
     assert "一村的会" in in_branch and "二村" not in in_branch
 
 
+def test_undo_right_after_a_commitment_keeps_the_meeting_and_points_to_withdraw(engine, town):
+    from datetime import timedelta
+
+    from tests.conftest import Chat, local
+
+    now = [local(2026, 3, 20, 10)]
+
+    def ticking():  # a minute per message, so that what came last is known
+        now[0] += timedelta(minutes=1)
+        return now[0]
+
+    sec = Chat(Router(engine, DEFAULT_REGISTRY, TZ, ticking), "sec1", "branch1")
+    sec("/log 支委会 3月19日 7人 主题:研究春耕")
+    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    reply = sec("/undo")
+    assert reply.startswith(f"你最近登记的是承诺 #{made}") and f"/withdraw {made} 原因" in reply
+    assert [a.topic for a in activities(engine)] == ["研究春耕"]
+    sec("/log 主题党日 3月19日 12人")
+    assert "已撤销" in sec("/undo") and len(activities(engine)) == 1  # the newer record
+
+
 def test_undo_while_a_question_is_open_drops_the_question_not_the_saved_record(chat, engine):
     sec = chat()
     sec("/log 支委会 3月5日 7人 主题:研究春耕")
