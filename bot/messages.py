@@ -95,6 +95,10 @@ STATUS_WORDS = {
     ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "免开"},
     EN: {"met": "done", "pending": "to do", "missed": "missed", "excused": "excused"},
 }
+WEEKDAY_NAMES = {
+    ZH: ("一", "二", "三", "四", "五", "六", "日"),
+    EN: ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
 COMMITMENT_STATUS = {
     ZH: {
         "in_progress": "进行中",
@@ -810,6 +814,33 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
         EN: "No open commitments. Use /commit to add one.",
+    },
+    # --- what each scheduled job does, for `zhibu jobs list`
+    "job_monthly_reminder": {
+        ZH: "每月第{n}个工作日 {at}：各支部月提醒单，镇党委汇总",
+        EN: "Working day {n} of each month at {at}: each branch's reminder list for the month, "
+        "and a summary for the town",
+    },
+    "job_month_end_nudge": {
+        ZH: "月末剩余 {days} 个工作日时 {at}：提醒尚有未完成事项的支部，向镇党委通报沉寂支部",
+        EN: "At {at} with {days} working days left in the month: reminds the branches "
+        "with items still to do, and tells the town which branches are silent",
+    },
+    "job_commitment_deadlines": {
+        ZH: "每天 {at}：承诺事项{warn}天后到期、今天到期、刚逾期的提醒各支部；"
+        "每周{weekday}向镇党委通报逾期承诺",
+        EN: "Daily at {at}: tells each branch of commitments due in {warn:day/days}, due today "
+        "or just overdue; every {weekday}, the overdue commitments to the town",
+    },
+    "job_quarterly_summary": {
+        ZH: "每季度结束后第{n}个工作日 {at}：上季度三会一课通报（镇党委）",
+        EN: "Working day {n} after each quarter, at {at}: last quarter's compliance report "
+        "(to the town)",
+    },
+    "job_annual_summary": {
+        ZH: "每年1月第{n}个工作日 {at}：上一年的述职数据（镇党委）",
+        EN: "Working day {n} of January, at {at}: last year's figures for the annual review "
+        "(to the town)",
     },
 }
 
