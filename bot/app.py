@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from bot.messages import t
 from bot.router import Router
 from core.activities import FilingRule
 from core.config import ConfigError, Settings
@@ -89,9 +90,8 @@ def open_engine(settings: Settings) -> Engine:
     if is_sqlite(engine):
         migrate.upgrade(engine)
     elif not migrate.is_current(engine):
-        raise ConfigError(
-            "database.url", "database.url", "数据库结构不是最新版本，请先运行 zhibu db upgrade"
-        )
+        problem = t("db_not_current", settings.locale)
+        raise ConfigError("database.url", "database.url", problem)
     return engine
 
 

@@ -9,24 +9,24 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
-from bot import cli_export, cli_jobs, console
+from bot import cli_admin, cli_export, cli_jobs, console
 from bot.app import App, build_app, open_engine, settle_heap, shifted_clock, system_clock
-from bot.cli_common import EXIT_USAGE, period_arg
+from bot.cli_common import EXIT_USAGE, error_text, period_arg, say_error
 from bot.delivery import background_pushes
-from bot.messages import ZH, role_name, t
-from bot.render import branch_status, org_status, worded
-from core import admin, demo, invites
+from bot.messages import ZH, t
+from bot.render import branch_status, org_status
+from core import admin, demo
 from core.compliance import as_dict
 from core.config import ConfigError, Settings, load_settings
 from core.errors import DomainError
-from core.periods import Clock, Period, fixed_clock, local_today
+from core.periods import Period, local_today
 from core.status import org_status as org_status_result
 from storage import migrate
 from storage.db import make_engine, session_scope
@@ -162,20 +162,8 @@ def parse_now(value: str | None, settings: Settings) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise SystemExit(
-            f"--now 的格式不对：{value!r}，应为 2026-03-15 或 2026-03-15T10:00"
-        ) from None
+        raise SystemExit(t("cli_bad_now", settings.locale, value=repr(value))) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=settings.tz)
-
-
-def _since(value: str, settings: Settings) -> Clock:
-    """--since as the moment the branch counts from: noon of that day, local time, which is
-    the same day in UTC too (the compliance engine reads the UTC day)."""
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise SystemExit(f"--since 的格式不对：{value!r}，应为 2026-01-01") from None
-    return fixed_clock(datetime.combine(day, time(12), settings.tz))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -184,9 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    locale = ZH  # until the settings say otherwise
     try:
         try:
             settings = load_settings(args.config)
+            locale = settings.locale
             return _run(args, settings)
         finally:
             sys.stdout.flush()  # here, where a closed pipe is caught, not at exit
@@ -197,14 +187,10 @@ def main(argv: list[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return EXIT_USAGE
     except DatabaseUnavailable as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        say_error(locale, str(exc))
         return EXIT_USAGE
-    except admin.AdminError as exc:
-        print(f"错误：{exc.message}", file=sys.stderr)
-        return 1
-    except DomainError as exc:
-        params = {key: worded(value, ZH) for key, value in exc.params.items()}
-        print(f"错误：{t(exc.key, ZH, **params)}", file=sys.stderr)
+    except DomainError as exc:  # AdminError too: a catalogue key and its values
+        say_error(locale, error_text(exc, locale))
         return 1
 
 
@@ -212,15 +198,15 @@ class DatabaseUnavailable(Exception):
     """database.url names no database Zhibu can open; worded for whoever set it."""
 
 
-def _open_database(url: str, opening: Callable[[], T]) -> T:
+def _open_database(url: str, opening: Callable[[], T], locale: str) -> T:
     """``opening()`` (make the engine, migrate or check it), with what can go wrong with the
     URL itself said in one line naming it (password hidden) and what to check."""
     try:
         return opening()
     except (SQLAlchemyError, OSError, ImportError) as exc:
+        problem = _database_problem(exc, locale)
         raise DatabaseUnavailable(
-            f"无法打开数据库 {_shown_url(url)}：{_database_problem(exc)}"
-            "（配置项 database.url，环境变量 ZHIBU_DATABASE__URL）"
+            t("db_unavailable", locale, url=_shown_url(url), problem=problem)
         ) from exc
 
 
@@ -231,26 +217,23 @@ def _shown_url(url: str) -> str:
         return re.sub(r"(//[^/:@]*:)[^/@]*@", r"\1***@", url)
 
 
-def _database_problem(exc: BaseException) -> str:
+def _database_problem(exc: BaseException, locale: str) -> str:
     if isinstance(exc, NoSuchModuleError):
-        return "不认识这种数据库，地址应以 sqlite:/// 或 postgresql+psycopg:// 开头"
+        return t("db_unknown_dialect", locale)
     if isinstance(exc, ArgumentError):
-        return (
-            "地址的格式不对，应形如 sqlite:///./data/zhibu.db "
-            "或 postgresql+psycopg://用户:密码@主机:5432/库名"
-        )
+        return t("db_bad_url", locale)
     if isinstance(exc, ImportError):
-        return f"缺少数据库驱动 {exc.name or exc}，PostgreSQL 请用 postgresql+psycopg://"
+        return t("db_no_driver", locale, name=exc.name or exc)
     if isinstance(exc, OSError):
         where = f" {exc.filename}" if exc.filename else ""
-        return f"无法创建或打开{where}（{exc.strerror or exc}），请确认其所在文件夹存在且可写"
+        return t("db_cannot_create", locale, where=where, reason=exc.strerror or exc)
     if isinstance(exc, DBAPIError) and exc.orig is not None:
         lines = str(exc.orig).strip().splitlines()
         if lines and "file is not a database" in lines[0]:
-            return "这个文件不是 SQLite 数据库，请确认路径指向 Zhibu 的数据库文件"
+            return t("db_not_sqlite", locale)
         reason = lines[0] if lines else type(exc.orig).__name__
-        return f"连接失败（{reason}），请确认数据库在运行、路径或主机、账号无误"
-    return f"{type(exc).__name__}，请确认地址无误"
+        return t("db_connect_failed", locale, reason=reason)
+    return t("db_other", locale, name=type(exc).__name__)
 
 
 def _run(args, settings: Settings) -> int:
@@ -258,7 +241,7 @@ def _run(args, settings: Settings) -> int:
         return _db(args, settings)
     now = parse_now(getattr(args, "now", None), settings)
     clock = shifted_clock(now) if now else system_clock
-    engine = _open_database(settings.database.url, lambda: open_engine(settings))
+    engine = _open_database(settings.database.url, lambda: open_engine(settings), settings.locale)
     app = build_app(settings, clock, engine)
     try:
         match args.command:
@@ -271,7 +254,7 @@ def _run(args, settings: Settings) -> int:
             case "status":
                 return _status(app, args)
             case "admin":
-                return _admin(app, args)
+                return cli_admin.run(app, args)
             case "jobs" | "outbox":
                 return cli_jobs.run(app, args)
             case "export":
@@ -282,15 +265,15 @@ def _run(args, settings: Settings) -> int:
 
 
 def _db(args, settings: Settings) -> int:
-    url = settings.database.url
-    engine = _open_database(url, lambda: make_engine(url))
+    url, locale = settings.database.url, settings.locale
+    engine = _open_database(url, lambda: make_engine(url), locale)
     try:
         if args.db_command == "upgrade":
-            _open_database(url, lambda: migrate.upgrade(engine))
-            print("数据库结构已是最新版本。")
+            _open_database(url, lambda: migrate.upgrade(engine), locale)
+            print(t("db_upgraded", locale))
         else:
-            current = _open_database(url, lambda: migrate.is_current(engine))
-            print("最新" if current else "需要升级：运行 zhibu db upgrade")
+            current = _open_database(url, lambda: migrate.is_current(engine), locale)
+            print(t("db_current" if current else "db_needs_upgrade", locale))
         return 0
     finally:
         engine.dispose()
@@ -320,126 +303,29 @@ def _run_bot(app: App) -> int:
 def _demo(app: App, reset: bool) -> int:
     with session_scope(app.engine) as session:
         created = demo.seed(session, app.clock, local_today(app.clock, app.settings.tz), reset)
-    print(
-        "已写入演示数据：示范镇党委，8个村党支部。"
-        if created
-        else "演示数据已存在，未做改动（如需重建请加 --reset）。"
-    )
+    print(t("demo_written" if created else "demo_exists", app.settings.locale))
     return 0
 
 
 def _status(app: App, args) -> int:
-    today = local_today(app.clock, app.settings.tz)
-    period = period_arg(args.period, today) if args.period else Period.containing("month", today)
+    today, locale = local_today(app.clock, app.settings.tz), app.settings.locale
+    period = (
+        period_arg(args.period, today, locale) if args.period else Period.containing("month", today)
+    )
     if period is None:
         return EXIT_USAGE
     with session_scope(app.engine) as session:
         org = admin.get_org(session, args.org)  # the lookup `export` makes, and its wording
         result = org_status_result(session, app.registry, today, org.name, period, args.branch)
     if args.json:
-        data = {"org": org.name, "period_label": period.label(), **as_dict(result, app.registry)}
+        label = period.label(locale)
+        data = {"org": org.name, "period_label": label, **as_dict(result, app.registry)}
         print(json.dumps(data, ensure_ascii=False, indent=2))
     elif args.branch:
-        print(branch_status(result.branches[0], result, app.registry, app.settings.locale))
+        print(branch_status(result.branches[0], result, app.registry, locale))
     else:
-        print(org_status(result, org.name, app.registry, app.settings.locale))
+        print(org_status(result, org.name, app.registry, locale))
     return 0
-
-
-def _admin(app: App, args) -> int:
-    if args.admin_command == "invite":
-        return _invite(app, args)
-    with session_scope(app.engine) as session:
-        message = _admin_action(session, app, args)
-    print(message)
-    return 0
-
-
-def _invite(app: App, args) -> int:
-    valid_for = invites.parse_duration(args.expires)
-    role = admin.normalise_role(args.role, invites.INVITE_ROLES) or ""
-    with session_scope(app.engine) as session:
-        org = admin.get_org(session, args.org)
-        branch = admin.branch_named(session, org, args.branch) if args.branch else None
-        new = invites.create_invite(session, app.clock, org, branch, role, valid_for, args.name)
-        where = branch.name if branch else org.name
-        expires = new.invite.expires_at.astimezone(app.settings.tz)
-    print(f"邀请码（{where} · {role_name(role)}，{expires:%Y-%m-%d %H:%M} 前有效，只能使用一次）：")
-    print(new.code)
-    username = _username(app)
-    if username:
-        print(f"邀请链接：https://t.me/{username}?start={new.code}")
-    else:
-        print("未配置 telegram.bot_username，也无法向 Telegram 查询；被邀请人可私聊机器人发送：")
-    print(f"/start {new.code}")
-    return 0
-
-
-def _username(app: App) -> str | None:
-    if app.settings.telegram.token is None:
-        return app.settings.telegram.bot_username
-    import asyncio
-
-    from bot.telegram.adapter import bot_username
-
-    try:
-        return asyncio.run(bot_username(app))
-    except Exception as exc:  # offline: the code still works with /start
-        print(f"（无法向 Telegram 查询机器人用户名：{exc}）", file=sys.stderr)
-        return None
-
-
-def _admin_action(session, app: App, args) -> str:
-    clock, cmd = app.clock, args.admin_command
-    if cmd == "create-org":
-        org = admin.create_org(session, clock, args.name)
-        return f"已创建党委“{org.name}”。"
-    org = admin.get_org(session, args.org)
-    if cmd == "add-branch":
-        since = _since(args.since, app.settings) if args.since else clock
-        b = admin.add_branch(session, since, org, args.name, args.short)
-        return f"已创建支部“{b.name}”。"
-    if cmd == "add-group":
-        branch = admin.branch_named(session, org, args.branch)
-        g = admin.add_group(session, branch, args.name)
-        return f"已在{branch.name}创建党小组“{g.name}”。"
-    if cmd == "add-member":
-        m = admin.add_member(
-            session,
-            clock,
-            org,
-            args.name,
-            args.branch,
-            args.role,
-            args.org_role,
-            args.group,
-            args.allow_same_name,
-        )
-        return f"已添加成员“{m.name}”（编号 {m.id}）。"
-    if cmd == "import-members":
-        r = admin.import_members(session, clock, org, args.file, args.force)
-        return f"已导入 {r.created} 名成员，跳过已存在的 {r.skipped} 名。"
-    if cmd == "bind-user":
-        m = admin.find_member(session, org, args.member, args.branch)
-        admin.bind_identity(session, m, args.platform, args.user, args.force)
-        return f"已将 {args.platform} 用户 {args.user} 绑定到“{m.name}”。"
-    if cmd == "bind-chat":
-        branch = admin.branch_named(session, org, args.branch) if args.branch else None
-        done = admin.bind_chat_checked(
-            session, org, args.platform, args.chat, branch, clock, args.force
-        )
-        chat, now = f"{args.platform} 聊天 {args.chat}", admin.owner_name(session, done.binding)
-        if not done.changed:
-            return f"{chat} 已绑定到“{now}”，无需改动。"
-        if done.before and done.before != now:
-            return f"已将 {chat} 从“{done.before}”改绑到“{now}”，原来排队给它的推送不再发出。"
-        return f"已将 {chat} 绑定到“{now}”。"
-    if cmd == "unbind-chat":
-        binding = admin.chat_bound_in(session, org, args.platform, args.chat)
-        if not admin.unbind_chat(session, binding, clock, None):
-            raise admin.AdminError(f"{args.platform} 聊天 {args.chat} 刚被解除绑定，无需再解。")
-        return f"已解除 {args.platform} 聊天 {args.chat} 的绑定，此后不再向它推送。"
-    return admin.describe(session, org)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 from pathlib import Path
 
 from bot import exports, report_files
 from bot.app import App
-from bot.cli_common import EXIT_USAGE, period_arg
+from bot.cli_common import EXIT_USAGE, period_arg, say_error
+from bot.messages import t
 from core import admin
 from core.auth import operator
 from core.ledger import Ledger, ledger, monthly_grid
@@ -18,16 +18,16 @@ from core.periods import local_today
 from core.status import find_branch
 from storage.db import session_scope
 
-REASONS = {  # the operating system's words for why a file cannot be written, in Chinese
-    errno.ENOENT: "文件夹不存在，也无法创建",
-    errno.EACCES: "没有写权限",
-    errno.EPERM: "没有写权限",
-    errno.EROFS: "这是只读的文件系统",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.ENOTDIR: "路径中有一段不是文件夹",
-    errno.EEXIST: "路径中有一段不是文件夹",
+REASONS = {  # the catalogue's words for why the operating system cannot write a file
+    errno.ENOENT: "write_no_folder",
+    errno.EACCES: "write_forbidden",
+    errno.EPERM: "write_forbidden",
+    errno.EROFS: "write_read_only",
+    errno.ENOSPC: "write_disk_full",
+    errno.ENOTDIR: "write_not_folder",
+    errno.EEXIST: "write_not_folder",
 }
-FORMATS = {"xlsx": "台账", "docx": "报告", "png": "热力图", "csv": "数据"}
+FORMATS = ("xlsx", "docx", "png", "csv")  # each worded by the catalogue's export_kind_…
 
 
 def add_parser(sub) -> None:
@@ -38,7 +38,7 @@ def add_parser(sub) -> None:
     e.add_argument("--branch", help="只导出一个支部")
     e.add_argument(
         "--format",
-        choices=tuple(FORMATS),
+        choices=FORMATS,
         help="xlsx 台账、docx 报告、png 热力图、csv 数据；不写时按 --out 的扩展名判断",
     )
     e.add_argument("--out", required=True, type=Path, help="输出文件路径，如 台账.xlsx")
@@ -47,71 +47,71 @@ def add_parser(sub) -> None:
 
 
 def run(app: App, args) -> int:
-    kind = file_format(args.format, args.out)
+    locale = app.settings.locale
+    kind = file_format(args.format, args.out, locale)
     today = local_today(app.clock, app.settings.tz)
-    period = period_arg(args.period, today)
+    period = period_arg(args.period, today, locale)
     if kind is None or period is None:
         return EXIT_USAGE
     if period.start > today:
-        return _refuse(f"{period.label()}尚未开始，还没有可导出的内容。请换一个已经开始的时间段。")
+        return _refuse(locale, t("export_not_begun", locale, period=period.label(locale)))
     with session_scope(app.engine) as session:
         org = admin.get_org(session, args.org)
         if args.branch:
             find_branch(session, org.id, args.branch)  # type: ignore[arg-type]
         # the folder is made once what to export is known, before the work of computing it
-        if (problem := _unwritable(args.out)) is not None:
-            return _refuse(problem)
+        if (problem := _unwritable(args.out, locale)) is not None:
+            return _refuse(locale, problem)
         found = ledger(session, app.registry, today, operator(org.id), period, args.branch)  # type: ignore[arg-type]
         grid = monthly_grid(session, app.registry, found, org.id) if kind == "png" else None  # type: ignore[arg-type]
     try:
         _write(kind, found, grid, app, args.out)
     except OSError as exc:
-        return _refuse(_cannot_write(args.out, exc))
-    print(f"已导出 {found.name} {found.period.label()} {FORMATS[kind]}：{args.out}")
+        return _refuse(locale, _cannot_write(args.out, exc, locale))
+    what = t(f"export_kind_{kind}", locale)
+    name, label = found.name, found.period.label(locale)
+    print(t("export_done", locale, name=name, period=label, kind=what, path=args.out))
     return 0
 
 
-def file_format(given: str | None, out: Path) -> str | None:
+def file_format(given: str | None, out: Path, locale: str) -> str | None:
     """The format asked for, or read from the file's extension; None after saying why not."""
+    problem = _format_problem(given, out, locale)
+    if problem is not None:
+        say_error(locale, problem)
+        return None
+    suffix = out.suffix.lower().lstrip(".")
+    return given or suffix
+
+
+def _format_problem(given: str | None, out: Path, locale: str) -> str | None:
     suffix = out.suffix.lower().lstrip(".")
     if out.is_dir():
-        print(
-            f"错误：--out 指向的是文件夹：{out}。请写出文件名，如 {out / '台账.xlsx'}",
-            file=sys.stderr,
-        )
-        return None
-    if given is None and suffix in FORMATS:
-        return suffix
-    if given is None:
-        print(
-            "错误：看不出要导出哪种文件：请用 --format 指定 xlsx、docx、png 或 csv。",
-            file=sys.stderr,
-        )
-        return None
-    if suffix in FORMATS and suffix != given:
-        print(
-            f"错误：--out 的扩展名 .{suffix} 与 --format {given} 不符：请把文件名改为 .{given} 结尾。",
-            file=sys.stderr,
-        )
-        return None
-    return given
+        example = out / t("export_example_file", locale)
+        return t("export_out_is_folder", locale, out=out, example=example)
+    if given is None and suffix not in FORMATS:
+        return t("export_unknown_format", locale)
+    if given is not None and suffix in FORMATS and suffix != given:
+        return t("export_format_mismatch", locale, suffix=suffix, given=given)
+    return None
 
 
-def _unwritable(out: Path) -> str | None:
+def _unwritable(out: Path, locale: str) -> str | None:
     """Why ``out`` cannot be written, found before the ledger is computed (and before a
     half-written workbook is left behind); None when its folder is there and writable."""
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return _cannot_write(out, exc)
+        return _cannot_write(out, exc, locale)
     if not os.access(out.parent, os.W_OK):
-        return _cannot_write(out, PermissionError(errno.EACCES, "permission denied"))
+        return _cannot_write(out, PermissionError(errno.EACCES, "permission denied"), locale)
     return None
 
 
-def _cannot_write(out: Path, exc: OSError) -> str:
-    reason = REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-    return f"无法写入 {out}：{reason}。请换一个存在且有写权限的文件夹。"
+def _cannot_write(out: Path, exc: OSError, locale: str) -> str:
+    key = REASONS.get(exc.errno or 0)
+    reason = t(key, locale) if key else exc.strerror or str(exc)
+    return t("export_cannot_write", locale, out=out, reason=reason)
 
 
 def _write(kind: str, found: Ledger, grid, app: App, out: Path) -> None:
@@ -125,6 +125,6 @@ def _write(kind: str, found: Ledger, grid, app: App, out: Path) -> None:
         exports.write_xlsx(found, app.registry, out)
 
 
-def _refuse(message: str) -> int:
-    print(f"错误：{message}", file=sys.stderr)
+def _refuse(locale: str, message: str) -> int:
+    say_error(locale, message)
     return 1

@@ -6,12 +6,16 @@ import asyncio
 import contextlib
 import sys
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from bot.app import App, jobs_of, system_clock
 from bot.delivery import CONSOLE, ConsoleNotifier
+from bot.messages import t
+from bot.render import worded
 from core.notify import Notifier
 from jobs import outbox
 from storage.db import session_scope
+from storage.models import OutboxMessage
 
 
 def add_parsers(sub) -> None:
@@ -36,8 +40,9 @@ def run(app: App, args) -> int:
     jobs = jobs_of(app, platforms, clock=system_clock)
     if args.jobs_command == "list":
         return _list(app, jobs)
+    locale = app.settings.locale
     if args.name not in jobs.jobs:
-        print(f"没有名为“{args.name}”的任务。可用：{'、'.join(jobs.jobs)}")
+        print(t("jobs_unknown", locale, name=args.name, names=worded(list(jobs.jobs), locale)))
         return 2
     at = app.clock().astimezone(app.settings.tz)
     if args.dry_run:
@@ -45,17 +50,17 @@ def run(app: App, args) -> int:
             print(f"→ [{m.chat_id}] ({m.platform}) {m.text}\n")
         return 0
     added = jobs.run(args.name, at)
-    print(f"{args.name}（按 {at:%Y-%m-%d %H:%M} 计算）：新写入 {added} 条推送。\n")
+    print(t("jobs_ran", locale, name=args.name, at=f"{at:%Y-%m-%d %H:%M}", added=added) + "\n")
     sent, complete = asyncio.run(_deliver(app))
-    print(f"已发送 {sent} 条。")
+    print(t("jobs_sent", locale, sent=sent))
     return 0 if complete else 1
 
 
 def _list(app: App, jobs) -> int:
-    now = app.clock()
+    now, locale = app.clock(), app.settings.locale
     for name, job in jobs.jobs.items():
-        fires = "、".join(f"{f:%Y-%m-%d %H:%M}" for f in jobs.next_fires(name, now))
-        print(f"{name}\n  {job.description}\n  接下来：{fires}")
+        fires = worded([f"{f:%Y-%m-%d %H:%M}" for f in jobs.next_fires(name, now)], locale)
+        print(f"{name}\n  {job.description}\n  {t('jobs_next', locale, fires=fires)}")
     return 0
 
 
@@ -90,25 +95,37 @@ async def _add_telegram(
     try:
         await stack.enter_async_context(bot)
     except TelegramError as exc:
-        print(
-            f"Telegram 连接不上（{exc}），发往 Telegram 的推送留在队列中，稍后由机器人发送。",
-            file=sys.stderr,
-        )
+        print(t("jobs_telegram_down", app.settings.locale, problem=exc), file=sys.stderr)
         return False
     notifiers["telegram"] = TelegramNotifier(bot)
     return True
 
 
 def _outbox(app: App, failed: bool) -> int:
+    locale = app.settings.locale
     with session_scope(app.engine) as session:
         rows = outbox.pending(session, failed)
         if not rows:
-            print("没有发送失败的推送。" if failed else "没有待发送的推送。")
+            print(t("outbox_none_failed" if failed else "outbox_none", locale))
         for r in rows:
             first = r.text.split("\n", 1)[0]
-            next_at = r.next_attempt_at.astimezone(app.settings.tz)
-            when = f"下次尝试 {next_at:%Y-%m-%d %H:%M}" if not failed else ""
-            error = f"  错误：{r.last_error}" if r.last_error else ""
-            print(f"#{r.id} {r.job} → {r.platform}:{r.chat_id} 已尝试{r.attempts}次 {when}{error}")
-            print(f"    {first}")
+            print(f"{_outbox_row(r, failed, app.settings.tz, locale)}\n    {first}")
     return 0
+
+
+def _outbox_row(r: OutboxMessage, failed: bool, tz: ZoneInfo, locale: str) -> str:
+    """One queued push: its job, target, attempts, next try (if pending) and last error."""
+    next_at = r.next_attempt_at.astimezone(tz)
+    when = "" if failed else t("outbox_next", locale, at=f"{next_at:%Y-%m-%d %H:%M}")
+    error = t("outbox_error", locale, problem=r.last_error) if r.last_error else ""
+    target = f"{r.platform}:{r.chat_id}"
+    return t(
+        "outbox_row",
+        locale,
+        id=r.id,
+        job=r.job,
+        target=target,
+        attempts=r.attempts,
+        when=when,
+        error=error,
+    )

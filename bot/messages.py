@@ -95,6 +95,10 @@ STATUS_WORDS = {
     ZH: {"met": "已完成", "pending": "待完成", "missed": "未完成", "excused": "免开"},
     EN: {"met": "done", "pending": "to do", "missed": "missed", "excused": "excused"},
 }
+WEEKDAY_NAMES = {
+    ZH: ("一", "二", "三", "四", "五", "六", "日"),
+    EN: ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
 COMMITMENT_STATUS = {
     ZH: {
         "in_progress": "进行中",
@@ -818,6 +822,333 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "commitments_empty": {
         ZH: "目前没有进行中的承诺事项。用 /commit 登记一项。",
         EN: "No open commitments. Use /commit to add one.",
+    },
+    # --- the zhibu command line (bot/cli*.py); its --help stays Chinese
+    "cli_error": {ZH: "错误：{message}", EN: "Error: {message}"},
+    "cli_bad_now": {
+        ZH: "--now 的格式不对：{value}，应为 2026-03-15 或 2026-03-15T10:00",
+        EN: "--now is not a date or time: {value}; write 2026-03-15 or 2026-03-15T10:00",
+    },
+    "cli_bad_since": {
+        ZH: "--since 的格式不对：{value}，应为 2026-01-01",
+        EN: "--since is not a date: {value}; write 2026-01-01",
+    },
+    "cli_bad_period": {
+        ZH: "看不懂时间段“{text}”，可写 2026-03、2026Q1、2026 或 本季度",
+        EN: "cannot read the period “{text}”: write 2026-03, 2026Q1, 2026 or “this quarter”",
+    },
+    "db_unavailable": {
+        ZH: "无法打开数据库 {url}：{problem}（配置项 database.url，环境变量 ZHIBU_DATABASE__URL）",
+        EN: "cannot open the database {url}: {problem} (setting database.url, environment "
+        "variable ZHIBU_DATABASE__URL)",
+    },
+    "db_unknown_dialect": {
+        ZH: "不认识这种数据库，地址应以 sqlite:/// 或 postgresql+psycopg:// 开头",
+        EN: "unknown kind of database: the URL should begin with sqlite:/// or "
+        "postgresql+psycopg://",
+    },
+    "db_bad_url": {
+        ZH: "地址的格式不对，应形如 sqlite:///./data/zhibu.db "
+        "或 postgresql+psycopg://用户:密码@主机:5432/库名",
+        EN: "the URL is malformed: it should look like sqlite:///./data/zhibu.db or "
+        "postgresql+psycopg://user:password@host:5432/dbname",
+    },
+    "db_no_driver": {
+        ZH: "缺少数据库驱动 {name}，PostgreSQL 请用 postgresql+psycopg://",
+        EN: "the database driver {name} is missing; for PostgreSQL use postgresql+psycopg://",
+    },
+    "db_cannot_create": {
+        ZH: "无法创建或打开{where}（{reason}），请确认其所在文件夹存在且可写",
+        EN: "cannot create or open{where} ({reason}); check that its folder exists and is writable",
+    },
+    "db_not_sqlite": {
+        ZH: "这个文件不是 SQLite 数据库，请确认路径指向 Zhibu 的数据库文件",
+        EN: "this file is not an SQLite database; check that the path names Zhibu's database",
+    },
+    "db_connect_failed": {
+        ZH: "连接失败（{reason}），请确认数据库在运行、路径或主机、账号无误",
+        EN: "cannot connect ({reason}); check that the database is running and that the path "
+        "or host and the account are right",
+    },
+    "db_other": {ZH: "{name}，请确认地址无误", EN: "{name}; check the URL"},
+    "db_not_current": {
+        ZH: "数据库结构不是最新版本，请先运行 zhibu db upgrade",
+        EN: "the database schema is not up to date: run zhibu db upgrade first",
+    },
+    "db_upgraded": {ZH: "数据库结构已是最新版本。", EN: "The database schema is up to date."},
+    "db_current": {ZH: "最新", EN: "up to date"},
+    "db_needs_upgrade": {
+        ZH: "需要升级：运行 zhibu db upgrade",
+        EN: "needs an upgrade: run zhibu db upgrade",
+    },
+    "demo_written": {
+        ZH: "已写入演示数据：示范镇党委，8个村党支部。",
+        EN: "Demo data written: the demo town 示范镇党委 with 8 village branches.",
+    },
+    "demo_exists": {
+        ZH: "演示数据已存在，未做改动（如需重建请加 --reset）。",
+        EN: "The demo data is already there; nothing changed (add --reset to rebuild it).",
+    },
+    "cli_invite_code": {
+        ZH: "邀请码（{where} · {role}，{expires} 前有效，只能使用一次）：",
+        EN: "Invitation code ({where} · {role}, valid until {expires}, single use):",
+    },
+    "cli_invite_link": {ZH: "邀请链接：{url}", EN: "Invitation link: {url}"},
+    "cli_invite_no_username": {
+        ZH: "未配置 telegram.bot_username，也无法向 Telegram 查询；被邀请人可私聊机器人发送：",
+        EN: "telegram.bot_username is not set and Telegram could not be asked; the invited "
+        "person can send the bot, in a private chat:",
+    },
+    "cli_invite_username_failed": {
+        ZH: "（无法向 Telegram 查询机器人用户名：{problem}）",
+        EN: "(Could not ask Telegram for the bot's username: {problem})",
+    },
+    "admin_created_org": {ZH: "已创建党委“{name}”。", EN: "Created the organisation “{name}”."},
+    "admin_created_branch": {ZH: "已创建支部“{name}”。", EN: "Created the branch “{name}”."},
+    "admin_created_group": {
+        ZH: "已在{branch}创建党小组“{name}”。",
+        EN: "Created the party group “{name}” in {branch}.",
+    },
+    "admin_added_member": {
+        ZH: "已添加成员“{name}”（编号 {id}）。",
+        EN: "Added the member “{name}” (number {id}).",
+    },
+    "admin_imported": {
+        ZH: "已导入 {created} 名成员，跳过已存在的 {skipped} 名。",
+        EN: "Imported {created:member/members}; skipped {skipped} already there.",
+    },
+    "admin_bound_user": {
+        ZH: "已将 {platform} 用户 {user} 绑定到“{name}”。",
+        EN: "Bound {platform} user {user} to “{name}”.",
+    },
+    "admin_chat_unchanged": {
+        ZH: "{platform} 聊天 {chat} 已绑定到“{owner}”，无需改动。",
+        EN: "{platform} chat {chat} is already bound to “{owner}”; nothing changed.",
+    },
+    "admin_chat_moved": {
+        ZH: "已将 {platform} 聊天 {chat} 从“{before}”改绑到“{owner}”，原来排队给它的推送不再发出。",
+        EN: "Moved {platform} chat {chat} from “{before}” to “{owner}”; what was queued for "
+        "it before will not be sent.",
+    },
+    "admin_chat_bound": {
+        ZH: "已将 {platform} 聊天 {chat} 绑定到“{owner}”。",
+        EN: "Bound {platform} chat {chat} to “{owner}”.",
+    },
+    "admin_chat_unbound": {
+        ZH: "已解除 {platform} 聊天 {chat} 的绑定，此后不再向它推送。",
+        EN: "Unbound {platform} chat {chat}; nothing more will be pushed to it.",
+    },
+    "admin_list_branch": {
+        ZH: "  {name}{short}：{n} 名成员",
+        EN: "  {name}{short}: {n:member/members}",
+    },
+    "admin_list_short": {ZH: "（{short}）", EN: " ({short})"},
+    "export_done": {
+        ZH: "已导出 {name} {period} {kind}：{path}",
+        EN: "Exported {name} {period} {kind}: {path}",
+    },
+    "export_kind_xlsx": {ZH: "台账", EN: "ledger"},
+    "export_kind_docx": {ZH: "报告", EN: "report"},
+    "export_kind_png": {ZH: "热力图", EN: "heatmap"},
+    "export_kind_csv": {ZH: "数据", EN: "data"},
+    "export_example_file": {ZH: "台账.xlsx", EN: "ledger.xlsx"},
+    "export_not_begun": {
+        ZH: "{period}尚未开始，还没有可导出的内容。请换一个已经开始的时间段。",
+        EN: "{period} has not begun: there is nothing to export yet. Choose a period under way.",
+    },
+    "export_out_is_folder": {
+        ZH: "--out 指向的是文件夹：{out}。请写出文件名，如 {example}",
+        EN: "--out names a folder: {out}. Give a file name, e.g. {example}",
+    },
+    "export_unknown_format": {
+        ZH: "看不出要导出哪种文件：请用 --format 指定 xlsx、docx、png 或 csv。",
+        EN: "cannot tell which kind of file to export: give --format xlsx, docx, png or csv.",
+    },
+    "export_format_mismatch": {
+        ZH: "--out 的扩展名 .{suffix} 与 --format {given} 不符：请把文件名改为 .{given} 结尾。",
+        EN: "--out ends in .{suffix} but --format is {given}: make the file name end in .{given}.",
+    },
+    "export_cannot_write": {
+        ZH: "无法写入 {out}：{reason}。请换一个存在且有写权限的文件夹。",
+        EN: "cannot write {out}: {reason}. Choose a folder that exists and is writable.",
+    },
+    "write_no_folder": {
+        ZH: "文件夹不存在，也无法创建",
+        EN: "the folder does not exist and cannot be created",
+    },
+    "write_forbidden": {ZH: "没有写权限", EN: "no permission to write"},
+    "write_read_only": {ZH: "这是只读的文件系统", EN: "the file system is read-only"},
+    "write_disk_full": {ZH: "磁盘空间不足", EN: "the disk is full"},
+    "write_not_folder": {ZH: "路径中有一段不是文件夹", EN: "part of the path is not a folder"},
+    "jobs_next": {ZH: "接下来：{fires}", EN: "Next: {fires}"},
+    "jobs_unknown": {
+        ZH: "没有名为“{name}”的任务。可用：{names}",
+        EN: "No job called “{name}”. Jobs: {names}",
+    },
+    "jobs_ran": {
+        ZH: "{name}（按 {at} 计算）：新写入 {added} 条推送。",
+        EN: "{name} (as of {at}): {added:new push/new pushes} queued.",
+    },
+    "jobs_sent": {ZH: "已发送 {sent} 条。", EN: "Sent: {sent}."},
+    "jobs_telegram_down": {
+        ZH: "Telegram 连接不上（{problem}），发往 Telegram 的推送留在队列中，稍后由机器人发送。",
+        EN: "Cannot reach Telegram ({problem}); the pushes for Telegram stay queued, for the "
+        "bot to send later.",
+    },
+    "outbox_none_failed": {ZH: "没有发送失败的推送。", EN: "No failed pushes."},
+    "outbox_none": {ZH: "没有待发送的推送。", EN: "No pushes waiting."},
+    "outbox_row": {
+        ZH: "#{id} {job} → {target} 已尝试{attempts}次 {when}{error}",
+        EN: "#{id} {job} → {target} tried {attempts:time/times} {when}{error}",
+    },
+    "outbox_next": {ZH: "下次尝试 {at}", EN: "next try {at}"},
+    "outbox_error": {ZH: "  错误：{problem}", EN: "  error: {problem}"},
+    # --- setup refusals (core/admin.py's AdminError), after cli_error's "错误："
+    "admin_no_such_org": {ZH: "找不到党委“{name}”", EN: "no organisation called “{name}”"},
+    "admin_no_org": {
+        ZH: "还没有党委，请先运行 zhibu admin create-org 名称",
+        EN: "no organisation yet: run zhibu admin create-org NAME first",
+    },
+    "admin_org_exists": {ZH: "党委“{name}”已存在", EN: "the organisation “{name}” already exists"},
+    "admin_branch_name_empty": {ZH: "支部名称不能为空", EN: "a branch needs a name"},
+    "admin_branch_exists": {ZH: "支部“{name}”已存在", EN: "the branch “{name}” already exists"},
+    "admin_branch_name_taken": {
+        ZH: "{what}“{value}”已是“{holder}”的{kind}；同一党委的支部全称和简称不能重复，请换一个{what}",
+        EN: "the {what} “{value}” is already the {kind} of “{holder}”: no two branches of an "
+        "organisation may share a full or short name; choose another {what}",
+    },
+    "word_name": {ZH: "名称", EN: "name"},
+    "word_short_name": {ZH: "简称", EN: "short name"},
+    "word_full_name": {ZH: "全称", EN: "full name"},
+    "admin_group_name_empty": {ZH: "党小组名称不能为空", EN: "a party group needs a name"},
+    "admin_group_exists": {
+        ZH: "{branch}已有党小组“{name}”，未重复创建",
+        EN: "{branch} already has the party group “{name}”; not created again",
+    },
+    "admin_no_such_group": {
+        ZH: "{branch}没有党小组“{name}”（{there}）；如需新建，请先运行 zhibu admin add-group {short} {name}",
+        EN: "{branch} has no party group “{name}” ({there}); to create it, first run "
+        "zhibu admin add-group {short} {name}",
+    },
+    "admin_groups_are": {ZH: "现有党小组：{names}", EN: "its groups: {names}"},
+    "admin_no_groups": {ZH: "该支部还没有党小组", EN: "it has no party groups yet"},
+    "admin_unknown_role": {
+        ZH: "未知的角色“{role}”，可写：{words}（或 {codes}）",
+        EN: "unknown role “{role}”: write one of {codes}",
+    },
+    "admin_member_name_empty": {ZH: "成员姓名不能为空", EN: "a member needs a name"},
+    "admin_role_needs_branch": {
+        ZH: "“{role}”是支部角色，须指定所在支部（--branch 支部名称；导入时填 branch 列）",
+        EN: "“{role}” is a branch role: give the branch (--branch NAME; the branch column "
+        "when importing)",
+    },
+    "admin_group_needs_branch": {
+        ZH: "指定党小组时必须同时指定支部",
+        EN: "a party group needs its branch too (--branch)",
+    },
+    "admin_same_name": {
+        ZH: "“{name}”已是{where}的成员；如确是同名的另一人，请加 --allow-same-name",
+        EN: "“{name}” is already a member of {where}; if this is another person of the same "
+        "name, add --allow-same-name",
+    },
+    "admin_no_such_branch": {ZH: "找不到支部“{name}”", EN: "no branch called “{name}”"},
+    "admin_no_such_member": {ZH: "找不到成员“{name}”", EN: "no member called “{name}”"},
+    "admin_members_share_name": {
+        ZH: "有{n}位成员叫“{name}”，请用 --branch 指明支部",
+        EN: "{n} members are called “{name}”: name the branch with --branch",
+    },
+    "admin_unknown_platform": {
+        ZH: "未知的平台“{platform}”，可写：{platforms}",
+        EN: "unknown platform “{platform}”: write {platforms}",
+    },
+    "admin_user_taken": {
+        ZH: "{platform} 用户 {user} 已绑定到“{holder}”；如确要改绑，请加 --force",
+        EN: "{platform} user {user} is already bound to “{holder}”; add --force to move it",
+    },
+    "admin_leaders_chat": {ZH: "{org}（党委群）", EN: "{org} (leaders' chat)"},
+    "admin_chat_taken": {
+        ZH: "{platform} 聊天 {chat} 已绑定到“{before}”；如确要改绑到“{to}”，请加 --force"
+        "（此后{before}的提醒不再发到这个聊天）",
+        EN: "{platform} chat {chat} is already bound to “{before}”; add --force to move it to "
+        "“{to}” (then the reminders of {before} no longer come to this chat)",
+    },
+    "admin_chat_not_bound": {
+        ZH: "{platform} 聊天 {chat} 没有绑定到“{org}”，无需解绑。",
+        EN: "{platform} chat {chat} is not bound to “{org}”; nothing to unbind.",
+    },
+    "admin_chat_just_unbound": {
+        ZH: "{platform} 聊天 {chat} 刚被解除绑定，无需再解。",
+        EN: "{platform} chat {chat} was unbound a moment ago; nothing to unbind.",
+    },
+    "admin_csv_header": {
+        ZH: "{path}: 第1行须是表头，至少包含 name 列（可用列：{columns}）",
+        EN: "{path}: line 1 must be the header, with at least the name column (columns: {columns})",
+    },
+    "admin_csv_row": {ZH: "{path} 第{line}行：{problem}", EN: "{path} line {line}: {problem}"},
+    "admin_csv_broken": {
+        ZH: "{path} 第{line}行不是有效的 CSV：{problem}",
+        EN: "{path} line {line} is not valid CSV: {problem}",
+    },
+    "admin_csv_no_name": {ZH: "姓名为空", EN: "the name is empty"},
+    "admin_file_missing": {
+        ZH: "找不到文件 {path}，请检查路径",
+        EN: "no file {path}; check the path",
+    },
+    "admin_file_is_folder": {
+        ZH: "{path} 是一个文件夹，请给出 CSV 文件的路径",
+        EN: "{path} is a folder; give the path of a CSV file",
+    },
+    "admin_file_forbidden": {
+        ZH: "没有权限读取 {path}，请检查文件权限",
+        EN: "no permission to read {path}; check the file's permissions",
+    },
+    "admin_file_unreadable": {
+        ZH: "无法读取 {path}（{problem}），请检查路径",
+        EN: "cannot read {path} ({problem}); check the path",
+    },
+    "admin_file_is_workbook": {
+        ZH: "{path} 是 Excel 工作簿，不是 CSV：请在 Excel 里“另存为”CSV 文件",
+        EN: "{path} is an Excel workbook, not a CSV: in Excel, “Save As” a CSV file",
+    },
+    "admin_file_encoding": {
+        ZH: "{path} 不是 UTF-8 或 GB18030 编码的文本：请在 Excel 里“另存为”CSV UTF-8 文件",
+        EN: "{path} is not UTF-8 or GB18030 text: in Excel, “Save As” a CSV UTF-8 file",
+    },
+    "admin_validity_range": {
+        ZH: "有效期“{text}”超出范围：须在 1m（1分钟）到 365d（365天）之间，如 7d",
+        EN: "the validity “{text}” is out of range: from 1m (1 minute) to 365d (365 days), e.g. 7d",
+    },
+    "admin_demo_reset_refused": {
+        ZH: "数据库里还有演示以外的党委，拒绝清空；--reset 只用于演示数据库",
+        EN: "the database holds organisations besides the demo, so it was not cleared: "
+        "--reset is for a demo database only",
+    },
+    # --- what each scheduled job does, for `zhibu jobs list`
+    "job_monthly_reminder": {
+        ZH: "每月第{n}个工作日 {at}：各支部月提醒单，镇党委汇总",
+        EN: "Working day {n} of each month at {at}: each branch's reminder list for the month, "
+        "and a summary for the town",
+    },
+    "job_month_end_nudge": {
+        ZH: "月末剩余 {days} 个工作日时 {at}：提醒尚有未完成事项的支部，向镇党委通报沉寂支部",
+        EN: "At {at} with {days} working days left in the month: reminds the branches "
+        "with items still to do, and tells the town which branches are silent",
+    },
+    "job_commitment_deadlines": {
+        ZH: "每天 {at}：承诺事项{warn}天后到期、今天到期、刚逾期的提醒各支部；"
+        "每周{weekday}向镇党委通报逾期承诺",
+        EN: "Daily at {at}: tells each branch of commitments due in {warn:day/days}, due today "
+        "or just overdue; every {weekday}, the overdue commitments to the town",
+    },
+    "job_quarterly_summary": {
+        ZH: "每季度结束后第{n}个工作日 {at}：上季度三会一课通报（镇党委）",
+        EN: "Working day {n} after each quarter, at {at}: last quarter's compliance report "
+        "(to the town)",
+    },
+    "job_annual_summary": {
+        ZH: "每年1月第{n}个工作日 {at}：上一年的述职数据（镇党委）",
+        EN: "Working day {n} of January, at {at}: last year's figures for the annual review "
+        "(to the town)",
     },
 }
 

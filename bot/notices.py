@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from bot.messages import SEPARATORS, ZH, fmt_date, fmt_rate, t
-from bot.render import item_separator, org_status, study_line, town_line, type_name
+from bot.messages import SEPARATORS, WEEKDAY_NAMES, ZH, fmt_date, fmt_rate, t
+from bot.render import item_separator, org_status, study_line, town_line, type_name, worded
 from core.compliance import OrgResult, TypeTotals
 from core.periods import Period
 from core.reminders import BranchDue, Deadlines, Owed
@@ -159,6 +159,14 @@ def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: 
 def schedule_unknown(year: int, locale: str = ZH) -> str:
     """A line for the leaders: the year's holiday notice is not in the bot yet."""
     return t("schedule_unknown", locale, year=year)
+
+
+def job_description(name: str, locale: str = ZH, **params: object) -> str:
+    """What a scheduled job does and when, for ``zhibu jobs list``; ``weekday`` is 0 for
+    Monday."""
+    if isinstance(weekday := params.get("weekday"), int):
+        params["weekday"] = WEEKDAY_NAMES.get(locale, WEEKDAY_NAMES[ZH])[weekday]
+    return t(f"job_{name}", locale, **{k: worded(v, locale) for k, v in params.items()})
 
 
 def sent_privately(leaders: bool, locale: str = ZH) -> str:

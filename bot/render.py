@@ -19,6 +19,7 @@ from bot.messages import (
 )
 from core.commitments import CommitmentView
 from core.compliance import BranchResult, CommitmentStats, OrgResult, RuleResult
+from core.errors import Phrase
 from core.periods import Period
 from core.rules import ActivityType, Registry
 from storage.models import Activity
@@ -33,7 +34,9 @@ def type_name(atype: ActivityType, locale: str) -> str:
 
 def worded(value: object, locale: str) -> object:
     """A value carried by a DomainError in the reader's words: a period's label, a date, a
-    type's name, a list joined the way the locale lists things (、 or ", ")."""
+    type's name, a list joined the way the locale lists things (、 or ", "), a phrase."""
+    if isinstance(value, Phrase):
+        return t(value.key, locale, **{k: worded(v, locale) for k, v in value.params.items()})
     if isinstance(value, Period):
         return value.label(locale)
     if isinstance(value, date):

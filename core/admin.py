@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from core import audit
 from core.activities import group_key
-from core.errors import DomainError
+from core.errors import DomainError, Phrase
 from core.periods import Clock
 from core.rules import normalise_name
 from core.status import branches_of, find_branch
@@ -45,29 +45,21 @@ ROLE_WORDS = {
 
 
 class AdminError(DomainError):
-    """A setup problem, worded for the operator at the command line."""
-
-    def __init__(self, message: str):
-        super().__init__("admin_error", message=message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return self.message
+    """A setup problem for the operator at the command line: a catalogue key and its
+    parameters, worded in the configured locale by the command that shows it."""
 
 
 def get_org(session: Session, name: str | None = None) -> Org:
     stmt = select(Org).where(Org.name == name) if name else select(Org).order_by(col(Org.id))
     org = session.exec(stmt).first()
     if org is None:
-        raise AdminError(
-            f"找不到党委“{name}”" if name else "还没有党委，请先运行 zhibu admin create-org 名称"
-        )
+        raise AdminError("admin_no_such_org", name=name) if name else AdminError("admin_no_org")
     return org
 
 
 def create_org(session: Session, clock: Clock, name: str) -> Org:
     if session.exec(select(Org).where(Org.name == name)).first():
-        raise AdminError(f"党委“{name}”已存在")
+        raise AdminError("admin_org_exists", name=name)
     org = Org(name=name, created_at=clock())
     session.add(org)
     session.flush()
@@ -80,7 +72,7 @@ def add_branch(
 ) -> Branch:
     name, short_name = name.strip(), (short_name or "").strip() or None
     if not name:
-        raise AdminError("支部名称不能为空")
+        raise AdminError("admin_branch_name_empty")
     _check_branch_names(session, org, name, short_name)
     branch = Branch(org_id=org.id, name=name, short_name=short_name, created_at=clock())  # type: ignore[arg-type]
     session.add(branch)
@@ -94,17 +86,20 @@ def _check_branch_names(session: Session, org: Org, name: str, short_name: str |
     branch matcher compares them (width, case and spaces aside): else 一村 would find two."""
     taken: dict[str, tuple[Branch, str]] = {}
     for b in branches_of(session, org.id):  # type: ignore[arg-type]
-        for n, kind in ((b.name, "全称"), (b.short_name, "简称")):
+        for n, kind in ((b.name, "full_name"), (b.short_name, "short_name")):
             if n:
                 taken.setdefault(normalise_name(n), (b, kind))
-    if normalise_name(name) in taken and taken[normalise_name(name)][1] == "全称":
-        raise AdminError(f"支部“{taken[normalise_name(name)][0].name}”已存在")
-    for value, what in ((name, "名称"), (short_name, "简称")):
+    if normalise_name(name) in taken and taken[normalise_name(name)][1] == "full_name":
+        raise AdminError("admin_branch_exists", name=taken[normalise_name(name)][0].name)
+    for value, what in ((name, "name"), (short_name, "short_name")):
         if value and normalise_name(value) in taken:
             holder, kind = taken[normalise_name(value)]
             raise AdminError(
-                f"{what}“{value}”已是“{holder.name}”的{kind}；"
-                f"同一党委的支部全称和简称不能重复，请换一个{what}"
+                "admin_branch_name_taken",
+                what=Phrase(f"word_{what}"),
+                value=value,
+                holder=holder.name,
+                kind=Phrase(f"word_{kind}"),
             )
 
 
@@ -113,10 +108,10 @@ def add_group(session: Session, branch: Branch, name: str) -> PartyGroup:
     第一党小组 and 一组 are the same) is refused, saying it exists."""
     name = name.strip()
     if not name:
-        raise AdminError("党小组名称不能为空")
+        raise AdminError("admin_group_name_empty")
     same = _group_named(session, branch, name)
     if same is not None:
-        raise AdminError(f"{branch.name}已有党小组“{same.name}”，未重复创建")
+        raise AdminError("admin_group_exists", branch=branch.name, name=same.name)
     group = PartyGroup(branch_id=branch.id, name=name)  # type: ignore[arg-type]
     session.add(group)
     session.flush()
@@ -143,12 +138,11 @@ def group_named(session: Session, branch: Branch, name: str) -> PartyGroup:
     if group is not None:
         return group
     short = branch.short_name or branch.name
-    existing = "、".join(g.name for g in _groups_of(session, branch))
-    there = f"现有党小组：{existing}" if existing else "该支部还没有党小组"
-    raise AdminError(
-        f"{branch.name}没有党小组“{name}”（{there}）；"
-        f"如需新建，请先运行 zhibu admin add-group {short} {name}"
+    existing = [g.name for g in _groups_of(session, branch)]
+    there = (
+        Phrase("admin_groups_are", {"names": existing}) if existing else Phrase("admin_no_groups")
     )
+    raise AdminError("admin_no_such_group", branch=branch.name, name=name, there=there, short=short)
 
 
 def _same_name(session: Session, org: Org, name: str, branch: Branch | None) -> Member | None:
@@ -167,8 +161,8 @@ def normalise_role(role: str | None, allowed: tuple[str, ...]) -> str | None:
         return None
     value = ROLE_WORDS.get(role.strip(), role.strip())
     if value not in allowed:
-        words = "、".join(w for w, code in ROLE_WORDS.items() if code in allowed)
-        raise AdminError(f"未知的角色“{role}”，可写：{words}（或 {', '.join(allowed)}）")
+        words = [w for w, code in ROLE_WORDS.items() if code in allowed]
+        raise AdminError("admin_unknown_role", role=role, words=words, codes=", ".join(allowed))
     return value
 
 
@@ -186,18 +180,16 @@ def add_member(
 ) -> Member:
     branch = branch_named(session, org, branch_name, branch_cache) if branch_name else None
     if not name.strip():
-        raise AdminError("成员姓名不能为空")
+        raise AdminError("admin_member_name_empty")
     branch_role = normalise_role(role, BRANCH_ROLES)
     if branch_role and branch is None:
-        raise AdminError(
-            f"“{role}”是支部角色，须指定所在支部（--branch 支部名称；导入时填 branch 列）"
-        )
+        raise AdminError("admin_role_needs_branch", role=role)
     if group_name and branch is None:
-        raise AdminError("指定党小组时必须同时指定支部")
+        raise AdminError("admin_group_needs_branch")
     group = group_named(session, branch, group_name) if group_name and branch else None
     if not allow_same_name and _same_name(session, org, name, branch) is not None:
         where = branch.name if branch else org.name
-        raise AdminError(f"“{name}”已是{where}的成员；如确是同名的另一人，请加 --allow-same-name")
+        raise AdminError("admin_same_name", name=name, where=where)
     member = Member(
         org_id=org.id,  # type: ignore[arg-type]
         branch_id=branch.id if branch else None,
@@ -229,7 +221,7 @@ def _find_branch(session: Session, org: Org, name: str) -> Branch:
     try:
         return find_branch(session, org.id, name)  # type: ignore[arg-type]
     except DomainError as exc:
-        raise AdminError(f"找不到支部“{name}”") from exc
+        raise AdminError("admin_no_such_branch", name=name) from exc
 
 
 def find_member(session: Session, org: Org, name: str, branch_name: str | None = None) -> Member:
@@ -238,15 +230,15 @@ def find_member(session: Session, org: Org, name: str, branch_name: str | None =
         stmt = stmt.where(Member.branch_id == branch_named(session, org, branch_name).id)
     found = session.exec(stmt).all()
     if not found:
-        raise AdminError(f"找不到成员“{name}”")
+        raise AdminError("admin_no_such_member", name=name)
     if len(found) > 1:
-        raise AdminError(f"有{len(found)}位成员叫“{name}”，请用 --branch 指明支部")
+        raise AdminError("admin_members_share_name", n=len(found), name=name)
     return found[0]
 
 
 def check_platform(platform: str) -> None:
     if platform not in PLATFORMS:
-        raise AdminError(f"未知的平台“{platform}”，可写：{'、'.join(PLATFORMS)}")
+        raise AdminError("admin_unknown_platform", platform=platform, platforms=list(PLATFORMS))
 
 
 def bind_identity(
@@ -259,8 +251,10 @@ def bind_identity(
     if identity is not None and identity.member_id != member.id and not force:
         holder = session.get(Member, identity.member_id)
         raise AdminError(
-            f"{platform} 用户 {external_id} 已绑定到“{holder.name if holder else '?'}”；"
-            "如确要改绑，请加 --force"
+            "admin_user_taken",
+            platform=platform,
+            user=external_id,
+            holder=holder.name if holder else "?",
         )
     if identity is None:
         identity = Identity(platform=platform, external_id=external_id, member_id=member.id)  # type: ignore[arg-type]
@@ -308,17 +302,21 @@ class ChatBound:
     it was unbound); ``changed`` is False when it was already bound there."""
 
     binding: ChatBinding
-    before: str | None
+    before: str | Phrase | None
     changed: bool
 
 
-def owner_name(session: Session, binding: ChatBinding) -> str:
+def owner_name(session: Session, binding: ChatBinding) -> str | Phrase:
     """Whom a chat serves, for the operator: the branch, or the org for its leaders' chat."""
     if binding.branch_id is not None:
         branch = session.get(Branch, binding.branch_id)
         return branch.name if branch else "?"
     org = session.get(Org, binding.org_id)
-    return f"{org.name if org else '?'}（党委群）"
+    return leaders_chat(org.name if org else "?")
+
+
+def leaders_chat(org: str) -> Phrase:
+    return Phrase("admin_leaders_chat", {"org": org})
 
 
 def bind_chat_checked(
@@ -344,11 +342,8 @@ def bind_chat_checked(
     if same and current is not None and current.unreachable_at is None:
         return ChatBound(current, before, changed=False)
     if current is not None and not same and not force:
-        to = branch.name if branch else f"{org.name}（党委群）"
-        raise AdminError(
-            f"{platform} 聊天 {chat_id} 已绑定到“{before}”；如确要改绑到“{to}”，请加 --force"
-            f"（此后{before}的提醒不再发到这个聊天）"
-        )
+        to = branch.name if branch else leaders_chat(org.name)
+        raise AdminError("admin_chat_taken", platform=platform, chat=chat_id, before=before, to=to)
     binding = bind_chat(session, org, platform, chat_id, branch, clock)
     return ChatBound(binding, before, changed=True)
 
@@ -362,7 +357,7 @@ def chat_bound_in(session: Session, org: Org, platform: str, chat_id: str) -> Ch
         )
     ).first()
     if binding is None:
-        raise AdminError(f"{platform} 聊天 {chat_id} 没有绑定到“{org.name}”，无需解绑。")
+        raise AdminError("admin_chat_not_bound", platform=platform, chat=chat_id, org=org.name)
     return binding
 
 
@@ -422,9 +417,7 @@ def import_members(
     line = 1
     try:
         if not reader.fieldnames or "name" not in reader.fieldnames:
-            raise AdminError(
-                f"{path}: 第1行须是表头，至少包含 name 列（可用列：{', '.join(CSV_COLUMNS)}）"
-            )
+            raise AdminError("admin_csv_header", path=str(path), columns=", ".join(CSV_COLUMNS))
         for line, row in enumerate(reader, start=2):
             row = {k: (v or "").strip() for k, v in row.items() if k}
             try:
@@ -433,9 +426,13 @@ def import_members(
                 else:
                     skipped += 1
             except AdminError as exc:
-                raise AdminError(f"{path} 第{line}行：{exc.message}") from exc
+                problem = Phrase(exc.key, exc.params)
+                raise AdminError(
+                    "admin_csv_row", path=str(path), line=line, problem=problem
+                ) from exc
     except csv.Error as exc:
-        raise AdminError(f"{path} 第{reader.line_num or line}行不是有效的 CSV：{exc}") from exc
+        line = reader.line_num or line
+        raise AdminError("admin_csv_broken", path=str(path), line=line, problem=str(exc)) from exc
     return ImportReport(created, skipped)
 
 
@@ -447,24 +444,23 @@ def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise AdminError(f"找不到文件 {path}，请检查路径") from None
+        raise AdminError("admin_file_missing", path=str(path)) from None
     except IsADirectoryError:
-        raise AdminError(f"{path} 是一个文件夹，请给出 CSV 文件的路径") from None
+        raise AdminError("admin_file_is_folder", path=str(path)) from None
     except PermissionError:
-        raise AdminError(f"没有权限读取 {path}，请检查文件权限") from None
+        raise AdminError("admin_file_forbidden", path=str(path)) from None
     except OSError as exc:
-        raise AdminError(f"无法读取 {path}（{exc.strerror or exc}），请检查路径") from None
+        problem = exc.strerror or str(exc)
+        raise AdminError("admin_file_unreadable", path=str(path), problem=problem) from None
     if data.startswith(_SPREADSHEETS):
-        raise AdminError(f"{path} 是 Excel 工作簿，不是 CSV：请在 Excel 里“另存为”CSV 文件")
+        raise AdminError("admin_file_is_workbook", path=str(path))
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     for encoding in ("utf-16",) if utf16 else ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise AdminError(
-        f"{path} 不是 UTF-8 或 GB18030 编码的文本：请在 Excel 里“另存为”CSV UTF-8 文件"
-    )
+    raise AdminError("admin_file_encoding", path=str(path))
 
 
 def _import_row(
@@ -473,7 +469,7 @@ def _import_row(
     """Import one CSV row; False when that member is already there."""
     name, branch_name = row.get("name", ""), row.get("branch") or None
     if not name:
-        raise AdminError("姓名为空")
+        raise AdminError("admin_csv_no_name")
     branch = branch_named(session, org, branch_name, branches) if branch_name else None
     if _same_name(session, org, name, branch) is not None:
         return False
@@ -493,14 +489,9 @@ def _import_row(
     return True
 
 
-def describe(session: Session, org: Org) -> str:
-    """A plain listing of the org for ``zhibu admin list``."""
-    from core.status import branches_of
+def branch_counts(session: Session, org: Org) -> list[tuple[Branch, int]]:
+    """The org's branches with their member counts, for ``zhibu admin list``."""
     from storage.queries import member_counts
 
     counts = member_counts(session, org.id)  # type: ignore[arg-type]
-    lines = [f"{org.name}"]
-    for b in branches_of(session, org.id):  # type: ignore[arg-type]
-        short = f"（{b.short_name}）" if b.short_name else ""
-        lines.append(f"  {b.name}{short}：{counts.get(b.id, 0)} 名成员")  # type: ignore[arg-type]
-    return "\n".join(lines)
+    return [(b, counts.get(b.id, 0)) for b in branches_of(session, org.id)]  # type: ignore[arg-type,misc]

@@ -91,7 +91,7 @@ def seed(session: Session, clock: Clock, today: date, reset: bool = False) -> bo
 def _wipe(session: Session) -> None:
     orgs = session.exec(select(Org)).all()
     if any(o.name != ORG_NAME for o in orgs):
-        raise admin.AdminError("数据库里还有演示以外的党委，拒绝清空；--reset 只用于演示数据库")
+        raise admin.AdminError("admin_demo_reset_refused")
     for table in reversed(SQLModel.metadata.sorted_tables):
         session.exec(delete(table))  # type: ignore[call-overload]
     session.flush()

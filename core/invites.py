@@ -40,7 +40,7 @@ def parse_duration(text: str) -> timedelta:
         raise DomainError("bad_duration", text=text)
     valid_for = timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
     if not SHORTEST <= valid_for <= LONGEST:
-        raise AdminError(f"有效期“{text}”超出范围：须在 1m（1分钟）到 365d（365天）之间，如 7d")
+        raise AdminError("admin_validity_range", text=text)
     return valid_for
 
 

@@ -39,7 +39,6 @@ from jobs.outbox import Message, enqueue
 from storage.db import read_scope, session_scope
 from storage.models import Commitment, Org, OutboxMessage
 
-WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 Outgoing = tuple[str, str, str]  # (platform, chat id, text)
 
 
@@ -87,6 +86,8 @@ class Wording(Protocol):
     def sent_privately(self, leaders: bool, locale: str) -> str: ...
 
     def schedule_unknown(self, year: int, locale: str) -> str: ...
+
+    def job_description(self, name: str, locale: str, **params: object) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,9 @@ class Jobs:
         return [
             Job(
                 "monthly_reminder",
-                f"每月第{s.monthly_reminder.workday}个工作日 {s.monthly_reminder.time}："
-                "各支部月提醒单，镇党委汇总",
+                self._describe(
+                    "monthly_reminder", n=s.monthly_reminder.workday, at=s.monthly_reminder.time
+                ),
                 time.fromisoformat(s.monthly_reminder.time),
                 lambda day: self._workday(day, s.monthly_reminder.workday),
                 lambda day: Period.containing("month", day).key,
@@ -147,8 +149,11 @@ class Jobs:
             ),
             Job(
                 "month_end_nudge",
-                f"月末剩余 {'、'.join(map(str, s.month_end_nudge_days_left))} 个工作日时 "
-                f"{s.month_end_nudge.time}：提醒尚有未完成事项的支部，向镇党委通报沉寂支部",
+                self._describe(
+                    "month_end_nudge",
+                    days=list(s.month_end_nudge_days_left),
+                    at=s.month_end_nudge.time,
+                ),
                 time.fromisoformat(s.month_end_nudge.time),
                 self._nudge_day,
                 lambda day: (
@@ -160,9 +165,12 @@ class Jobs:
             ),
             Job(
                 "commitment_deadlines",
-                f"每天 {s.commitment_deadlines.time}：承诺事项{s.commitment_warn_days}天后到期、"
-                f"今天到期、刚逾期的提醒各支部；每周{WEEKDAYS[s.overdue_digest_weekday]}"
-                "向镇党委通报逾期承诺",
+                self._describe(
+                    "commitment_deadlines",
+                    at=s.commitment_deadlines.time,
+                    warn=s.commitment_warn_days,
+                    weekday=s.overdue_digest_weekday,
+                ),
                 time.fromisoformat(s.commitment_deadlines.time),
                 lambda day: True,
                 lambda day: day.isoformat(),
@@ -171,8 +179,9 @@ class Jobs:
             ),
             Job(
                 "quarterly_summary",
-                f"每季度结束后第{s.quarterly_summary.workday}个工作日 {s.quarterly_summary.time}："
-                "上季度三会一课通报（镇党委）",
+                self._describe(
+                    "quarterly_summary", n=s.quarterly_summary.workday, at=s.quarterly_summary.time
+                ),
                 time.fromisoformat(s.quarterly_summary.time),
                 lambda day: (
                     day.month in (1, 4, 7, 10) and self._workday(day, s.quarterly_summary.workday)
@@ -183,8 +192,9 @@ class Jobs:
             ),
             Job(
                 "annual_summary",
-                f"每年1月第{s.annual_summary.workday}个工作日 {s.annual_summary.time}："
-                "上一年的述职数据（镇党委）",
+                self._describe(
+                    "annual_summary", n=s.annual_summary.workday, at=s.annual_summary.time
+                ),
                 time.fromisoformat(s.annual_summary.time),
                 lambda day: day.month == 1 and self._workday(day, s.annual_summary.workday),
                 lambda day: str(day.year - 1),
@@ -192,6 +202,10 @@ class Jobs:
                 files_for=lambda day: Period.of_year(day.year - 1),
             ),
         ]
+
+    def _describe(self, name: str, **params: object) -> str:
+        """What ``zhibu jobs list`` says the job does, in the configured locale."""
+        return self.wording.job_description(name, self.locale, **params)
 
     # ------------------------------------------------------------------ when
 

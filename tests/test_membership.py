@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.cli_common import error_text
+from bot.messages import ZH
 from bot.router import Router
 from bot.turn import FileRef, Incoming, Reply
 from core import admin, invites
@@ -168,7 +170,8 @@ def test_bad_durations_are_explained(text):
 def test_durations_out_of_range_name_the_range(text):
     with pytest.raises(invites.AdminError) as exc:
         invites.parse_duration(text)
-    assert "超出范围" in str(exc.value) and "1m" in str(exc.value) and "365d" in str(exc.value)
+    said = error_text(exc.value, ZH)
+    assert "超出范围" in said and "1m" in said and "365d" in said
 
 
 # ---------------------------------------------------------------- /bindgroup
