@@ -236,7 +236,8 @@ _NOT_AFTER_COUNT = "".join(rf"(?<!{w})" for w in ("实到", "出席", "参加", 
 # not 2-4点, 1-6月, 第1-3章, 3.5小时: a unit after it makes it a range or an amount
 _NOT_A_UNIT = r"(?![\d./\-]|\s*[人名点时月日号季章节条项个次届期年岁份天周分])"
 _SHORT = re.compile(
-    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}"
+    # 3.5亩, 1.5万元, 2.5公里: a Chinese word right after 3.5 makes it an amount
+    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}(?![\u4e00-\u9fff%])"
     # 11-3 only as a word of its own
     rf"|(?:^|(?<=[\s,，、;；:]))(\d{{1,2}})-(\d{{1,2}}){_NOT_A_UNIT}(?=$|[\s,，、;；。])"
 )
@@ -432,6 +433,9 @@ def find_date(
             year, at = _written_year(text, m.start(), pattern, today)
         return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
     if m := _MONTH_DAY_WORDS.search(text):
+        # 昨天 学习6月1日起施行的条例: a date inside prose yields to a date word
+        if _inside_prose(text, m) and (said := _find_chinese_relative(text, today)):
+            return said
         return _month_day(text, m, today, future)
     if m := _REL_MONTH_DAY.search(text):
         return DateMatch(_day_of_month(m, today), m.span())
@@ -444,6 +448,12 @@ def find_date(
         month, day = int(m[1] or m[3]), int(m[2] or m[4])
         return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
     return _find_english_date(text, today, future)
+
+
+def _inside_prose(text: str, m: re.Match[str]) -> bool:
+    """Chinese words on both sides: 学习6月1日起施行, not 6月1日 standing as a word."""
+    before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+    return all(re.fullmatch(r"[\u4e00-\u9fff]", c) for c in (before, after))
 
 
 def _number(text: str) -> int:
@@ -557,7 +567,11 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*请假\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
-    (("present",), re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?!员)")),
+    # 8人, 共8人, 党员8名 — but not 慰问8名老党员 or 组织20名党员清扫村道, the topic's people
+    (
+        ("present",),
+        re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?![\u4e00-\u9fff])"),
+    ),
 )
 # English counts come either way round, "7 present" or "present 7", and are read left to
 # right, so that in "7 present 1 absent" the 1 is never taken for "present 1".
@@ -809,7 +823,8 @@ def parse_activity(
     free, type_code, unknown = _take_type(free, registry)
     if type_code:
         values["type_code"] = type_code
-    if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组", free):
+    # 第一党小组 as a word, not in 研究调整第一党小组组长
+    if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组(?![\u4e00-\u9fff])", free):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
     if "topic" in keyed and leftover_as_topic:  # never on /edit: it changes what it names

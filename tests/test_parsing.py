@@ -1363,3 +1363,36 @@ def test_times_are_read_outside_the_topic_with_their_half_of_the_day(line, span,
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
     got = (draft.start_time, draft.end_time) if draft.start_time else None
     assert (got, draft.topic, draft.notes) == (span, topic, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on", "present", "topic"),
+    [  # numbers that belong to the topic's prose stay in it
+        ("支委会 讨论3.5亩土地流转 应到7 实到6", None, 6, "讨论3.5亩土地流转"),
+        (
+            "支委会 昨天 实到6 总结上半年1.5万元集体收入",
+            date(2026, 5, 19),
+            6,
+            "总结上半年1.5万元集体收入",
+        ),
+        ("主题党日 昨天 慰问8名老党员", date(2026, 5, 19), None, "慰问8名老党员"),
+        ("主题党日 昨天 组织20名党员清扫村道", date(2026, 5, 19), None, "组织20名党员清扫村道"),
+        (
+            "支委会 昨天 实到6 学习6月1日起施行的新条例",
+            date(2026, 5, 19),
+            6,
+            "学习6月1日起施行的新条例",
+        ),
+        ("支委会昨天8人", date(2026, 5, 19), 8, None),
+        ("支委会 3.5 8人", date(2026, 3, 5), 8, None),
+    ],
+)
+def test_numbers_of_the_topics_prose_stay_in_it(line, held_on, present, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.held_on, draft.present, draft.topic) == (held_on, present, topic)
+
+
+def test_a_party_group_inside_prose_is_the_topics():
+    line = "支委会 昨天 研究调整第一党小组组长 6人"
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.group, draft.topic) == (None, "研究调整第一党小组组长")
