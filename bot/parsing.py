@@ -569,7 +569,7 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
     # 8人, 共8人, 党员8名 — but not 慰问8名老党员 or 组织20名党员清扫村道, the topic's people
     (
-        ("present",),
+        ("total",),
         re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?![\u4e00-\u9fff])"),
     ),
 )
@@ -650,6 +650,9 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
                 notes.append(_absence_note(names[0], int(m[1]), m["why"]))
             text = _take(text, m.span())
     counts.pop("absent_on_leave", None)  # in the notes only: counted with the absent already
+    if (total := counts.pop("total", None)) is not None:
+        # 8人 alone is who came; beside 实到14名, 党员16名 is how many were expected
+        counts.setdefault("expected" if "present" in counts else "present", total)
     if "leave" in counts:
         counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
     return _take_english_counts(text, counts), counts, notes

@@ -1396,3 +1396,11 @@ def test_a_party_group_inside_prose_is_the_topics():
     line = "支委会 昨天 研究调整第一党小组组长 6人"
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
     assert (draft.group, draft.topic) == (None, "研究调整第一党小组组长")
+
+
+@pytest.mark.parametrize(
+    "line", ["党员大会 昨天 党员16名 实到14名", "党员大会 昨天 共16人 实到14人"]
+)
+def test_a_total_beside_those_present_is_the_expected_count(line):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.expected, draft.present) == (16, 14)
