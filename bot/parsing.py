@@ -11,7 +11,7 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.activities import ActivityDraft
 from core.errors import DomainError
@@ -138,6 +138,17 @@ _KEY_RE = re.compile(
     r"|(?:^|(?<=\s))(主题|题目|议题)\s+(?=\S)",  # 主题 党史学习: a topic key needs no colon
     re.IGNORECASE,
 )
+
+
+_CJK = r"[\u4e00-\u9fff]"
+_WIDE = {",": "，", ";": "；", "(": "（", ")": "）"}
+_NARROW_BY_CJK = re.compile(rf"(?<={_CJK})[,;()]|[,;()](?={_CJK})")
+
+
+def prose(text: str) -> str:
+    """Free text as it is kept: the Chinese punctuation that NFKC narrowed for parsing comes
+    back beside Chinese words (资金未到位，明年续建), so the ledger reads as it was typed."""
+    return _NARROW_BY_CJK.sub(lambda m: _WIDE[m[0]], text)
 
 
 def normalise(text: str) -> str:
@@ -810,6 +821,9 @@ def parse_activity(
     free, hours = take_hours(free)
     if "hours" in keyed:  # 时长:3 / hours: 2.5
         hours = _keyed_hours(keyed["hours"])
+    if hours is None and span and span[1] > span[0]:  # 14:00-16:00 lasted 2 hours
+        start, end = (datetime.combine(date.min, t) for t in span)
+        hours = round((end - start).total_seconds() / 3600, 2)
     if hours is not None:
         values["hours"] = hours
     free, counts, notes = _read_counts(free)
@@ -841,7 +855,10 @@ def parse_activity(
         else:
             _add_note(values, leftover)
         leftover = ""
-    return ParsedActivity(ActivityDraft(**values), unknown, leftover)  # type: ignore[arg-type]
+    for key in ("topic", "notes", "place", "host", "recorder"):
+        if isinstance(values.get(key), str):
+            values[key] = prose(values[key])  # type: ignore[arg-type]
+    return ParsedActivity(ActivityDraft(**values), unknown, prose(leftover))  # type: ignore[arg-type]
 
 
 def _add_note(values: dict[str, object], note: str) -> None:
@@ -1061,4 +1078,4 @@ def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
         before = _DUE_PREFIX.sub("", free[: found.span[0]])
         free = before + (after[tail.end() :] if tail else after)
     content = re.sub(r"\s+", " ", free).strip(" ,，;；。")
-    return content, due, personal
+    return prose(content), due, personal

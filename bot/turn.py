@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.commands import BY_NAME, Command
+from bot.parsing import prose
 from core.activities import FilingRule, SourceKey
 from core.auth import Actor, chat_binding
 from core.errors import DomainError
@@ -99,7 +100,7 @@ class Turn:
         m = re.match(r"#?(\d{1,9})\s*(.*)$", self.args)
         if not m:
             raise DomainError("bad_id", example=example)
-        return int(m.group(1)), m.group(2).strip()
+        return int(m.group(1)), prose(m.group(2).strip())
 
     @property
     def source(self) -> SourceKey | None:

@@ -474,6 +474,7 @@ def test_take_time_range_invalid_time():
                 start_time=time(14, 0),
                 end_time=time(16, 0),
                 present=20,
+                hours=2.0,  # from the times, when no duration is given
             ),
         ),
         # a party group
@@ -1404,3 +1405,11 @@ def test_a_party_group_inside_prose_is_the_topics():
 def test_a_total_beside_those_present_is_the_expected_count(line):
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
     assert (draft.expected, draft.present) == (16, 14)
+
+
+def test_typed_chinese_punctuation_is_kept_and_times_give_the_duration():
+    line = "支委会 昨天 6人 主题:研究秋收，部署冬训(试行)"
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert draft.topic == "研究秋收，部署冬训（试行）"
+    study = parse_activity("集中学习 昨天 18人 14:30-16:00", DEFAULT_REGISTRY, date(2026, 5, 20))
+    assert study.draft.hours == 1.5

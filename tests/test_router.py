@@ -704,6 +704,26 @@ def test_leave_and_absence_reasons_show_in_the_confirmation_and_the_list(chat):
     assert "外出务工" in logged and "外出务工" in sec("/list")
 
 
+def test_answers_and_reasons_keep_their_chinese_punctuation(chat, engine):
+    sec = chat()
+    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    assert "资金未到位，明年续建" in sec(f"/explain {made} 资金未到位，明年续建")
+    with Session(engine) as s:
+        assert s.get(Commitment, int(made)).evidence == "资金未到位，明年续建"  # type: ignore[union-attr]
+
+
+def test_a_topic_answer_may_repeat_its_key(chat, engine):
+    sec = chat()
+    sec("/log")
+    sec("支委会")
+    sec("昨天")
+    sec("7")
+    sec("主题:研究秋收")
+    sec("保存")
+    (a,) = activities(engine)
+    assert a.topic == "研究秋收"
+
+
 def test_seven_of_eight_answers_how_many_came(chat, engine):
     sec = chat()
     assert "出席多少人" in sec("/log 支委会 3月5日")

@@ -12,6 +12,7 @@ from bot.messages import t
 from bot.parsing import (
     cn_number,
     parse_date,
+    prose,
     take_counts,
     take_hours,
 )
@@ -224,7 +225,9 @@ def _answer_hours(text: str, today: date) -> float | None:
 
 
 def _answer_text(text: str, today: date) -> str | None:
-    return text.strip() or None
+    """A topic or a commitment's words; 主题:X answers with X."""
+    text = re.sub(r"^\s*(?:主题|题目|议题|topic)\s*:\s*", "", text, flags=re.IGNORECASE)
+    return prose(text.strip()) or None
 
 
 _ANSWER_PARSERS = {

@@ -7,7 +7,7 @@ from datetime import date
 
 from bot import dialogs, render
 from bot.messages import fmt_date, t
-from bot.parsing import parse_activity, take_period
+from bot.parsing import parse_activity, prose, take_period
 from bot.turn import Reply, RouterState, Turn
 from core import activities
 from core.activities import ActivityDraft, SourceKey
@@ -202,4 +202,4 @@ class RecordCommands(RouterState):
         dated = take_period(rest, turn.today)
         if dated is None or len(rest) <= dated[1]:
             raise DomainError("bad_excuse")
-        return words[0], atype, dated[0], " ".join(rest[dated[1] :])
+        return words[0], atype, dated[0], prose(" ".join(rest[dated[1] :]))
