@@ -1057,7 +1057,12 @@ def _find_due(free: str, today: date) -> DateMatch | None:
         if found is not None and found.span[0] == 0:
             offset = mark.end()
             return DateMatch(found.day, (mark.start(), offset + found.span[1]))
+    if m := _SHORT_BEFORE.search(free):  # 12.20前: a short date that a deadline word follows
+        return DateMatch(_infer_year(int(m[1]), int(m[2]), today, m[0], True), m.span())
     return find_date(free, today, future=True, short_forms=False)
+
+
+_SHORT_BEFORE = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})(?=\s*(?:之前|以前|前))")
 
 
 def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:

@@ -1413,3 +1413,8 @@ def test_typed_chinese_punctuation_is_kept_and_times_give_the_duration():
     assert draft.topic == "研究秋收，部署冬训（试行）"
     study = parse_activity("集中学习 昨天 18人 14:30-16:00", DEFAULT_REGISTRY, date(2026, 5, 20))
     assert study.draft.hours == 1.5
+
+
+def test_a_short_date_before_qian_is_a_commitments_deadline():
+    content, due, _ = parse_commitment("建设2.5公里村道 12.20前", date(2026, 11, 30))
+    assert (content, due) == ("建设2.5公里村道", date(2026, 12, 20))

@@ -712,6 +712,15 @@ def test_answers_and_reasons_keep_their_chinese_punctuation(chat, engine):
         assert s.get(Commitment, int(made)).evidence == "资金未到位，明年续建"  # type: ignore[union-attr]
 
 
+def test_a_commitment_asked_for_cannot_be_skipped_and_takes_its_deadline(chat, engine):
+    sec = chat()
+    assert "承诺" in sec("/commit")
+    again = sec("跳过")
+    assert again.startswith("没看懂“跳过”") and count(engine, Commitment) == 0
+    made = sec("修缮村活动室 截止12月20日")
+    assert made.startswith("📌 已登记承诺") and "修缮村活动室，截止 2026年12月20日" in made
+
+
 def test_a_topic_answer_may_repeat_its_key(chat, engine):
     sec = chat()
     sec("/log")

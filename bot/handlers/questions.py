@@ -11,6 +11,7 @@ from bot import dialogs, render
 from bot.messages import t
 from bot.parsing import (
     cn_number,
+    parse_commitment,
     parse_date,
     prose,
     take_counts,
@@ -26,6 +27,7 @@ from storage.models import Activity
 CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
 SAVE_WORDS = frozenset({"确认", "保存", "确定", "是", "好", "对", "ok", "yes", "y"})
 OTHER_DATE, SKIP = "other_date", "skip"
+SKIP_WORDS = ("跳过", "skip", "略", "无")
 # the quick answers offered as buttons (or numbers in the console) for each question
 QUICK_CHOICES = {
     "held_on": ("today", "yesterday", OTHER_DATE),
@@ -119,6 +121,8 @@ class Questions(RouterState):
             return [self._reask(turn, state.kind, data, field_, prefix, buttons=False)]
         if field_ == "topic" and state.kind == "log" and text == SKIP:
             return self._continue_log(turn, _draft(data), {**data, "topic_asked": True})
+        if state.kind == "commit" and field_ == "content":
+            return self._answer_content(turn, data, text)
         try:
             value = self._parse_answer(turn, field_, text, data.get("choices", []))
         except DomainError as exc:
@@ -177,6 +181,19 @@ class Questions(RouterState):
         fields = {k: v for k, v in asdict(draft).items() if k != "group"}
         shown = Activity(**fields)  # never added to a session: only rendered
         return render.activity_summary(shown, self.registry, self.locale, draft.group)
+
+    def _answer_content(self, turn: Turn, data: dict, text: str) -> list[Reply]:
+        """What is promised, read as /commit reads it: a deadline written with it is taken
+        too (修缮村活动室 截止12月20日), and there is nothing to skip."""
+        content, due, _ = parse_commitment(text, turn.today)
+        if not content or content.lower() in SKIP_WORDS:
+            prefix = t("ask_again", self.locale, text=text[:40], question="").strip() + "\n"
+            return [self._reask(turn, "commit", data, "content", prefix)]
+        answered = {**data, "content": content}
+        if due is not None and not data.get("due"):
+            commitments.check_due(due, turn.today)
+            answered["due"] = due.isoformat()
+        return self._continue_commit(turn, answered)
 
     def _parse_answer(self, turn: Turn, field_: str, text: str, choices: list[str]):
         """The value of one answered question, or None if it could not be understood."""
