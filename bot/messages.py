@@ -218,6 +218,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "只有该支部的书记、副书记和支委可以修改这项内容。",
         EN: "Only the branch's secretary, deputy and committee members may change this.",
     },
+    "branch_only": {
+        ZH: "“{name}”是支部的会议或学习，由支部书记、副书记和支委登记。镇党委的工作请写：{town}，例如：/log 为基层上党课 3月5日 30人。",
+        EN: "“{name}” is a branch's meeting or study, logged by its secretary, deputy or committee. The town's own work: {town}, e.g. /log town lecture March 5 30 present.",
+    },
     "town_only": {
         ZH: "“{name}”是镇党委层面的工作，由镇领导记录。支部的会议请用 /log 支委会、/log 党员大会 等。",
         EN: "“{name}” is town-level work, logged by town leaders. Log branch meetings with /log.",

@@ -126,6 +126,8 @@ class Router(
             )
         if exc.key == "commitment_closed":
             params["status"] = COMMITMENT_STATUS[self.locale][params["status"]]
+        if exc.key == "branch_only":
+            params["town"] = render.worded(self.registry.of_category("town"), self.locale)
         if exc.key == "unknown_type" and "choices" not in params:
             params["choices"] = render.worded(list(self.registry), self.locale)
         return Reply(t(exc.key, self.locale, **params))

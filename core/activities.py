@@ -146,7 +146,14 @@ def check_can_log(actor: Actor | None, t: ActivityType | None) -> Actor:
         return require(actor, Action.WRITE_TOWN)
     if t is None and actor is not None and can(actor, Action.WRITE_TOWN):
         return actor
-    return require(actor, Action.WRITE_BRANCH, actor.branch_id if actor else None)
+    branch_id = actor.branch_id if actor else None
+    if (
+        actor is not None
+        and can(actor, Action.WRITE_TOWN)
+        and not can(actor, Action.WRITE_BRANCH, branch_id)
+    ):
+        raise Refused("branch_only", name=t)  # a town leader naming a branch meeting
+    return require(actor, Action.WRITE_BRANCH, branch_id)
 
 
 def loggable_types(registry: Registry, actor: Actor | None, study: bool) -> list[ActivityType]:

@@ -291,13 +291,14 @@ NONE = "nothing_to_undo"  # the user has no record of their own to undo
 TOWN = "town_only"  # a known user told that town-level work is for the town's leaders
 WRITER = "not_writer"  # a reader of the item told only writers may change it
 OWN = "own_branch_only"  # told they may see their own branch; nothing about the one named
+BRANCH = "branch_only"  # a town leader told a branch's meeting is the branch's to log
 
 # fmt: off
 MATRIX: dict[str, tuple[str, ...]] = {
     #                sec1    com1    mem1    sec2    mem2    leader  admin   stranger
-    "log_branch":   (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
+    "log_branch":   (OK,     OK,     NO,     OK,     NO,     BRANCH, NO,     WHO),
     "log_town":     (TOWN,   TOWN,   TOWN,   TOWN,   TOWN,   OK,     TOWN,   WHO),
-    "study":        (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
+    "study":        (OK,     OK,     NO,     OK,     NO,     BRANCH, NO,     WHO),
     "commit":       (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
     "done":         (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
     "withdraw":     (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
@@ -329,6 +330,13 @@ def refusal_text(outcome: str, seeded: Seeded, command: str) -> str:
         return t("town_only", name="党建调研")
     if outcome in (WRITER, OWN):
         return t(outcome)
+    if outcome == BRANCH:
+        from bot.messages import ZH
+        from bot.render import worded
+        from core.rules import DEFAULT_REGISTRY
+
+        town = worded(DEFAULT_REGISTRY.of_category("town"), ZH)
+        return t(BRANCH, name="支委会" if command == "log_branch" else "集中学习", town=town)
     return {NO: FORBIDDEN, WHO: UNKNOWN_USER, NONE: NOTHING_TO_UNDO}[outcome]
 
 
