@@ -492,6 +492,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "{branch}{period}的{type}已经开过，无需登记免开。",
         EN: "{type} for {branch} in {period} was held; there is nothing to excuse.",
     },
+    "excuse_again": {
+        ZH: "{branch}{period}的{name}已登记为免开（原因：{reason}），无需重复登记。",
+        EN: "{name} for {branch} in {period} is already excused ({reason}); nothing changed.",
+    },
     "excuse_replaced": {
         ZH: "{branch}{period}的{name}原已登记为免开（原因：{before}），现将原因改为：{reason}。",
         EN: "{name} for {branch} in {period} was already excused ({before}); the reason is now: {reason}.",

@@ -576,6 +576,7 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
     # 缺席2人，其中请假1人: the one on leave is among the absent, said once more
     (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*请假\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
+    (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
     (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
     # 8人, 共8人, 党员8名 — but not 慰问8名老党员 or 组织20名党员清扫村道, the topic's people
@@ -840,8 +841,12 @@ def parse_activity(
     free, type_code, unknown = _take_type(free, registry)
     if type_code:
         values["type_code"] = type_code
-    # 第一党小组 as a word, not in 研究调整第一党小组组长
-    if m := re.search(r"第?[一二三四五六七八九十\d]+(?:党)?小组(?![\u4e00-\u9fff])", free):
+    # 第一党小组 as a word, not in 研究调整第一党小组组长; 一组, 2组 standing alone
+    if m := re.search(
+        r"第?[一二三四五六七八九十\d]+(?:党)?小组(?![\u4e00-\u9fff])"
+        r"|(?:^|(?<=\s))第?[一二三四五六七八九十\d]{1,2}组(?=\s|$)",
+        free,
+    ):
         values.setdefault("group", m[0])
         free = _take(free, m.span())
     if "topic" in keyed and leftover_as_topic:  # never on /edit: it changes what it names

@@ -97,7 +97,7 @@ class Turn:
 
     def id_and_rest(self, example: str) -> tuple[int, str]:
         """'/done 3 已验收' -> (3, '已验收'); without a number, a hint with ``example``."""
-        m = re.match(r"#?(\d{1,9})\s*(.*)$", self.args)
+        m = re.match(r"#?(\d{1,9})号?\s*(.*)$", self.args)  # 4号 is #4
         if not m:
             raise DomainError("bad_id", example=example)
         return int(m.group(1)), prose(m.group(2).strip())

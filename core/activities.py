@@ -426,6 +426,7 @@ def check_can_excuse(actor: Actor | None) -> Actor:
 class Excused(NamedTuple):
     row: Excusal
     replaced: str | None  # the reason it had before, when the unit was excused already
+    again: bool = False  # excused already, for the same reason: nothing changed
 
 
 def excuse(
@@ -470,8 +471,10 @@ def excuse(
             )
         ).first(),
     )
+    if not created and row.reason == reason:
+        return Excused(row, None, again=True)
     before = None if created else audit.snapshot(row)
-    replaced = None if created or row.reason == reason else row.reason
+    replaced = None if created else row.reason
     row.reason = reason
     session.add(row)
     audit.record(session, clock, actor.member_id, "excuse", row, before)

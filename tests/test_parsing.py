@@ -1418,3 +1418,16 @@ def test_typed_chinese_punctuation_is_kept_and_times_give_the_duration():
 def test_a_short_date_before_qian_is_a_commitments_deadline():
     content, due, _ = parse_commitment("建设2.5公里村道 12.20前", date(2026, 11, 30))
     assert (content, due) == ("建设2.5公里村道", date(2026, 12, 20))
+
+
+def test_one_on_leave_among_the_absent_and_a_group_by_its_short_name():
+    today = date(2026, 5, 20)
+    line = "支委会 昨天 应到8 实到6 缺席2人，其中1人请假"
+    draft = parse_activity(line, DEFAULT_REGISTRY, today).draft
+    assert (draft.absent, draft.notes) == (2, "其中请假1人")
+    for group in ("一组", "2组", "第二组"):
+        assert (
+            parse_activity(f"党小组会 昨天 {group} 6人", DEFAULT_REGISTRY, today).draft.group
+            == group
+        )
+    assert parse_activity("支委会 昨天 分2组讨论 6人", DEFAULT_REGISTRY, today).draft.group is None

@@ -610,6 +610,8 @@ def test_excusing_a_held_unit_is_refused_and_a_second_reason_says_what_it_replac
     held = leader("/excuse 一村 党课 2026Q1 防汛")
     assert held == "一村党支部2026年第一季度的党课已经开过，无需登记免开。"
     assert "已将二村党支部" in leader("/excuse 二村 党课 2025Q4 防汛")
+    same = leader("/excuse 二村 党课 2025Q4 防汛")
+    assert same == "二村党支部2025年第四季度的党课已登记为免开（原因：防汛），无需重复登记。"
     again = leader("/excuse 二村 党课 2025Q4 疫情防控")
     assert again == (
         "二村党支部2025年第四季度的党课原已登记为免开（原因：防汛），现将原因改为：疫情防控。"
@@ -719,6 +721,14 @@ def test_a_commitment_asked_for_cannot_be_skipped_and_takes_its_deadline(chat, e
     assert again.startswith("没看懂“跳过”") and count(engine, Commitment) == 0
     made = sec("修缮村活动室 截止12月20日")
     assert made.startswith("📌 已登记承诺") and "修缮村活动室，截止 2026年12月20日" in made
+
+
+def test_a_commitment_number_may_be_written_with_hao(chat, engine):
+    sec = chat()
+    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    assert "调整计划" in sec(f"/withdraw {made}号 调整计划")
+    with Session(engine) as s:
+        assert s.get(Commitment, int(made)).evidence == "调整计划"  # type: ignore[union-attr]
 
 
 def test_a_topic_answer_may_repeat_its_key(chat, engine):

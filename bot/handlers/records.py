@@ -167,7 +167,7 @@ class RecordCommands(RouterState):
         assert turn.actor is not None
         activities.check_can_excuse(turn.actor)
         branch = find_branch(turn.session, turn.actor.org_id, branch_q)
-        row, replaced = activities.excuse(
+        row, replaced, again = activities.excuse(
             turn.session,
             self.clock,
             turn.today,
@@ -186,6 +186,8 @@ class RecordCommands(RouterState):
             "name": render.type_name(atype, self.locale),
             "reason": reason,
         }
+        if again:
+            return [Reply(t("excuse_again", self.locale, **words))]
         if replaced is not None:
             return [Reply(t("excuse_replaced", self.locale, before=replaced, **words))]
         return [Reply(t("excused", self.locale, **words))]
