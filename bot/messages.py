@@ -333,6 +333,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "数据库里还没有党委。请先运行 zhibu demo 或 zhibu admin create-org。",
         EN: "No organisation yet. Run zhibu demo or zhibu admin create-org first.",
     },
+    "bad_report_args": {
+        ZH: "没看懂“{text}”。/report 可以写支部和时间段，例如：/report 一村 2026Q1、/report 本季度。",
+        EN: "I don't understand “{text}”. /report takes a branch and a period, e.g. /report 一村 Q1 2026 or /report this quarter.",
+    },
     "bad_status_args": {
         ZH: "没看懂“{text}”。可以写支部、时间段或活动类型，例如：/status 一村 2026Q1、/status 本季度、/status 党课。",
         EN: "I don't understand “{text}”. Give a branch, a period or an activity type, "

@@ -333,6 +333,15 @@ def test_text_typed_like_a_formula_stays_text_in_the_ledger(reporter, history):
     assert {c.data_type for c in cells} == {"s"}
 
 
+def test_a_rule_given_to_report_is_answered_with_reports_own_examples(reporter, history):
+    reply = report(reporter, "leader", "town", "一村 党课")
+    assert not reply.files
+    assert (
+        reply.text
+        == "没看懂“党课”。/report 可以写支部和时间段，例如：/report 一村 2026Q1、/report 本季度。"
+    )
+
+
 def _docx(reply: Reply) -> Path:
     (path,) = [p for p in reply.files if p.suffix == ".docx"]
     return path

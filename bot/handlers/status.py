@@ -71,9 +71,14 @@ class StatusCommands(RouterState):
     def _cmd_report(self, turn: Turn) -> list[Reply]:
         """The ledger of a period as an Excel file: leaders the org (or a branch), everyone
         else their own branch."""
-        period, branch_query, rule = self._status_args(turn)
+        try:
+            period, branch_query, rule = self._status_args(turn)
+        except DomainError as exc:
+            if exc.key != "bad_status_args":
+                raise
+            raise DomainError("bad_report_args", **exc.params) from exc
         if rule is not None:
-            raise DomainError("bad_status_args", text=rule)
+            raise DomainError("bad_report_args", text=rule)
         if period.start > turn.today:
             raise DomainError("report_not_begun", period=period)
         assert turn.actor is not None
