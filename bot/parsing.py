@@ -887,19 +887,20 @@ def _peel_topic(values: dict[str, object], today: date) -> list[str]:
     one of them is unmistakable (昨天, 3月5日, 实到6人): alone, a 5人 or a 7.1 is as likely the
     topic's own (走访困难党员 5人, 纪念建党 7.1) and stays in it. Returns their notes."""
     topic = str(values.pop("topic"))
-    words, taken, notes, sure = topic.split(" "), {}, [], False
-    while words and (found := _field_word(words[-1], {**values, **taken}, today)) is not None:
+    # words and what parts them (主题:研究秋收，昨天，应到8), so what stays reads as typed
+    parts, taken, notes, sure = re.split(r"(\s*[,;、]\s*|\s+)", topic), {}, [], False
+    while parts and (found := _field_word(parts[-1], {**values, **taken}, today)) is not None:
         fields, more, certain = found
         taken.update(fields)
         notes[:0] = more
         sure = sure or certain
-        words.pop()
+        del parts[-2:]  # the word and the separator before it
     if not sure:
         values["topic"] = topic
         return []
     values.update(taken)
-    if words:
-        values["topic"] = " ".join(words)
+    if kept := "".join(parts).strip(" ,;、"):
+        values["topic"] = kept
     return notes
 
 

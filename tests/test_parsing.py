@@ -1431,3 +1431,10 @@ def test_one_on_leave_among_the_absent_and_a_group_by_its_short_name():
             == group
         )
     assert parse_activity("支委会 昨天 分2组讨论 6人", DEFAULT_REGISTRY, today).draft.group is None
+
+
+def test_fields_after_a_topic_may_be_parted_by_commas():
+    line = "支委会 主题:研究秋收，部署冬训，昨天，应到8，实到7"
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
+    assert (draft.topic, draft.held_on) == ("研究秋收，部署冬训", date(2026, 5, 19))
+    assert (draft.expected, draft.present) == (8, 7)
