@@ -643,6 +643,12 @@ def arabic_numbers(text: str) -> str:
     return _CN_AFTER_WORD.sub(word, _CN_BEFORE_UNIT.sub(unit, text))
 
 
+def take_counts_and_notes(text: str) -> tuple[str, dict[str, int], str | None]:
+    """take_counts, and the note they make (请假1人（生病）), as /log keeps it."""
+    text, counts, notes = _read_counts(text)
+    return text, counts, prose(" ".join(notes)) if notes else None
+
+
 def take_counts(text: str) -> tuple[str, dict[str, int]]:
     """Head counts: the first of each kind counts; those on leave (请假) are absent too."""
     text, counts, _ = _read_counts(text)

@@ -743,6 +743,14 @@ def test_a_topic_answer_may_repeat_its_key(chat, engine):
     assert a.topic == "研究秋收"
 
 
+def test_leave_given_in_answer_to_how_many_came_is_kept(chat, engine):
+    sec = chat()
+    assert "出席多少人" in sec("/log 支委会 3月5日")
+    assert "已记录" in sec("应到8人，实到7人，请假1人(生病)")
+    (a,) = activities(engine)
+    assert (a.expected, a.present, a.notes) == (8, 7, "请假1人（生病）")
+
+
 def test_seven_of_eight_answers_how_many_came(chat, engine):
     sec = chat()
     assert "出席多少人" in sec("/log 支委会 3月5日")

@@ -14,7 +14,7 @@ from bot.parsing import (
     parse_commitment,
     parse_date,
     prose,
-    take_counts,
+    take_counts_and_notes,
     take_hours,
 )
 from bot.turn import Choice, Reply, RouterState, Turn
@@ -134,6 +134,8 @@ class Questions(RouterState):
             return self._continue_commit(turn, {**data, field_: value})
         draft = _draft(data)
         key = "type_code" if field_ == "type" else field_
+        if isinstance(value, dict) and value.get("notes") and draft.notes:
+            value = {**value, "notes": f"{draft.notes} {value['notes']}"}  # both kept
         draft = draft.merged(**(value if isinstance(value, dict) else {key: value}))
         draft = activities.complete_attendance(draft)
         try:
@@ -224,13 +226,13 @@ def _answer_due(text: str, today: date) -> str | None:
 
 
 def _answer_attendance(text: str, today: date) -> dict | None:
-    rest, counts = take_counts(text)
+    rest, counts, notes = take_counts_and_notes(text)
     if not counts and (n := _small_number(rest.strip())) is not None:
         counts = {"present": n}
     # '7/8' asked how many came is 7 of 8, not a date as it might be elsewhere
     if not counts and (m := re.fullmatch(r"(\d{1,4})\s*/\s*(\d{1,4})", rest.strip())):
         counts = {"present": int(m.group(1)), "expected": int(m.group(2))}
-    done = asdict(activities.complete_attendance(ActivityDraft(**counts)))
+    done = asdict(activities.complete_attendance(ActivityDraft(**counts, notes=notes)))
     return {k: v for k, v in done.items() if v is not None} if done["present"] else None
 
 
