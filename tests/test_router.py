@@ -29,6 +29,18 @@ def count(engine, model) -> int:
         return s.exec(select(func.count()).select_from(model)).one()
 
 
+def commitment_id(reply: str) -> str:
+    """The number in '📌 已登记承诺 #12（支部承诺）：…'."""
+    return reply.split("#")[1].split("（")[0]
+
+
+def commitment(engine, cid: str) -> Commitment:
+    with Session(engine) as s:
+        row = s.get(Commitment, int(cid))
+        assert row is not None
+        return row
+
+
 def test_one_line_log_with_every_field(chat, engine):
     reply = chat()("/log 党员大会 2026-03-18 应到25 实到22 主持:张三 记录:李四 地点:村委会")
     assert reply.startswith("✅ 已记录 #")
@@ -630,14 +642,13 @@ def test_excuse_cannot_be_given_in_advance(chat, engine):
 def test_a_personal_commitment_is_closed_by_its_maker_or_the_secretary(chat, engine):
     committee = chat("com1")
     made = committee("/commit 个人 每月走访5户 截止6月30日")
-    own = made.split("#")[1].split("（")[0]
-    secretarys = chat()("/commit 个人 带头讲党课 截止6月30日").split("#")[1].split("（")[0]
+    own = commitment_id(made)
+    secretarys = commitment_id(chat()("/commit 个人 带头讲党课 截止6月30日"))
     refused = committee(f"/done {secretarys} 已完成")
     assert refused == f"#{secretarys} 是张书记的个人承诺，只有本人或支部书记、副书记可以办结。"
     assert "已兑现" in committee(f"/done {own} 已走访")
-    with Session(engine) as s:
-        assert s.get(Commitment, int(secretarys)).status == "in_progress"  # type: ignore[union-attr]
-    another = committee("/commit 个人 学习强国每日打卡 截止6月30日").split("#")[1].split("（")[0]
+    assert commitment(engine, secretarys).status == "in_progress"
+    another = commitment_id(committee("/commit 个人 学习强国每日打卡 截止6月30日"))
     assert "撤" in chat()(f"/withdraw {another} 调整计划")  # the secretary may close it
 
 
@@ -651,7 +662,7 @@ def test_the_same_open_commitment_is_not_made_twice(chat, engine):
         "📌 已登记承诺"
     )  # personal: another
     assert count(engine, Commitment) == 2
-    sec(f"/done {first.split('#')[1].split('（')[0]} 已完工")
+    sec(f"/done {commitment_id(first)} 已完工")
     assert sec("/commit 修缮村活动室 截止9月30日").startswith(
         "📌 已登记承诺"
     )  # kept: may promise anew
@@ -708,10 +719,9 @@ def test_leave_and_absence_reasons_show_in_the_confirmation_and_the_list(chat):
 
 def test_answers_and_reasons_keep_their_chinese_punctuation(chat, engine):
     sec = chat()
-    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))
     assert "资金未到位，明年续建" in sec(f"/explain {made} 资金未到位，明年续建")
-    with Session(engine) as s:
-        assert s.get(Commitment, int(made)).evidence == "资金未到位，明年续建"  # type: ignore[union-attr]
+    assert commitment(engine, made).evidence == "资金未到位，明年续建"
 
 
 def test_a_commitment_asked_for_cannot_be_skipped_and_takes_its_deadline(chat, engine):
@@ -725,10 +735,9 @@ def test_a_commitment_asked_for_cannot_be_skipped_and_takes_its_deadline(chat, e
 
 def test_a_commitment_number_may_be_written_with_hao(chat, engine):
     sec = chat()
-    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))
     assert "调整计划" in sec(f"/withdraw {made}号 调整计划")
-    with Session(engine) as s:
-        assert s.get(Commitment, int(made)).evidence == "调整计划"  # type: ignore[union-attr]
+    assert commitment(engine, made).evidence == "调整计划"
 
 
 def test_a_topic_answer_may_repeat_its_key(chat, engine):
@@ -825,7 +834,7 @@ def test_undo_right_after_a_commitment_keeps_the_meeting_and_points_to_withdraw(
 
     sec = Chat(Router(engine, DEFAULT_REGISTRY, TZ, ticking), "sec1", "branch1")
     sec("/log 支委会 3月19日 7人 主题:研究春耕")
-    made = sec("/commit 修缮村活动室 截止6月30日").split("#")[1].split("（")[0]
+    made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))
     reply = sec("/undo")
     assert reply.startswith(f"你最近登记的是承诺 #{made}") and f"/withdraw {made} 原因" in reply
     assert [a.topic for a in activities(engine)] == ["研究春耕"]
