@@ -244,11 +244,15 @@ _MONTH_DAY_WORDS = re.compile(
 )
 # 3.5, 3/5, 11-3; never a head count (实到7/8, 7/8人) nor a piece of 2026/7/8 or 14:00
 _NOT_AFTER_COUNT = "".join(rf"(?<!{w})" for w in ("实到", "出席", "参加", "参会", "到会", "人数"))
+# 3.5亩, 1.5万元, 2.5公里: an amount, not a date (11.28上午 and 11.28召开 are dates)
+_MEASURE = (
+    r"(?:亩|万|元|公里|公斤|公顷|千米|米|斤|吨|户|千|百|亿|倍|%|平方|立方|间|栋|座|台|辆|株|棵)"
+)
 # not 2-4点, 1-6月, 第1-3章, 3.5小时: a unit after it makes it a range or an amount
 _NOT_A_UNIT = r"(?![\d./\-]|\s*[人名点时月日号季章节条项个次届期年岁份天周分])"
 _SHORT = re.compile(
     # 3.5亩, 1.5万元, 2.5公里: a Chinese word right after 3.5 makes it an amount
-    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}(?![\u4e00-\u9fff%])"
+    rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}(?!\s*{_MEASURE})"
     # 11-3 only as a word of its own
     rf"|(?:^|(?<=[\s,，、;；:]))(\d{{1,2}})-(\d{{1,2}}){_NOT_A_UNIT}(?=$|[\s,，、;；。])"
 )
@@ -444,9 +448,17 @@ def find_date(
             year, at = _written_year(text, m.start(), pattern, today)
         return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
     if m := _MONTH_DAY_WORDS.search(text):
-        # 昨天 学习6月1日起施行的条例: a date inside prose yields to a date word
-        if _inside_prose(text, m) and (said := _find_chinese_relative(text, today)):
-            return said
+        # 学习6月1日起施行的条例 11月28日 (or 昨天): a date inside prose yields to one
+        # standing as a word of its own, then to a date word
+        if _inside_prose(text, m):
+            alone = [d for d in _MONTH_DAY_WORDS.finditer(text) if not _inside_prose(text, d)]
+            if alone:
+                return _month_day(text, alone[0], today, future)
+            if said := _find_chinese_relative(text, today):
+                return said
+            if (short := _SHORT.search(text)) and not _inside_prose(text, short):
+                month, day = int(short[1] or short[3]), int(short[2] or short[4])
+                return DateMatch(_infer_year(month, day, today, short[0], future), short.span())
         return _month_day(text, m, today, future)
     if m := _REL_MONTH_DAY.search(text):
         return DateMatch(_day_of_month(m, today), m.span())
@@ -561,6 +573,7 @@ _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start o
 _PRESENT = r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"  # 参加人数:8, 实到:7
 _PEOPLE = r"\s*(?:人|名)"
 _TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
+_SAID_TOTAL = r"(?:(?:共计?|合计|一共|总共|全体)\s*|党员)"
 _WHY = r"(?:\s*\((?P<why>[^()]{1,60})\))?"  # 缺席1人(外出务工): the reason goes to the notes
 _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
@@ -570,7 +583,7 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("present",), re.compile(rf"{_PRESENT}{_N}(?:{_PEOPLE})?")),
     (
         ("present",),
-        re.compile(rf"{_TOTAL}(\d{{1,4}}){_PEOPLE}(?:党员)?(?:出席|参加|参会|到会|到场)"),
+        re.compile(rf"{_TOTAL}(\d{{1,4}}){_PEOPLE}(?:党员|同志)?(?:出席|参加|参会|到会|到场)"),
     ),
     (("absent",), re.compile(rf"(?:缺席|未到)(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
@@ -580,9 +593,12 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("leave",), re.compile(rf"请假(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("leave",), re.compile(rf"(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
     # 8人, 共8人, 党员8名 — but not 慰问8名老党员 or 组织20名党员清扫村道, the topic's people
+    # 共16人, 党员16名 standing as words: everyone (beside 实到14, the expected count)
+    (("total",), re.compile(rf"(?<!{_CJK}){_SAID_TOTAL}(\d{{1,4}}){_PEOPLE}(?!{_CJK})")),
+    # 8人 alone: those present; beside 实到14 it is the topic's (列席2人, 同意18人)
     (
-        ("total",),
-        re.compile(rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?![\u4e00-\u9fff])"),
+        ("bare",),
+        re.compile(rf"(?<![\d./])(\d{{1,4}}){_PEOPLE}(?:党员)?(?![\u4e00-\u9fff])"),
     ),
 )
 # English counts come either way round, "7 present" or "present 7", and are read left to
@@ -661,6 +677,8 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
     counts: dict[str, int] = {}
     notes: list[str] = []
     for names, pattern in _COUNT_PATTERNS:
+        if names == ("bare",) and "present" in counts:
+            continue  # left to the topic
         while (m := pattern.search(text)) is not None:
             for i, name in enumerate(names, 1):
                 counts.setdefault(name, int(m[i]))
@@ -668,8 +686,10 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
                 notes.append(_absence_note(names[0], int(m[1]), m["why"]))
             text = _take(text, m.span())
     counts.pop("absent_on_leave", None)  # in the notes only: counted with the absent already
+    if (bare := counts.pop("bare", None)) is not None:
+        counts.setdefault("present", bare)
     if (total := counts.pop("total", None)) is not None:
-        # 8人 alone is who came; beside 实到14名, 党员16名 is how many were expected
+        # alone, 共16人 is who came; beside 实到14名, how many were expected
         counts.setdefault("expected" if "present" in counts else "present", total)
     if "leave" in counts:
         counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
@@ -742,7 +762,9 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
         else ((_TIME_RANGE, _read_clock_range),)
     )
     for pattern, read in forms:
-        if m := pattern.search(text):
+        for m in pattern.finditer(text):
+            if _not_a_time_here(text, m, prose):
+                continue
             try:
                 return _take(text, m.span()), read(m)
             except ValueError as exc:
@@ -750,15 +772,38 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
     return text, None
 
 
+_HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|晚上)\s*$")
+
+
+def _not_a_time_here(text: str, m: re.Match, prose: bool) -> bool:
+    """A 14:00-16:00 with 晚上 before it is left to the reading that takes the 晚上 too;
+    a 8点到12点 inside Chinese words (讨论8点到12点值班安排) is the words' own."""
+    if not prose:
+        return bool(_HALF_BEFORE.search(text[: m.start()]))
+    return m.re is _CN_TIME_RANGE and _inside_prose(text, m)
+
+
 def _read_clock_range(m: re.Match) -> tuple[time, time]:
-    return _clock(None, m[1], int(m[2])), _clock(None, m[3], int(m[4]))
+    start, end = time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4]))
+    return (start, end) if m[1].startswith("0") else _day_range(start, end)  # 06:00: as written
+
+
+def _day_range(start: time, end: time) -> tuple[time, time]:
+    """Hours said without 上午/下午: 2点到4点 is the afternoon (a branch meets at 2, not at
+    night), 9点到1点 runs past noon, 6点到8点 and 8:30-11:30 are as written."""
+    if 1 <= start.hour <= 6 and 1 <= end.hour <= 6 and start < end:
+        return start.replace(hour=start.hour + 12), end.replace(hour=end.hour + 12)
+    if end <= start and end.hour < 12 and end.hour + 12 > start.hour:
+        return start, end.replace(hour=end.hour + 12)
+    return start, end
 
 
 def _read_cn_range(m: re.Match) -> tuple[time, time]:
     start_part, end_part = m.groups()[:4], m.groups()[4:]
     start = _clock(start_part[0], start_part[1], _cn_minutes(start_part[2], start_part[3]))
     end_half = end_part[0] or start_part[0]  # 下午2点到4点: the 4 is in the afternoon too
-    return start, _clock(end_half, end_part[1], _cn_minutes(end_part[2], end_part[3]))
+    end = _clock(end_half, end_part[1], _cn_minutes(end_part[2], end_part[3]))
+    return (start, end) if end_half else _day_range(start, end)
 
 
 def _cn_minutes(after_dian: str | None, after_colon: str | None) -> int:
@@ -779,10 +824,9 @@ def _read_en_range(m: re.Match) -> tuple[time, time]:
 
 
 def _clock(half: str | None, hour: str, minute: int) -> time:
-    """An hour of the day; with no 上午/下午, 1 to 6 o'clock is the afternoon (a branch
-    meets at 2 in the afternoon, not at night)."""
+    """An hour of the day as its half of the day says (下午2点, 中午1点, 2pm)."""
     h, half = int(hour), (half or "").lower()
-    if (half in _AFTERNOON and h < 12) or (half in (_NOON, "") and 1 <= h <= 6):
+    if (half in _AFTERNOON and h < 12) or (half == _NOON and 1 <= h <= 6):
         h += 12
     elif half == "am" and h == 12:
         h = 0
@@ -847,10 +891,12 @@ def parse_activity(
     free, type_code, unknown = _take_type(free, registry)
     if type_code:
         values["type_code"] = type_code
-    # 第一党小组 as a word, not in 研究调整第一党小组组长; 一组, 2组 standing alone
+    # 第一党小组 as a word, not in 研究调整第一党小组组长; 一组, 2组 standing alone, for a
+    # meeting held by party group (in 研究一组 二组 的分工 they are the topic's)
+    by_group = (t := registry.get(type_code or "")) is not None and t.scope == "group"
     if m := re.search(
         r"第?[一二三四五六七八九十\d]+(?:党)?小组(?![\u4e00-\u9fff])"
-        r"|(?:^|(?<=\s))第?[一二三四五六七八九十\d]{1,2}组(?=\s|$)",
+        + (r"|(?:^|(?<=\s))第?[一二三四五六七八九十\d]{1,2}组(?=\s|$)" if by_group else ""),
         free,
     ):
         values.setdefault("group", m[0])
@@ -910,6 +956,11 @@ def _peel_topic(values: dict[str, object], today: date) -> list[str]:
     return notes
 
 
+def _whole_time_range(word: str) -> tuple[time, time] | None:
+    rest, span = take_time_range(word)
+    return span if span and not rest.strip() else None
+
+
 # 实到6人 at the end of a topic is a count; 5人 or 3名 may well be the topic's own people
 _COUNT_WORD = re.compile(r"应到|实到|出席|参加|参会|到会|缺席|请假|present|expected|absent", re.I)
 
@@ -922,6 +973,8 @@ def _field_word(word: str, values: dict[str, object], today: date):
         if counts.keys() & values.keys():
             return None
         return counts, notes, bool(_COUNT_WORD.search(word))
+    if "start_time" not in values and (span := _whole_time_range(word)) is not None:
+        return {"start_time": span[0], "end_time": span[1]}, [], True  # 下午2点到4点
     if "held_on" in values or (found := find_date(word, today)) is None:
         return None
     if found.span != (0, len(word)):

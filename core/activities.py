@@ -351,6 +351,7 @@ def _check_no_newer_commitment(
     says how to withdraw the commitment rather than delete the older record."""
     newer = select(Commitment).where(
         Commitment.created_by == actor.member_id,
+        Commitment.status == "in_progress",  # one withdrawn since is dealt with already
         col(Commitment.deleted_at).is_(None),
         Commitment.created_at >= since,
     )

@@ -1438,3 +1438,60 @@ def test_fields_after_a_topic_may_be_parted_by_commas():
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 5, 20)).draft
     assert (draft.topic, draft.held_on) == ("研究秋收，部署冬训", date(2026, 5, 19))
     assert (draft.expected, draft.present) == (8, 7)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected", "present", "topic"),
+    [  # a count beside 实到 that is not said to be everyone stays in the topic
+        ("支委会 昨天 实到5 研究发展党员12名", None, 5, "研究发展党员12名"),
+        ("党员大会 昨天 实到14 列席群众代表20人", None, 14, "列席群众代表20人"),
+        ("党员大会 昨天 实到14人 列席2人", None, 14, "列席2人"),
+        ("党员大会 昨天 党员16名 实到14名", 16, 14, None),
+        ("支委会 昨天 8名同志参加", None, 8, None),
+    ],
+)
+def test_only_a_said_total_beside_those_present_is_expected(line, expected, present, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.expected, draft.present, draft.topic) == (expected, present, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("6:00-8:00", (time(6), time(8))),
+        ("06:00-08:00", (time(6), time(8))),
+        ("6点到8点", (time(6), time(8))),
+        ("2点到4点", (time(14), time(16))),
+        ("9点到1点", (time(9), time(13))),
+        ("12点到2点", (time(12), time(14))),
+        ("8:30-11:30", (time(8, 30), time(11, 30))),
+    ],
+)
+def test_hours_without_a_half_of_the_day_read_as_meetings_are_held(text, expected):
+    assert take_time_range(text)[1] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on", "span", "topic"),
+    [
+        ("支委会 11.28召开 实到7", date(2026, 11, 28), None, "召开"),
+        ("支委会 晚上 7:30-9:00 研究秋收 实到6", None, (time(19, 30), time(21)), "研究秋收"),
+        ("支委会 主题:研究秋收 下午2点到4点", None, (time(14), time(16)), "研究秋收"),
+        (
+            "主题党日 学习6月1日起施行的条例 11月28日 实到7",
+            date(2026, 11, 28),
+            None,
+            "学习6月1日起施行的条例",
+        ),
+        (
+            "支委会 昨天 研究一组 二组 的分工 实到5",
+            date(2026, 11, 29),
+            None,
+            "研究一组 二组 的分工",
+        ),
+    ],
+)
+def test_the_final_reviews_inputs(line, held_on, span, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    got = (draft.start_time, draft.end_time) if draft.start_time else None
+    assert (draft.held_on, got, draft.topic, draft.group) == (held_on, span, topic, None)

@@ -740,6 +740,16 @@ def test_a_commitment_number_may_be_written_with_hao(chat, engine):
     assert commitment(engine, made).evidence == "调整计划"
 
 
+def test_a_personal_commitment_answered_in_the_dialog_stays_personal(chat, engine):
+    sec = chat()
+    sec("/commit")
+    past = sec("个人 走访10户 截止2026年3月1日")  # a deadline gone by: asked again, with why
+    assert "承诺的内容" in past and count(engine, Commitment) == 0
+    made = sec("个人 走访10户 截止6月30日")
+    assert "（个人承诺·张书记）" in made
+    assert commitment(engine, commitment_id(made)).owner_member_id is not None
+
+
 def test_a_topic_answer_may_repeat_its_key(chat, engine):
     sec = chat()
     sec("/log")
@@ -838,7 +848,11 @@ def test_undo_right_after_a_commitment_keeps_the_meeting_and_points_to_withdraw(
     reply = sec("/undo")
     assert reply.startswith(f"你最近登记的是承诺 #{made}") and f"/withdraw {made} 原因" in reply
     assert [a.topic for a in activities(engine)] == ["研究春耕"]
+    sec(f"/withdraw {made} 计划调整")
+    assert "已撤销" in sec("/undo") and activities(engine) == []  # withdrawn: dealt with
     sec("/log 主题党日 3月19日 12人")
+    sec("/commit 修缮村道 截止6月30日")
+    sec("/log 支委会 3月19日 7人")
     assert "已撤销" in sec("/undo") and len(activities(engine)) == 1  # the newer record
 
 

@@ -187,13 +187,18 @@ class Questions(RouterState):
     def _answer_content(self, turn: Turn, data: dict, text: str) -> list[Reply]:
         """What is promised, read as /commit reads it: a deadline written with it is taken
         too (修缮村活动室 截止12月20日), and there is nothing to skip."""
-        content, due, _ = parse_commitment(text, turn.today)
+        try:
+            content, due, personal = parse_commitment(text, turn.today)
+            if due is not None and not data.get("due"):
+                commitments.check_due(due, turn.today)
+        except DomainError as exc:  # a deadline already past: asked again, with why
+            prefix = self.error_reply(exc).text + "\n"
+            return [self._reask(turn, "commit", data, "content", prefix)]
         if not content or content.lower() in SKIP_WORDS:
             prefix = t("ask_again", self.locale, text=text[:40], question="").strip() + "\n"
             return [self._reask(turn, "commit", data, "content", prefix)]
-        answered = {**data, "content": content}
+        answered = {**data, "content": content, "personal": data.get("personal") or personal}
         if due is not None and not data.get("due"):
-            commitments.check_due(due, turn.today)
             answered["due"] = due.isoformat()
         return self._continue_commit(turn, answered)
 
@@ -218,7 +223,7 @@ def _answer_date(text: str, today: date) -> date | None:
 
 
 def _answer_due(text: str, today: date) -> str | None:
-    day = parse_date(text, today, future=True)
+    day = parse_date(text, today, future=True) or parse_commitment(text, today)[1]  # 12.20前
     if day is None:
         return None
     commitments.check_due(day, today)
