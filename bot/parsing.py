@@ -772,6 +772,7 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
     return text, None
 
 
+_HALVES_OF_DAY = frozenset({"上午", "早上", "中午", "下午", "晚上"})
 _HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|晚上)\s*$")
 
 
@@ -905,7 +906,8 @@ def parse_activity(
         notes += _peel_topic(values, today)
     for note in notes:
         _add_note(values, note)
-    leftover = " ".join(_words(free))
+    # 11.28上午, 昨天晚上: the half of a day, said beside a date, is no topic
+    leftover = " ".join(w for w in _words(free) if w not in _HALVES_OF_DAY)
     if leftover and unknown is None and leftover_as_topic:
         if "topic" not in values:
             values["topic"] = leftover

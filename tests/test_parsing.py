@@ -1475,6 +1475,8 @@ def test_hours_without_a_half_of_the_day_read_as_meetings_are_held(text, expecte
     ("line", "held_on", "span", "topic"),
     [
         ("支委会 11.28召开 实到7", date(2026, 11, 28), None, "召开"),
+        ("支委会 11.28上午 实到7", date(2026, 11, 28), None, None),
+        ("支委会 昨天晚上 实到7 主题:研究秋收", date(2026, 11, 29), None, "研究秋收"),
         ("支委会 晚上 7:30-9:00 研究秋收 实到6", None, (time(19, 30), time(21)), "研究秋收"),
         ("支委会 主题:研究秋收 下午2点到4点", None, (time(14), time(16)), "研究秋收"),
         (
