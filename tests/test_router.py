@@ -770,6 +770,20 @@ def test_leave_given_in_answer_to_how_many_came_is_kept(chat, engine):
     assert (a.expected, a.present, a.notes) == (8, 7, "请假1人（生病）")
 
 
+def test_changing_the_attendance_answer_replaces_its_leave_note(chat, engine):
+    sec = chat()
+    sec("/log")
+    sec("支委会")
+    sec("3月5日")
+    sec("实到7 请假1人(生病)")
+    sec("研究春耕")
+    assert "出席多少人" in sec("改人数")
+    sec("实到6 请假2人")
+    assert "已记录" in sec("保存")
+    (a,) = activities(engine)
+    assert (a.present, a.notes) == (6, "请假2人")
+
+
 def test_seven_of_eight_answers_how_many_came(chat, engine):
     sec = chat()
     assert "出席多少人" in sec("/log 支委会 3月5日")

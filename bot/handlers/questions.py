@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 
 from bot import dialogs, render
@@ -35,6 +35,8 @@ QUICK_CHOICES = {
     "confirm": ("save", "edit:type", "edit:held_on", "edit:present", "edit:topic", "cancel"),
 }
 # what going back to change one answer of a guided record forgets
+# the notes an attendance answer makes (请假1人（生病）, 其中请假1人, 缺席1人（外出务工）)
+_ATTENDANCE_NOTE = re.compile(r"\s*(?:其中)?(?:请假|缺席)\d+人(?:（[^）]*）)?")
 EDIT_CLEARS = {
     "type": {"type_code": None, "group": None},
     "held_on": {"held_on": None},
@@ -177,7 +179,11 @@ class Questions(RouterState):
             prefix = t("ask_again", self.locale, text=answer[:40], question="").strip() + "\n"
             return [self._reask(turn, kind, data, "confirm", prefix)]
         data = {k: v for k, v in data.items() if k != "topic_asked" or field_ != "topic"}
-        return self._continue_log(turn, draft.merged(**EDIT_CLEARS[field_]), data)
+        cleared = draft.merged(**EDIT_CLEARS[field_])
+        if field_ == "present" and draft.notes:  # the new answer brings its own 请假/缺席 notes
+            notes = _ATTENDANCE_NOTE.sub("", draft.notes).strip() or None
+            cleared = replace(cleared, notes=notes)
+        return self._continue_log(turn, cleared, data)
 
     def _draft_summary(self, draft: ActivityDraft) -> str:
         fields = {k: v for k, v in asdict(draft).items() if k != "group"}
