@@ -93,6 +93,9 @@ KEYS: dict[str, str] = {
     "内容": "topic",
     "主持人": "host",
     "主持": "host",
+    "主讲人": "host",
+    "主讲": "host",
+    "时间": "when",  # 时间：11月28日 14:00-16:00 — read as if typed without the key
     "记录人": "recorder",
     "记录员": "recorder",
     "记录": "recorder",
@@ -177,14 +180,17 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
         value = text[m.end() : end].strip(" ,;，；、。")
         key = m[1] or m[2]
         name = KEYS[key.lower()]
+        if name == "when":  # 时间：11月28日 14:00-16:00: the date and times, as if unkeyed
+            free.append(value)
+            continue
         if name == "hours" and (amount := _AMOUNT.match(value)):  # 时长: 2 小时
             value, rest = amount[0].strip(), value[amount.end() :]
             free.append(rest)
         elif name not in _LONG_FIELDS and name != "due":
             if key.isascii():
                 value, rest = _english_value(value, name)
-            else:
-                value, _, rest = value.partition(" ")
+            else:  # 地点：村委会，应到16: a name or place ends at a space or a comma
+                value, rest = _first_word(value)
             free.append(rest)
         if value:
             fields[name] = value
@@ -192,6 +198,15 @@ def split_keyed(text: str) -> tuple[str, dict[str, str]]:
 
 
 _LIST_END = re.compile(r"\s*[,;]")
+_FIELD_END = re.compile(r"[\s,;、]")
+
+
+def _first_word(value: str) -> tuple[str, str]:
+    """A Chinese name or place and what follows it: up to a space or a comma."""
+    m = _FIELD_END.search(value)
+    return (value, "") if m is None else (value[: m.start()], value[m.end() :])
+
+
 # a duration's value with its unit, spaces allowed: 2 小时, 1.5 hours, 90 分钟
 _AMOUNT = re.compile(
     r"\d{1,4}(?:\.\d{1,2})?\s*(?:个?半?\s*(?:小时|钟头|分钟)|hours?|hrs?|h|minutes?|mins?)?(?![a-z])",
@@ -263,7 +278,8 @@ _REL_MONTH_DAY = re.compile(
 )
 # 3号, 3日, 三号 standing as a word of their own (not 3号楼, 第3号文件)
 _DAY_ONLY = re.compile(
-    r"(?:^|(?<=[\s,，、;；:]))(\d{1,2}|[一二三四五六七八九十]{1,3})[日号](?=$|[\s,，、;；。])"
+    r"(?:^|(?<=[\s,，、;；:]))(\d{1,2}|[一二三四五六七八九十]{1,3})[日号]"
+    r"(?=$|[\s,，、;；。]|上午|下午|晚上|中午|早上)"  # 28号下午
 )
 _RELATIVE = {
     "today": 0,
@@ -275,6 +291,7 @@ _RELATIVE = {
     "今日": 0,
     "昨天": 1,
     "昨日": 1,
+    "昨晚": 1,
     "前天": 2,
     "大前天": 3,
     "明天": -1,
@@ -450,13 +467,15 @@ def find_date(
     if m := _MONTH_DAY_WORDS.search(text):
         # 学习6月1日起施行的条例 11月28日 (or 昨天): a date inside prose yields to one
         # standing as a word of its own, then to a date word
-        if _inside_prose(text, m):
-            alone = [d for d in _MONTH_DAY_WORDS.finditer(text) if not _inside_prose(text, d)]
+        if _inside_prose(text, m.span()):
+            alone = [
+                d for d in _MONTH_DAY_WORDS.finditer(text) if not _inside_prose(text, d.span())
+            ]
             if alone:
                 return _month_day(text, alone[0], today, future)
             if said := _find_chinese_relative(text, today):
                 return said
-            if (short := _SHORT.search(text)) and not _inside_prose(text, short):
+            if (short := _SHORT.search(text)) and not _inside_prose(text, short.span()):
                 month, day = int(short[1] or short[3]), int(short[2] or short[4])
                 return DateMatch(_infer_year(month, day, today, short[0], future), short.span())
         return _month_day(text, m, today, future)
@@ -473,9 +492,10 @@ def find_date(
     return _find_english_date(text, today, future)
 
 
-def _inside_prose(text: str, m: re.Match[str]) -> bool:
+def _inside_prose(text: str, span: tuple[int, int]) -> bool:
     """Chinese words on both sides: 学习6月1日起施行, not 6月1日 standing as a word."""
-    before, after = text[m.start() - 1 : m.start()], text[m.end() : m.end() + 1]
+    start, end = span
+    before, after = text[start - 1 : start] if start else "", text[end : end + 1]
     return all(re.fullmatch(r"[\u4e00-\u9fff]", c) for c in (before, after))
 
 
@@ -570,7 +590,8 @@ def parse_date(text: str, today: date, future: bool = False) -> date | None:
 # ---------------------------------------------------------------- counts, hours, times
 
 _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start of a date or time
-_PRESENT = r"(?:实到|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"  # 参加人数:8, 实到:7
+# 参加人数:8, 实到:7, 实出席14人 (but 应出席16人 is the expected count)
+_PRESENT = r"(?<!应)(?:实到|实出席|实参会|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"
 _PEOPLE = r"\s*(?:人|名)"
 _TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
 _SAID_TOTAL = r"(?:(?:共计?|合计|一共|总共|全体)\s*|党员)"
@@ -579,7 +600,10 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
     (("present", "expected"), re.compile(rf"{_PRESENT}(\d{{1,4}})\s*/\s*{_N}(?:{_PEOPLE})?")),
     (("present", "expected"), re.compile(rf"(?<![\d./\-])(\d{{1,4}})\s*/\s*(\d{{1,4}}){_PEOPLE}")),
-    (("expected",), re.compile(rf"应到(?:会)?(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?")),
+    (
+        ("expected",),
+        re.compile(rf"应(?:到|出席|参会|参加)(?:会)?(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?"),
+    ),
     (("present",), re.compile(rf"{_PRESENT}{_N}(?:{_PEOPLE})?")),
     (
         ("present",),
@@ -738,7 +762,8 @@ def take_hours(text: str) -> tuple[str, float | None]:
 
 # 下午2点到4点, 上午9点半至11点, 14点-16点: a 点 (or a colon) on both sides keeps 3-5月 out
 _CN_CLOCK = (  # 2点, 2点半, 2点30, 2点5分, 14:30; not the 8 of 4点8人
-    r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})(?:点(半|\d{1,2}分|\d{2}(?!\s*[人名]))?|:(\d{2}))"
+    r"(上午|早上|中午|下午|傍晚|晚上|(?<![昨今前])晚|(?<![昨今前])早)?\s*(\d{1,2})"
+    r"(?:[点时](半|\d{1,2}分|\d{2}(?!\s*[人名]))?|:(\d{2}))"
 )
 # the start may leave its 点 to the end: 下午2-4点, 14到16点
 _CN_TIME_RANGE = re.compile(rf"(?<![\d第]){_CN_CLOCK}?\s*[-~到至—]\s*{_CN_CLOCK}")
@@ -748,7 +773,7 @@ _EN_TIME_RANGE = re.compile(
     r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)(?![a-z])",
     re.IGNORECASE,
 )
-_AFTERNOON = ("下午", "晚上", "pm")
+_AFTERNOON = ("下午", "傍晚", "晚上", "晚", "pm")
 _NOON = "中午"  # 中午12点半 is 12:30, 中午1点 is 13:00
 
 
@@ -772,8 +797,10 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
     return text, None
 
 
-_HALVES_OF_DAY = frozenset({"上午", "早上", "中午", "下午", "晚上"})
-_HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|晚上)\s*$")
+_DAY_HALVES = {"昨晚": "昨天 晚上", "今晚": "今天 晚上", "今早": "今天 早上", "昨早": "昨天 早上"}
+_DAY_AND_HALF = re.compile(r"(?:昨晚|今晚|今早|昨早)(?=\s*\d)")
+_HALVES_OF_DAY = frozenset({"上午", "早上", "中午", "下午", "傍晚", "晚上"})
+_HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|傍晚|晚上|晚|早)\s*$")
 
 
 def _not_a_time_here(text: str, m: re.Match, prose: bool) -> bool:
@@ -781,7 +808,7 @@ def _not_a_time_here(text: str, m: re.Match, prose: bool) -> bool:
     a 8点到12点 inside Chinese words (讨论8点到12点值班安排) is the words' own."""
     if not prose:
         return bool(_HALF_BEFORE.search(text[: m.start()]))
-    return m.re is _CN_TIME_RANGE and _inside_prose(text, m)
+    return m.re is _CN_TIME_RANGE and _inside_prose(text, m.span())
 
 
 def _read_clock_range(m: re.Match) -> tuple[time, time]:
@@ -859,7 +886,9 @@ def parse_activity(
 ) -> ParsedActivity:
     """Parse the arguments of /log, /study or /edit into a (possibly incomplete) draft."""
     # a time range is unmistakable, so it is taken even from inside a topic
-    text, span = take_time_range(normalise(text), prose=False)
+    # 昨晚7点到9点: the day and the half of it, so that each is read
+    text = _DAY_AND_HALF.sub(lambda m: _DAY_HALVES[m[0]], normalise(text))
+    text, span = take_time_range(text, prose=False)
     free, keyed = split_keyed(text)
     if span is None:  # 下午2点到4点 only outside the topic
         free, span = take_time_range(free)
@@ -885,7 +914,7 @@ def parse_activity(
         if day is None:
             raise DomainError("invalid_date", text=keyed["held_on"])
         values["held_on"] = day
-    elif found := find_date(free, today):
+    elif (found := find_date(free, today)) and not _a_topics_date(free, found, registry):
         values["held_on"] = found.day
         free = _take(free, found.span)
     free = _drop_bare_ratio(free, values)
@@ -918,6 +947,22 @@ def parse_activity(
         if isinstance(values.get(key), str):
             values[key] = prose(values[key])  # type: ignore[arg-type]
     return ParsedActivity(ActivityDraft(**values), unknown, prose(leftover))  # type: ignore[arg-type]
+
+
+def _a_topics_date(free: str, found: DateMatch, registry: Registry) -> bool:
+    """A date in the middle of Chinese words (研究3.15消费维权宣传, 传达11月25日镇党委会议精神,
+    传达前天镇里会议精神) is the topic's; right after the meeting's name (支委会6月1日召开)
+    or starting a word, it is the meeting's. A topic's date is left alone and the day asked."""
+    start = found.span[0]
+    if not _inside_prose(free, found.span):
+        return False
+    word_start = max(free.rfind(" ", 0, start), free.rfind(",", 0, start)) + 1
+    prefix = free[word_start:start]
+    if not prefix:
+        return False
+    named = registry.longest_prefix(prefix)
+    first = _take_type(free, registry)[1]  # the meeting's name is the first type named
+    return named is None or bool(named[1].strip()) or named[0].code != first
 
 
 def _add_note(values: dict[str, object], note: str) -> None:

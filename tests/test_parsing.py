@@ -1497,3 +1497,46 @@ def test_the_final_reviews_inputs(line, held_on, span, topic):
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
     got = (draft.start_time, draft.end_time) if draft.start_time else None
     assert (draft.held_on, got, draft.topic, draft.group) == (held_on, span, topic, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on", "topic"),
+    [  # a date inside the topic's words is the topic's: the day is asked instead
+        ("支委会 应到7 实到7 研究3.15消费维权宣传", None, "研究3.15消费维权宣传"),
+        ("支委会 应到7 实到6 传达11月25日镇党委会议精神", None, "传达11月25日镇党委会议精神"),
+        ("支委会 应到7 实到7 传达前天镇里会议精神", None, "传达前天镇里会议精神"),
+        ("支委会 应到7 实到6 学习11.28讲话精神", None, "学习11.28讲话精神"),
+        ("支委会 应到7 实到7 研究12月5日召开党员大会事宜", None, "研究12月5日召开党员大会事宜"),
+        # right after the meeting's name, or starting a word, it is the meeting's
+        ("支委会6月1日召开 7人", date(2026, 6, 1), "召开"),
+        ("集中学习11月28日 2小时 18人", date(2026, 11, 28), None),
+        ("支委会 28号下午 实到6", date(2026, 11, 28), None),
+    ],
+)
+def test_a_date_inside_the_topics_words_is_the_topics(line, held_on, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.held_on, draft.topic) == (held_on, topic)
+
+
+@pytest.mark.parametrize(
+    ("line", "fields"),
+    [
+        ("党员大会 昨天 应出席16人 实出席14人", {"expected": 16, "present": 14}),
+        ("党员大会 昨天 应参会16人 实参会14人", {"expected": 16, "present": 14}),
+        ("支委会 11月28日 晚7点到9点 实到6", {"start_time": time(19), "end_time": time(21)}),
+        ("支委会 昨晚7点到9点 实到6", {"held_on": date(2026, 11, 29), "start_time": time(19)}),
+        ("支委会 昨天 下午2时至4时 实到6", {"start_time": time(14), "end_time": time(16)}),
+        (
+            "支委会 昨天 地点：村委会，应到16实到14",
+            {"place": "村委会", "expected": 16, "present": 14},
+        ),
+        (
+            "支委会 时间：2026年11月28日 14:00-16:00 实到14人",
+            {"held_on": date(2026, 11, 28), "topic": None},
+        ),
+        ("党课 昨天 实到20 主题：学习党章 主讲人：李书记", {"host": "李书记", "topic": "学习党章"}),
+    ],
+)
+def test_more_of_what_secretaries_write(line, fields):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert {k: getattr(draft, k) for k in fields} == fields
