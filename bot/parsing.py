@@ -861,11 +861,17 @@ def _clock(half: str | None, hour: str, minute: int) -> time:
     return time(h, minute)
 
 
+def read_hours(text: str) -> tuple[str, float | None]:
+    """take_hours, or a bare number of hours (an answer to 'how long?', a 时长: value)."""
+    rest, hours = take_hours(text)
+    if hours is None and re.fullmatch(r"[0-9]{1,2}(?:\.[0-9]{1,2})?", rest.strip()):
+        return "", float(rest.strip())
+    return rest, hours
+
+
 def _keyed_hours(value: str) -> float:
     """The value of 时长: / hours: as hours: 3, 2.5, 3小时, 90分钟."""
-    rest, hours = take_hours(value)
-    if hours is None and re.fullmatch(r"\d{1,2}(?:\.\d{1,2})?", value.strip()):
-        rest, hours = "", float(value)
+    rest, hours = read_hours(value)
     if hours is None or rest.strip():
         raise DomainError("unreadable_hours", text=value)
     return hours

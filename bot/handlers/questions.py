@@ -14,8 +14,8 @@ from bot.parsing import (
     parse_commitment,
     parse_date,
     prose,
+    read_hours,
     take_counts_and_notes,
-    take_hours,
 )
 from bot.turn import Choice, Reply, RouterState, Turn
 from core import activities, commitments
@@ -248,10 +248,7 @@ def _answer_attendance(text: str, today: date) -> dict | None:
 
 
 def _answer_hours(text: str, today: date) -> float | None:
-    rest, hours = take_hours(text)
-    if hours is None and re.fullmatch(r"[0-9]{1,2}(?:\.[0-9]{1,2})?", rest.strip()):
-        hours = float(rest.strip())
-    return hours
+    return read_hours(text)[1]
 
 
 def _answer_text(text: str, today: date) -> str | None:
