@@ -90,6 +90,7 @@ class FakeNotifier:
         self.clock, self.fail_calls, self.always_fail = clock, fail_calls, always_fail
         self.unreachable, self.hold = unreachable, hold or {}
         self.start_after = start_after  # the first send waits for it
+        self.started = asyncio.Event()  # set once a send has been called
         self.sent_one = asyncio.Event()  # set once a send has gone through
         self.calls: list[str] = []  # every attempt, by chat
         self.sent: list[Sent] = []
@@ -97,6 +98,7 @@ class FakeNotifier:
 
     async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
         self.calls.append(chat_id)
+        self.started.set()
         if self.start_after is not None:
             await self.start_after.wait()
         if chat_id in self.hold:
@@ -531,9 +533,12 @@ async def test_two_deliverers_on_one_sqlite_file_send_every_row_once(shared_sqli
     first, second = shared_sqlite
     clock = Clock(local(2026, 4, 1, 9))
     fill_outbox(first, clock, 120)  # more than one claimed batch
+    # a holds its first claimed row until b has sent one, and b holds its first until a has
+    # claimed one: both take part however the threads run (a thread starved of the write
+    # lock by the other's run of sends would otherwise find every row already taken)
     b = FakeNotifier()
-    # a holds its first row until b has sent one: both take part however the threads run
     a = FakeNotifier(start_after=b.sent_one)
+    b.start_after = a.started
     sent = await asyncio.gather(
         deliverer(first, clock, a, worker="a").deliver_due(),
         deliverer(second, clock, b, worker="b").deliver_due(),
