@@ -301,7 +301,7 @@ _RELATIVE_RE = re.compile(
     "|".join(_word_pattern(w) for w in sorted(_RELATIVE, key=len, reverse=True)), re.IGNORECASE
 )
 _DAYS_AGO = re.compile(r"(\d{1,3}|[一二三四五六七八九十]+)天前")
-_WEEKDAY = re.compile(r"(上上|上|本|这)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+_WEEKDAY = re.compile(r"(上上|上|下下|下|本|这)?个?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 # March 5, Mar. 5th, 5 March, 5th of March 2026. A number right after a count word is a head
 # count, never a day: "present 7 March 5" is 7 present on March 5.
 _EN_MONTH = _alternatives(_EN_MONTHS)
@@ -337,7 +337,7 @@ def _make_date(year: int, month: int, day: int, raw: str) -> date:
         raise DomainError("invalid_date", text=raw) from exc
 
 
-def _infer_year(month: int, day: int, today: date, raw: str, future: bool) -> date:
+def infer_year(month: int, day: int, today: date, raw: str, future: bool) -> date:
     """A date written without a year: this year's, unless that reads wrong.
 
     A past event written in January about December means last December; a deadline
@@ -365,8 +365,6 @@ def _same_day_in(day: date, year: int, raw: str) -> date:
         raise DomainError("no_such_day", year=year, month=day.month, day=day.day) from exc
 
 
-# 6月底, 年底, 月底, 下个月底, 季度末: the last day of that month, year or quarter
-_PERIOD_END = re.compile(r"(?:(\d{1,2})月|(本|这个?|下个?)?月|年|(本|这个?)?季度?)(?:底|末)")
 # a year written right before a date or an end: 明年6月底, 2028年3月5日, 明年(年)底, 2027年底
 _YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "后": 2, "去": -1}
 _YEAR_BEFORE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})|([今本明后去]))年\s*$")
@@ -395,20 +393,35 @@ _BEFORE_A_YEAR_WORD = (
     "：",
 )
 
+# a month in Chinese numerals (三月底) or a year word (明年) only as a word of its own or
+# after one of those words: 统一月底前上报 is 统一 + 月底, 说明年内 is 说明 + 年内
+CN_DATE_WORD_AT = (
+    "(?:" + "|".join(f"(?<={w})" for w in ("年", *_BEFORE_A_YEAR_WORD)) + f"|(?<!{_CJK}))"
+)
+# 6月底, 三月底, 一季度末, 年底, 月底, 下个月底, 季度末: the last day of that month, year or
+# quarter
+_PERIOD_END = re.compile(
+    rf"(?:(\d{{1,2}})月|{CN_DATE_WORD_AT}([一二三四五六七八九十]{{1,3}})月|(本|这个?|下个?)?月|年"
+    rf"|(?:第|{CN_DATE_WORD_AT})([一二三四1-4])季度?|(本|这个?)?季度?)(?:底|末)"
+)
+
 
 def _period_end(m: re.Match[str], year: int | None, today: date, future: bool) -> date:
     """The last day of the month, year or quarter ``m`` names, in ``year`` if one was written."""
-    if m[1]:
-        month = int(m[1])
+    if m[1] or m[2]:
+        month = _number(m[1] or m[2])
         if not 1 <= month <= 12:
             raise DomainError("invalid_date", text=m[0])
         if year is not None:
             return date(year, month, calendar.monthrange(year, month)[1])
-        return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
+        return infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
+    if m[4]:  # 一季度末: that quarter's end, next year's if a deadline's is already past
+        quarter = Period.quarter(year or today.year, _number(m[4]))
+        return quarter.shift(4).end if future and not year and quarter.end < today else quarter.end
     if m[0][0] == "年":
         return date(year if year is not None else today.year, 12, 31)
     kind = "quarter" if "季" in m[0] else "month"
-    return Period.containing(kind, today).shift(1 if m[2] and "下" in m[2] else 0).end
+    return Period.containing(kind, today).shift(1 if m[3] and "下" in m[3] else 0).end
 
 
 def _written_year(text: str, at: int, pattern: re.Pattern[str], today: date) -> tuple[int, int]:
@@ -438,7 +451,7 @@ def _english_period_end(m: re.Match[str], today: date, future: bool) -> date:
     what = m[2].lower()
     if what in _EN_MONTHS:
         month = _EN_MONTHS[what]
-        return _infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
+        return infer_year(month, calendar.monthrange(today.year, month)[1], today, m[0], future)
     return Period.containing(what, today).shift(1 if m[1] else 0).end  # type: ignore[arg-type]
 
 
@@ -460,8 +473,8 @@ def find_date(
         return DateMatch(_make_date(int(m[1]), int(m[2]), int(m[3]), m[0]), m.span())
     if m := _PERIOD_END.search(text):
         year, at = 0, m.start()
-        if m[1] or m[0][0] == "年":  # a month's or the year's end: 明年6月底, 明年(年)底
-            pattern = _YEAR_BEFORE if m[1] else _YEAR_BEFORE_END
+        if m[1] or m[2] or m[4] or m[0][0] == "年":  # 明年6月底, 明年一季度末, 明年(年)底
+            pattern = _YEAR_BEFORE if m[1] or m[2] or m[4] else _YEAR_BEFORE_END
             year, at = _written_year(text, m.start(), pattern, today)
         return DateMatch(_period_end(m, year or None, today, future), (at, m.end()))
     if m := _MONTH_DAY_WORDS.search(text):
@@ -473,22 +486,22 @@ def find_date(
             ]
             if alone:
                 return _month_day(text, alone[0], today, future)
-            if said := _find_chinese_relative(text, today):
+            if said := _find_chinese_relative(text, today, future):
                 return said
             if (short := _SHORT.search(text)) and not _inside_prose(text, short.span()):
                 month, day = int(short[1] or short[3]), int(short[2] or short[4])
-                return DateMatch(_infer_year(month, day, today, short[0], future), short.span())
+                return DateMatch(infer_year(month, day, today, short[0], future), short.span())
         return _month_day(text, m, today, future)
     if m := _REL_MONTH_DAY.search(text):
         return DateMatch(_day_of_month(m, today), m.span())
     # a date word (昨天) wins over a bare 7/8, which may well be a head count
-    if found := _find_chinese_relative(text, today):
+    if found := _find_chinese_relative(text, today, future):
         return found
     if short_forms and (m := _DAY_ONLY.search(text)):  # 3号 7/8: the 7/8 may be a count
-        return DateMatch(_day_alone(_number(m[1]), today, m[0], future), m.span())
+        return DateMatch(day_alone(_number(m[1]), today, m[0], future), m.span())
     if short_forms and (m := _SHORT.search(text)):
         month, day = int(m[1] or m[3]), int(m[2] or m[4])
-        return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+        return DateMatch(infer_year(month, day, today, m[0], future), m.span())
     return _find_english_date(text, today, future)
 
 
@@ -510,7 +523,7 @@ def _month_day(text: str, m: re.Match[str], today: date, future: bool) -> DateMa
     year, at = _written_year(text, m.start(), _YEAR_BEFORE, today)
     if year:
         return DateMatch(_make_date(year, month, day, text[at : m.end()]), (at, m.end()))
-    return DateMatch(_infer_year(month, day, today, m[0], future), m.span())
+    return DateMatch(infer_year(month, day, today, m[0], future), m.span())
 
 
 def _day_of_month(m: re.Match[str], today: date) -> date:
@@ -519,7 +532,7 @@ def _day_of_month(m: re.Match[str], today: date) -> date:
     return _make_date(month.start.year, month.start.month, _number(m[2]), m[0])
 
 
-def _day_alone(day: int, today: date, raw: str, future: bool) -> date:
+def day_alone(day: int, today: date, raw: str, future: bool) -> date:
     """3号: this month's 3rd, unless that is still to come (then last month's); as a deadline,
     this month's unless already past (then next month's)."""
     this = Period.containing("month", today)
@@ -531,7 +544,7 @@ def _day_alone(day: int, today: date, raw: str, future: bool) -> date:
     return _make_date(month.year, month.month, day, raw)
 
 
-def _find_chinese_relative(text: str, today: date) -> DateMatch | None:
+def _find_chinese_relative(text: str, today: date, future: bool = False) -> DateMatch | None:
     """昨天, 三天前, 上周五 (and today, yesterday): before English month names, so a Chinese
     line's 昨天 is not beaten by a 'May' or '5 March' in its topic."""
     if m := _RELATIVE_RE.search(text):
@@ -541,7 +554,7 @@ def _find_chinese_relative(text: str, today: date) -> DateMatch | None:
         if n is not None:
             return DateMatch(today - timedelta(days=n), m.span())
     if m := _WEEKDAY.search(text):
-        return DateMatch(_weekday(m[1], m[2], today), m.span())
+        return DateMatch(_weekday(m[1], m[2], today, future), m.span())
     return None
 
 
@@ -552,7 +565,7 @@ def _find_english_date(text: str, today: date, future: bool) -> DateMatch | None
         month, day = _EN_MONTHS[(m["m1"] or m["m2"]).lower()], int(m["d1"] or m["d2"])
         if m["year"]:
             return DateMatch(_make_date(int(m["year"]), month, day, m[0]), _with_on(text, m))
-        return DateMatch(_infer_year(month, day, today, m[0], future), _with_on(text, m))
+        return DateMatch(infer_year(month, day, today, m[0], future), _with_on(text, m))
     if m := _EN_DAYS_AGO.search(text):
         return DateMatch(today - timedelta(days=int(m[1])), m.span())
     if m := _EN_WEEKDAY.search(text):
@@ -570,15 +583,17 @@ def _english_weekday(which: str | None, name: str, today: date) -> date:
     return today - timedelta(days=back or (7 if which else 0))
 
 
-def _weekday(which: str | None, name: str, today: date) -> date:
+_WEEKS_AWAY = {"上上": -2, "上": -1, "本": 0, "这": 0, "下": 1, "下下": 2}
+
+
+def _weekday(which: str | None, name: str, today: date, future: bool) -> date:
     target = (int(name) if name.isdigit() else CN_DIGITS[name]) - 1  # Monday = 0
-    monday = today - timedelta(days=today.weekday())
-    if which in ("上", "上上"):
-        weeks_back = 1 if which == "上" else 2
-        return monday - timedelta(weeks=weeks_back) + timedelta(days=target)
-    if which in ("本", "这"):
-        return monday + timedelta(days=target)
-    # bare 周五: the most recent Friday, today included
+    if which:
+        monday = today - timedelta(days=today.weekday())
+        return monday + timedelta(weeks=_WEEKS_AWAY[which], days=target)
+    # bare 周五: the most recent Friday, today included; as a deadline, the coming one
+    if future:
+        return today + timedelta(days=(target - today.weekday()) % 7)
     return today - timedelta(days=(today.weekday() - target) % 7)
 
 
@@ -1152,53 +1167,3 @@ def take_period(words: list[str], today: date) -> tuple[Period, int] | None:
         if len(words) >= n and (found := parse_period(" ".join(words[:n]), today)):
             return found, n
     return None
-
-
-# ---------------------------------------------------------------- commitments
-
-_DUE_SUFFIX = re.compile(r"(?:之前|以前|前)(?:完成)?")
-# 于12月20日前完成, 到12月20日: the word that leads to the deadline goes with it
-_DUE_PREFIX = re.compile(r"(?:定于|直到|直至|(?<![达做得])到|于|在|至)\s*$")
-_DUE_MARK = re.compile(
-    r"(?:截止|截至|期限|到期|完成时限)(?:日期|时间)?\s*(?:为|到|于)?\s*"
-    r"|(?<![a-z])(?:due(?:\s+(?:by|on))?|by|before|deadline)\s+",
-    re.IGNORECASE,
-)
-_PERSONAL = re.compile(r"^(?:个人承诺|个人|书记承诺|personal(?![a-z]))\s*:?\s*", re.IGNORECASE)
-
-
-def _find_due(free: str, today: date) -> DateMatch | None:
-    """The deadline: a date right after 截止/截至/期限 (by/due), else the first date written out
-    in words (6月30日, 2026-06-30, June 30), never a bare 2.5 that is more likely a quantity."""
-    for mark in _DUE_MARK.finditer(free):
-        found = find_date(free[mark.end() :], today, future=True)
-        if found is not None and found.span[0] == 0:
-            offset = mark.end()
-            return DateMatch(found.day, (mark.start(), offset + found.span[1]))
-    if m := _SHORT_BEFORE.search(free):  # 12.20前: a short date that a deadline word follows
-        return DateMatch(_infer_year(int(m[1]), int(m[2]), today, m[0], True), m.span())
-    return find_date(free, today, future=True, short_forms=False)
-
-
-_SHORT_BEFORE = re.compile(r"(?<![\d.])(\d{1,2})[./](\d{1,2})(?=\s*(?:之前|以前|前))")
-
-
-def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
-    """'/commit 完成村道硬化2公里 截止6月30日' -> (content, due date, personal?)."""
-    free, keyed = split_keyed(normalise(text))
-    if m := _PERSONAL.match(free):
-        free = free[m.end() :]
-    personal = m is not None
-    due = None
-    if "due" in keyed:
-        due = parse_date(keyed["due"], today, future=True)
-        if due is None:
-            raise DomainError("invalid_date", text=keyed["due"])
-    elif (found := _find_due(free, today)) is not None:
-        due = found.day
-        after = free[found.span[1] :]
-        tail = _DUE_SUFFIX.match(after)
-        before = _DUE_PREFIX.sub("", free[: found.span[0]])
-        free = before + (after[tail.end() :] if tail else after)
-    content = re.sub(r"\s+", " ", free).strip(" ,，;；。")
-    return prose(content), due, personal

@@ -9,12 +9,12 @@ from datetime import date, time
 
 import pytest
 
+from bot.commitment_parsing import parse_commitment
 from bot.parsing import (
     cn_number,
     find_date,
     normalise,
     parse_activity,
-    parse_commitment,
     parse_date,
     parse_period,
     split_keyed,
@@ -622,6 +622,61 @@ def test_parse_activity_invalid_date():
 )
 def test_parse_commitment(text, expected):
     assert parse_commitment(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "due"),
+    [
+        # a day or a month with 前 after it: 28号前 this month, 15号前 next (the 15th is past)
+        ("修好村道 28号前", "修好村道", date(2026, 3, 28)),
+        ("修好村道 15号前", "修好村道", date(2026, 4, 15)),
+        ("修好村道 5月前", "修好村道", date(2026, 4, 30)),  # before May begins
+        ("修好村道 明年3月前", "修好村道", date(2027, 2, 28)),
+        ("修好村道 三月底前", "修好村道", date(2026, 3, 31)),
+        ("统一月底前上报", "统一上报", date(2026, 3, 31)),  # 统一 + 月底, not January
+        # within a period named: its last day
+        ("年内完成村道硬化", "村道硬化", date(2026, 12, 31)),
+        ("计划明年内建成", "计划建成", date(2027, 12, 31)),
+        ("提交整改情况说明年内完成", "提交整改情况说明", date(2026, 12, 31)),
+        ("本季度内完成道路", "道路", date(2026, 3, 31)),
+        ("下个月内交齐党费", "交齐党费", date(2026, 4, 30)),
+        ("二季度内完成村道硬化", "村道硬化", date(2026, 6, 30)),
+        ("一季度末前完成村道硬化", "村道硬化", date(2026, 3, 31)),
+        ("2027年一季度末建成", "建成", date(2027, 3, 31)),
+        ("明年上半年完成村部改造", "完成村部改造", date(2027, 6, 30)),
+        ("12月份内发展党员2名", "发展党员2名", date(2026, 12, 31)),
+        # within a span counted from today
+        ("两周内完成走访", "走访", date(2026, 4, 3)),
+        ("30天内完成", "", date(2026, 4, 19)),
+        ("3个月以内修好水渠", "修好水渠", date(2026, 6, 20)),
+        ("半年内完成", "", date(2026, 9, 20)),
+        ("两年内建成", "建成", date(2028, 3, 20)),
+        # before a day everyone knows: 七一, the festivals (春节: before its first day off)
+        ("七一前完成党建阵地", "党建阵地", date(2026, 6, 30)),
+        ("国庆前修好村道", "修好村道", date(2026, 9, 30)),
+        ("春节前走访困难党员", "走访困难党员", date(2027, 2, 4)),
+        ("下周五前交材料", "交材料", date(2026, 3, 27)),
+        ("周四前交材料", "交材料", date(2026, 3, 26)),  # the coming Thursday, not last week's
+        # a date with 前 beats a period in the content's words, and vice versa
+        ("完成年内目标 12月20日前", "完成年内目标", date(2026, 12, 20)),
+        ("落实3月5日会议精神 年内完成", "落实3月5日会议精神", date(2026, 12, 31)),
+        # a keyed deadline leaves what follows it to the content
+        ("截止：12月20日 完成党建阵地", "完成党建阵地", date(2026, 12, 20)),
+        ("截止：七一前 完成党建阵地", "完成党建阵地", date(2026, 6, 30)),
+        ("visit 5 households within 2 weeks", "visit 5 households", date(2026, 4, 3)),
+        ("fix the road by the end of Q2", "fix the road", date(2026, 6, 30)),
+        # before the first quarter or within it? Left to the question that asks the deadline
+        ("一季度前完成村道硬化", "一季度前完成村道硬化", None),
+    ],
+)
+def test_deadlines_only_a_commitment_uses(text, content, due):
+    assert parse_commitment(text, TODAY) == (content, due, False)
+
+
+def test_a_deadline_festival_is_found_in_the_lunar_calendar_of_its_year():
+    # 2026's Spring Festival eve is February 16th: before it, the deadline is that year's
+    assert parse_commitment("春节前走访困难党员", date(2026, 1, 10))[1] == date(2026, 2, 15)
+    assert parse_commitment("明年春节前走访", date(2026, 1, 10))[1] == date(2027, 2, 4)
 
 
 @pytest.mark.parametrize("text", ["修路 截止:尽快", "修路 期限:6月31日"])

@@ -732,6 +732,17 @@ def test_a_commitment_asked_for_cannot_be_skipped_and_takes_its_deadline(chat, e
     assert made.startswith("📌 已登记承诺") and "修缮村活动室，截止 2026年12月20日" in made
 
 
+def test_a_deadline_said_as_people_say_it_is_kept_as_its_day(chat, engine):
+    sec = chat()  # the clock stands on 2026-03-20
+    made = sec("/commit 年内完成村道硬化2公里")
+    assert "村道硬化2公里，截止 2026年12月31日" in made
+    assert commitment(engine, commitment_id(made)).due_on == date(2026, 12, 31)
+    assert "什么时候之前完成" in sec("/commit 修缮村活动室")
+    answered = sec("七一前")  # the answer to 'by when?' reads the same phrases
+    assert "修缮村活动室，截止 2026年6月30日" in answered
+    assert commitment(engine, commitment_id(answered)).due_on == date(2026, 6, 30)
+
+
 def test_a_commitment_number_may_be_written_with_hao(chat, engine):
     sec = chat()
     made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))

@@ -7,8 +7,8 @@ from datetime import date
 from typing import Any
 
 from bot import dialogs, render
+from bot.commitment_parsing import parse_commitment
 from bot.messages import fmt_date, t
-from bot.parsing import parse_commitment
 from bot.turn import Reply, RouterState, Turn
 from core import commitments
 from core.activities import SourceKey

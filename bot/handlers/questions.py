@@ -8,10 +8,10 @@ from dataclasses import asdict, replace
 from datetime import date
 
 from bot import dialogs, render
+from bot.commitment_parsing import parse_commitment, parse_due
 from bot.messages import t
 from bot.parsing import (
     cn_number,
-    parse_commitment,
     parse_date,
     prose,
     read_hours,
@@ -229,7 +229,7 @@ def _answer_date(text: str, today: date) -> date | None:
 
 
 def _answer_due(text: str, today: date) -> str | None:
-    day = parse_date(text, today, future=True) or parse_commitment(text, today)[1]  # 12.20前
+    day = parse_due(text, today)  # 6月30日, and what only a deadline says: 12.20前, 年内
     if day is None:
         return None
     commitments.check_due(day, today)
