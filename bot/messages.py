@@ -119,6 +119,7 @@ COMMITMENT_STATUS = {
 _CATALOGUE: dict[str, dict[str, str]] = {
     # --- pieces of record summaries, status reports and lists (bot/render.py)
     "hours_short": {ZH: "{hours}小时", EN: "{hours} h"},
+    "starts_at": {ZH: "{time}开始", EN: "from {time}"},
     "att_expected": {ZH: "应到{n}人", EN: "{n} expected"},
     "att_present": {ZH: "实到{n}人", EN: "{n} present"},
     "att_absent": {ZH: "缺席{n}人", EN: "{n} absent"},

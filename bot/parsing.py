@@ -608,9 +608,11 @@ _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start o
 # 参加人数:8, 实到:7, 实出席14人 (but 应出席16人 is the expected count)
 _PRESENT = r"(?<!应)(?:实到|实出席|实参会|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"
 _PEOPLE = r"\s*(?:人|名)"
+_TALLY_N = r"(\d{1,4})(?![\d月./\-年日号]|:\d)"  # 缺1：外出务工 (a reason may follow the colon)
 _TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
 _SAID_TOTAL = r"(?:(?:共计?|合计|一共|总共|全体)\s*|党员)"
-_WHY = r"(?:\s*\((?P<why>[^()]{1,60})\))?"  # 缺席1人(外出务工): the reason goes to the notes
+# 缺席1人(外出务工), 缺席2人：张三请假，李四外出: the reason goes to the notes
+_WHY = r"(?:\s*\((?P<why>[^()]{1,60})\)|\s*:\s*(?P<why_said>\S{1,60}))?"
 _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
     (("present", "expected"), re.compile(rf"{_PRESENT}(\d{{1,4}})\s*/\s*{_N}(?:{_PEOPLE})?")),
@@ -626,6 +628,10 @@ _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     ),
     (("absent",), re.compile(rf"(?:缺席|未到)(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("absent",), re.compile(rf"(\d{{1,4}}){_PEOPLE}(?:缺席|未到){_WHY}")),
+    # 应16 实14 缺2, 实到14缺2: the shorthand of a tally, as a word or right after a number
+    (("expected",), re.compile(rf"(?:^|(?<=[\s,;]))应\s*{_TALLY_N}(?:{_PEOPLE})?")),
+    (("present",), re.compile(rf"(?:^|(?<=[\s,;]))实\s*{_TALLY_N}(?:{_PEOPLE})?")),
+    (("absent",), re.compile(rf"(?:^|(?<=[\s,;\d]))缺\s*{_TALLY_N}(?:{_PEOPLE})?{_WHY}")),
     # 缺席2人，其中请假1人: the one on leave is among the absent, said once more
     (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*请假\s*:?\s*{_N}(?:{_PEOPLE})?{_WHY}")),
     (("absent_on_leave",), re.compile(rf"(?:其中|含)\s*(\d{{1,4}}){_PEOPLE}请假{_WHY}")),
@@ -710,19 +716,37 @@ def take_counts(text: str) -> tuple[str, dict[str, int]]:
     return text, counts
 
 
+# 16人应到 14人实到: the number before the word, which nothing follows (else it is 应到14人's)
+_COUNT_BEFORE_WORD = re.compile(
+    rf"(?<![\d./])(\d{{1,4}}){_PEOPLE}\s*(?P<word>应到|应出席|应参会|实到|实出席|实参会)"
+    r"(?!\s*:?\s*\d)"
+)
+# 全体到会, 全部出席, 无人缺席: as many came as were expected
+_ALL_PRESENT = re.compile(
+    r"(?:全部|全体|全员)(?:党员|委员|人员)?(?:到会|到齐|出席|参会|参加)|无人?缺席|全到"
+)
+
+
 def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
     """take_counts, and what the notes should keep: 请假1人, 缺席1人（外出务工）."""
     text = arabic_numbers(text)
     counts: dict[str, int] = {}
     notes: list[str] = []
+    while m := _COUNT_BEFORE_WORD.search(text):  # taking one may leave another's word last
+        counts.setdefault("expected" if m["word"][0] == "应" else "present", int(m[1]))
+        text = _take(text, m.span())
+    all_present = _ALL_PRESENT.search(text)
+    if all_present:
+        text = _take(text, all_present.span())
     for names, pattern in _COUNT_PATTERNS:
         if names == ("bare",) and "present" in counts:
             continue  # left to the topic
         while (m := pattern.search(text)) is not None:
             for i, name in enumerate(names, 1):
                 counts.setdefault(name, int(m[i]))
-            if "why" in pattern.groupindex and (m["why"] or names[0] != "absent"):
-                notes.append(_absence_note(names[0], int(m[1]), m["why"]))
+            why = m["why"] or m["why_said"] if "why" in pattern.groupindex else None
+            if "why" in pattern.groupindex and (why or names[0] != "absent"):
+                notes.append(_absence_note(names[0], int(m[1]), why))
             text = _take(text, m.span())
     counts.pop("absent_on_leave", None)  # in the notes only: counted with the absent already
     if (bare := counts.pop("bare", None)) is not None:
@@ -732,6 +756,8 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
         counts.setdefault("expected" if "present" in counts else "present", total)
     if "leave" in counts:
         counts["absent"] = counts.get("absent", 0) + counts.pop("leave")
+    if all_present and "expected" in counts:  # with no count, how many is asked
+        counts.setdefault("present", counts["expected"])
     return _take_english_counts(text, counts), counts, notes
 
 
@@ -788,6 +814,11 @@ _EN_TIME_RANGE = re.compile(
     r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)(?![a-z])",
     re.IGNORECASE,
 )
+# 下午两点到四点, 九点半至十一点: hours in Chinese numerals, only as a range of them
+_CN_HOUR = rf"[{_CN_NUM}]{{1,3}}(?=[点时](?!间))"
+_CN_NUMERAL_RANGE = re.compile(
+    rf"(?<![{_CN_NUM}第])({_CN_HOUR})(\S{{1,2}}\s*[-~到至—]\s*)({_CN_HOUR})"
+)
 _AFTERNOON = ("下午", "傍晚", "晚上", "晚", "pm")
 _NOON = "中午"  # 中午12点半 is 12:30, 中午1点 is 13:00
 
@@ -796,6 +827,8 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
     """'14:00-16:00', '下午2点到4点', 'from 2pm to 4pm' -> the text without it, (start, end).
     ``prose=False``: only the unmistakable 14:00-16:00, which may be taken from anywhere,
     even a topic (讨论8点到12点值班安排 is a topic's own words)."""
+    if prose:
+        text = _CN_NUMERAL_RANGE.sub(_arabic_hours, text)
     forms = (
         ((_CN_TIME_RANGE, _read_cn_range), (_EN_TIME_RANGE, _read_en_range))
         if prose
@@ -816,6 +849,32 @@ _DAY_HALVES = {"昨晚": "昨天 晚上", "今晚": "今天 晚上", "今早": "
 _DAY_AND_HALF = re.compile(r"(?:昨晚|今晚|今早|昨早)(?=\s*\d)")
 _HALVES_OF_DAY = frozenset({"上午", "早上", "中午", "下午", "傍晚", "晚上"})
 _HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|傍晚|晚上|晚|早)\s*$")
+
+
+# 下午3点, 晚上7点半开会, 14:30开始: a start with no end, standing as a word of its own
+_START_TIME = re.compile(
+    r"(?:^|(?<=[\s,;号日]))(?:(上午|早上|中午|下午|傍晚|晚上|晚)\s*(\d{1,2})[点时](半|\d{1,2}分?)?"
+    r"|(\d{1,2}):(\d{2}))(?:开始|召开|开会)?(?=$|[\s,;])"
+)
+
+
+def take_start_time(text: str) -> tuple[str, time | None]:
+    """'下午3点', '14:30开始' -> the text without it, the time the meeting began."""
+    if not (m := _START_TIME.search(text)):
+        return text, None
+    try:
+        if m[4]:
+            return _take(text, m.span()), time(int(m[4]), int(m[5]))
+        return _take(text, m.span()), _clock(m[1], m[2], _cn_minutes(m[3], None))
+    except ValueError as exc:
+        raise DomainError("invalid_time", text=m[0]) from exc
+
+
+def _arabic_hours(m: re.Match[str]) -> str:
+    start, end = cn_number(m[1]), cn_number(m[3])
+    if start is None or end is None or max(start, end) > 24:
+        return m[0]
+    return f"{start}{m[2]}{end}"
 
 
 def _not_a_time_here(text: str, m: re.Match, prose: bool) -> bool:
@@ -920,6 +979,8 @@ def parse_activity(
     }
     if span:
         values["start_time"], values["end_time"] = span
+    elif (found := take_start_time(free))[1] is not None:
+        free, values["start_time"] = found
     free, hours = take_hours(free)
     if "hours" in keyed:  # 时长:3 / hours: 2.5
         hours = _keyed_hours(keyed["hours"])

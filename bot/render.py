@@ -65,6 +65,8 @@ def activity_summary(
     parts += [group or "", fmt_date(a.held_on, locale)]
     if a.start_time and a.end_time:
         parts.append(f"{a.start_time:%H:%M}-{a.end_time:%H:%M}")
+    elif a.start_time:  # 下午3点 with no end written
+        parts.append(t("starts_at", locale, time=f"{a.start_time:%H:%M}"))
     parts.append(_attendance(a, locale))
     if a.hours:
         parts.append(t("hours_short", locale, hours=f"{a.hours:g}"))

@@ -1595,3 +1595,52 @@ def test_a_date_inside_the_topics_words_is_the_topics(line, held_on, topic):
 def test_more_of_what_secretaries_write(line, fields):
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
     assert {k: getattr(draft, k) for k in fields} == fields
+
+
+@pytest.mark.parametrize(
+    ("line", "counts", "notes"),
+    [  # (expected, present, absent) as a tally is written in a hurry
+        ("支委会 昨天 16人应到 14人实到 研究秋收", (16, 14, None), None),
+        ("支委会 昨天 16人应到14人实到 研究秋收", (16, 14, None), None),
+        ("支委会 昨天 应16 实14 研究秋收", (16, 14, None), None),
+        ("支委会 昨天 实到14缺2 研究秋收", (None, 14, 2), None),
+        ("支委会 昨天 应7 实6 缺1：外出务工 研究秋收", (7, 6, 1), "缺席1人（外出务工）"),
+        ("支委会 昨天 应到7人 全体到会 研究秋收", (7, 7, None), None),
+        ("支委会 昨天 应到7人 无人缺席 研究秋收", (7, 7, None), None),
+        ("支委会 昨天 全部到会 研究秋收", (None, None, None), None),  # how many is asked
+        (
+            "支委会 昨天 应到16人 缺席2人：张三请假，李四外出 研究秋收",
+            (16, None, 2),
+            "缺席2人（张三请假，李四外出）",
+        ),
+        # the prefix forms read as before
+        ("支委会 昨天 应到16人 实到14人 研究秋收", (16, 14, None), None),
+        ("支委会 昨天 7人出席 回应16条诉求", (None, 7, None), None),
+    ],
+)
+def test_tallies_written_in_a_hurry(line, counts, notes):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.expected, draft.present, draft.absent) == counts
+    assert draft.notes == notes
+    assert draft.topic in ("研究秋收", "回应16条诉求")
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "end", "topic"),
+    [
+        ("支委会 昨天 下午两点到四点 7人 研究秋收", time(14), time(16), "研究秋收"),
+        ("支委会 昨天 上午九点半至十一点 7人", time(9, 30), time(11), None),
+        ("支委会 昨天 7人 多做一点实事 下午两点到四点", time(14), time(16), "多做一点实事"),
+        ("支委会 昨天 7人 研究第一点到第三点意见", None, None, "研究第一点到第三点意见"),
+        # a start with no end: kept as the start
+        ("支委会 昨天 下午3点 7人", time(15), None, None),
+        ("支委会 28号下午3点 7人", time(15), None, None),
+        ("支委会 昨天 晚上7点半开会 7人 研究秋收", time(19, 30), None, "研究秋收"),
+        ("支委会 昨天 14:30开始 7人", time(14, 30), None, None),
+        ("支委会 昨天 7人 研究3点意见", None, None, "研究3点意见"),
+    ],
+)
+def test_times_in_chinese_numerals_and_a_start_alone(line, start, end, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.start_time, draft.end_time, draft.topic) == (start, end, topic)
+    assert draft.present == 7
