@@ -282,6 +282,14 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "你最近登记的记录 #{id} 已超过24小时，不能再撤销。如有错误请用 /edit {id} 修改。",
         EN: "Your last record #{id} is more than 24 hours old and can no longer be undone; use /edit {id}.",
     },
+    "negative_number": {
+        ZH: "“{text}”是负数。人数和时长都要写正数，请核对后重发，例如：实到8人、2小时。",
+        EN: "“{text}” is negative; counts and durations must be positive, e.g. 8 present, 2 hours.",
+    },
+    "number_range": {
+        ZH: "“{text}”是一个范围，请写一个确定的数，例如：实到8人、1.5小时。",
+        EN: "“{text}” is a range; give one number, e.g. 8 present, 1.5 hours.",
+    },
     "unreadable_hours": {
         ZH: "没看懂时长“{text}”，请写小时数，例如：时长:2 或 时长:1.5小时。",
         EN: "“{text}” is not a duration; give hours, e.g. hours: 2 or hours: 1.5.",

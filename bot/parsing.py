@@ -706,6 +706,7 @@ def arabic_numbers(text: str) -> str:
 
 def take_counts_and_notes(text: str) -> tuple[str, dict[str, int], str | None]:
     """take_counts, and the note they make (请假1人（生病）), as /log keeps it."""
+    refuse_guessed_numbers(text)
     text, counts, notes = _read_counts(text)
     return text, counts, prose(" ".join(notes)) if notes else None
 
@@ -935,8 +936,34 @@ def _clock(half: str | None, hour: str, minute: int) -> time:
     return time(h, minute)
 
 
+_COUNT_OR_HOURS = r"(?:个)?半?\s*(?:小时|钟头|分钟|人|名|hours?(?![a-z])|people(?![a-z]))"
+# 出席-3人, 应到-5, -2小时: a minus sign before a count or a duration
+_NEGATIVE = re.compile(
+    r"(?:应到|实到|出席|参加|参会|到会|到场|缺席|请假|未到|人数|(?<![\u4e00-\u9fff])[应实缺])"
+    rf"\s*:?\s*[-−]\s*\d|(?<![\d\w.])[-−]\s*\d{{1,4}}(?:\.\d+)?\s*{_COUNT_OR_HOURS}",
+    re.IGNORECASE,
+)
+# 1-2小时, 5到7人: a range where one number is wanted
+_RANGE = re.compile(
+    rf"(?<![\d.])\d{{1,4}}(?:\.\d+)?\s*[-~到至—]\s*\d{{1,4}}(?:\.\d+)?\s*{_COUNT_OR_HOURS}",
+    re.IGNORECASE,
+)
+
+
+def refuse_guessed_numbers(text: str) -> None:
+    """A negative count or duration, or a range of them, is refused rather than read as the
+    number after the sign (出席-3人 is not 3 present, 1-2小时 is not 2 hours); a range in the
+    topic's own words (慰问2-3名老党员) is the topic's."""
+    if m := _NEGATIVE.search(text):
+        raise DomainError("negative_number", text=m[0])
+    for m in _RANGE.finditer(text):
+        if not _inside_prose(text, m.span()):
+            raise DomainError("number_range", text=m[0])
+
+
 def read_hours(text: str) -> tuple[str, float | None]:
     """take_hours, or a bare number of hours (an answer to 'how long?', a 时长: value)."""
+    refuse_guessed_numbers(text)
     rest, hours = take_hours(text)
     if hours is None and re.fullmatch(r"[0-9]{1,2}(?:\.[0-9]{1,2})?", rest.strip()):
         return "", float(rest.strip())
@@ -972,6 +999,7 @@ def parse_activity(
     free, keyed = split_keyed(text)
     if span is None:  # 下午2点到4点 only outside the topic
         free, span = take_time_range(free)
+    refuse_guessed_numbers(free)
     values: dict[str, object] = {
         k: v
         for k, v in keyed.items()

@@ -1644,3 +1644,27 @@ def test_times_in_chinese_numerals_and_a_start_alone(line, start, end, topic):
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
     assert (draft.start_time, draft.end_time, draft.topic) == (start, end, topic)
     assert draft.present == 7
+
+
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("集中学习 昨天 1-2小时 10人", "number_range"),
+        ("支委会 昨天 5到7人", "number_range"),
+        ("支委会 昨天 出席-3人", "negative_number"),
+        ("支委会 前天 缺席-1人 出席4人", "negative_number"),
+        ("支委会 11月27日 应到-5 实到4", "negative_number"),
+        ("集中学习 昨天 -2小时 10人", "negative_number"),
+    ],
+)
+def test_a_count_or_duration_that_would_be_guessed_is_refused(line, key):
+    with pytest.raises(DomainError) as info:
+        parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30))
+    assert info.value.key == key
+
+
+def test_a_range_in_the_topics_words_is_the_topics():
+    draft = parse_activity(
+        "主题党日 昨天 慰问2-3名老党员 8人", DEFAULT_REGISTRY, date(2026, 11, 30)
+    )
+    assert (draft.draft.topic, draft.draft.present) == ("慰问2-3名老党员", 8)

@@ -1171,3 +1171,15 @@ def test_the_word_before_a_deadline_is_not_left_in_the_commitment(chat, engine):
     assert "已登记承诺" in chat()("/commit 测试承诺 于12月20日前完成")
     c = _only(engine, Commitment)
     assert (c.content, c.due_on) == ("测试承诺", date(2026, 12, 20))
+
+
+def test_a_negative_count_or_a_range_of_hours_is_refused_and_nothing_is_saved(chat, engine):
+    sec = chat()
+    ranged = sec("/study 集中学习 3月10日 1-2小时 10人 主题:党章")
+    assert ranged.startswith("“1-2小时”是一个范围") and count(engine, Activity) == 0
+    negative = sec("/log 支委会 昨天 出席-3人 主题:研究秋收")
+    assert negative.startswith("“出席-3”是负数") and count(engine, Activity) == 0
+    assert "多长时间" in sec("/study 集中学习 3月10日 18人 主题:党章")
+    assert "是一个范围" in sec("1-2小时")  # the answer is refused the same way, and asked again
+    assert "已记录" in sec("1.5小时")
+    assert activities(engine)[0].hours == 1.5
