@@ -173,8 +173,10 @@ class BranchResult:
         return not self.rules and self.set_up_on is not None and self.set_up_on > period.end
 
     def is_silent(self, today: date) -> bool:
-        """No activity at all for SILENT_DAYS: the branch leaders should call first."""
-        return self.last_activity is None or (today - self.last_activity).days >= SILENT_DAYS
+        """No activity at all for SILENT_DAYS (and set up at least that long ago): the branch
+        leaders should call first."""
+        since = max(d for d in (self.last_activity, self.set_up_on, date.min) if d is not None)
+        return (today - since).days >= SILENT_DAYS
 
 
 @dataclass

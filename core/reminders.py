@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from sqlmodel import Session, col, select
 
-from core.compliance import SILENT_DAYS, BranchResult, RuleResult, evaluate, set_up_days
+from core.compliance import BranchResult, RuleResult, evaluate
 from core.periods import KIND_OF_MONTHS, Period
 from core.rules import ActivityType, Registry
 from storage.models import Branch, ChatBinding, Commitment, Identity, Member
@@ -177,12 +177,11 @@ def branch_dues(
     month_end = Period.containing("month", today).end
     ids = [b for b, _ in branches]
     open_commitments = _open_commitments(session, ids, month_end)
-    created = set_up_days(session, registry, org_id, ids)
     out = []
     for i, result in enumerate(this_year.branches):
         previous = last_year.branches[i] if last_year else result
         mine = open_commitments.get(result.branch_id, [])
-        out.append(_due(result, previous, mine, today, created.get(result.branch_id)))
+        out.append(_due(result, previous, mine, today))
     return out
 
 
@@ -191,9 +190,9 @@ def _due(
     previous: BranchResult,
     commitments: list[Commitment],
     today: date,
-    created: date | None,
 ) -> BranchDue:
-    """What one branch owes; a branch set up recently is not blamed for the time before."""
+    """What one branch owes, as /status counts it: the evaluation already leaves out the units
+    that closed before the branch was set up (one under way that day is owed)."""
     month, quarter, year, overdue = [], [], [], []
     for rule in result.rules:
         kind = KIND_OF_MONTHS[rule.type.every_months]
@@ -208,8 +207,6 @@ def _due(
     for rule in previous.rules:
         kind = KIND_OF_MONTHS[rule.type.every_months]
         just_closed = Period.containing(kind, today).shift(-1)
-        if created is not None and just_closed.start < created:  # not there the whole time
-            continue
         if (missed := _owed(rule, just_closed, ("missed",))) is not None:
             overdue.append(missed)
     return BranchDue(
@@ -222,7 +219,7 @@ def _due(
         tuple(c for c in commitments if c.due_on >= today),
         tuple(c for c in commitments if c.due_on < today),
         result.last_activity,
-        result.is_silent(today) and (created is None or (today - created).days >= SILENT_DAYS),
+        result.is_silent(today),
     )
 
 

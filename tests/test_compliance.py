@@ -308,6 +308,17 @@ def test_a_branch_owes_nothing_for_the_time_before_it_was_set_up(engine, town):
     assert owed == set()  # January closed before 三村 existed: not even Q1's meeting there
 
 
+def test_a_branch_is_not_called_silent_before_it_has_existed_for_thirty_days(engine, town):
+    from core import admin
+
+    with session_scope(engine) as s:
+        new = admin.add_branch(s, fixed_clock(local(2026, 3, 6, 9)), admin.get_org(s), "三村党支部")
+        new_id = new.id
+    (branch,) = evaluate_branches(engine, [new_id], MARCH, TODAY).branches
+    assert branch.last_activity is None and not branch.is_silent(TODAY)  # two weeks old
+    assert branch.is_silent(date(2026, 4, 5))  # thirty days with nothing logged
+
+
 def test_a_branch_set_up_after_a_quarter_owes_nothing_in_it_but_owes_the_year(engine, town):
     """Set up on 20 April: the first quarter's view has it as not yet set up (it is not
     pending the year's 组织生活会 there), while the year's view still asks for those."""
