@@ -251,11 +251,16 @@ def commitment_counts(
 @cache
 def _commitments(filtered: bool) -> Select:
     start, end, today = bindparam("start"), bindparam("end"), bindparam("today")
-    # due in the period: its date has come (or it was already fulfilled), and not withdrawn
+    # due in the period: its date has come, or it was settled early (fulfilled, or explained
+    # as not to be kept: 未兑现-已说明 counts against the rate from the day it is said, as an
+    # early 已兑现 counts for it); never withdrawn
     due_in = and_(
         col(Commitment.due_on).between(start, end),
         Commitment.status != "withdrawn",
-        or_(col(Commitment.due_on) <= today, Commitment.status == "fulfilled"),
+        or_(
+            col(Commitment.due_on) <= today,
+            col(Commitment.status).in_(("fulfilled", "explained")),
+        ),
     )
 
     def total(condition: ColumnElement[bool]):

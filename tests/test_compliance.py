@@ -239,6 +239,14 @@ def test_commitments_count_as_due_only_once_their_date_has_come(engine, town):
     assert (c.due, c.fulfilled, c.overdue, c.rate) == (2, 1, 1, 50.0)
 
 
+def test_a_commitment_explained_before_its_date_counts_as_due_at_once(engine, town):
+    add_commitment(engine, town.branch1, date(2026, 3, 30), "fulfilled")  # done early
+    add_commitment(engine, town.branch1, date(2026, 3, 31), "explained")  # won't be kept
+    c = evaluate_branches(engine, [town.branch1], Q1, TODAY).branches[0].commitments
+    # the rate does not drop from 100% to 50% on the 31st: it is 50% from the day it is said
+    assert (c.due, c.fulfilled, c.overdue, c.rate) == (2, 1, 0, 50.0)
+
+
 def test_group_rule_reports_each_party_group(engine, town):
     for day in (3, 10, 17):
         add_activity(engine, town.branch1, "group_meeting", date(2026, 3, day), group="第一党小组")
