@@ -122,6 +122,19 @@ def _without(text: str, due: DateMatch) -> str:
     return before + after[_DUE_SUFFIX.match(after).end() :]  # type: ignore[union-attr]
 
 
+# 12月28日已验收, 已于12月28日完成, 昨天完成: the day it was kept, said first or after 于
+_KEPT_ON = re.compile(r"^\s*(?:已?于|已在|在)?\s*")
+
+
+def fulfilled_day(evidence: str, today: date) -> date | None:
+    """The day a /done note says the commitment was kept, if it starts by saying so."""
+    text = normalise(evidence)
+    lead = _KEPT_ON.match(text)
+    start = lead.end() if lead else 0
+    found = find_date(text[start:], today)
+    return found.day if found is not None and found.span[0] == 0 else None
+
+
 def parse_due(text: str, today: date) -> date | None:
     """A deadline on its own (the answer to 'by when?', or 截止: …): 6月30日, 年内, 七一前."""
     return parse_date(text, today, future=True) or parse_commitment(text, today)[1]

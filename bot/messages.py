@@ -489,6 +489,18 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "🎉 承诺 #{id} 已兑现：{content}",
         EN: "🎉 Commitment #{id} fulfilled: {content}",
     },
+    "fulfilled_on": {
+        ZH: "🎉 承诺 #{id} 已兑现（兑现日期 {day}）：{content}",
+        EN: "🎉 Commitment #{id} fulfilled on {day}: {content}",
+    },
+    "fulfilled_in_future": {
+        ZH: "兑现日期 {day} 还没到。已兑现的请写实际日期，例如：/done 3 12月28日已验收。",
+        EN: "{day} has not come yet; give the day it was kept, e.g. /done 3 December 28 accepted.",
+    },
+    "fulfilled_before_made": {
+        ZH: "兑现日期 {day} 早于承诺登记的日期 {made}，请核对日期。",
+        EN: "{day} is before the commitment was made ({made}); please check the date.",
+    },
     "withdrawn": {
         ZH: "承诺 #{id} 已撤销：{content}（原因：{reason}）",
         EN: "Commitment #{id} withdrawn: {content} (reason: {reason})",

@@ -149,8 +149,17 @@ def _check_owner(session: Session, actor: Actor, row: Commitment) -> None:
     raise DomainError("personal_commitment", id=row.id, owner=person.name if person else "")
 
 
-def fulfil(session, clock, today, actor, commitment_id: int, evidence: str = "") -> Commitment:
-    return _change_status(session, clock, actor, commitment_id, "fulfilled", evidence, today)
+def fulfil(
+    session, clock, today, actor, commitment_id: int, evidence: str = "", on: date | None = None
+) -> Commitment:
+    """Kept, today or on the day ``on`` said it was (12月28日已验收, filed in January)."""
+    day = on or today
+    if day > today:
+        raise DomainError("fulfilled_in_future", day=day)
+    made_on = _writable(session, actor, commitment_id).made_on  # hidden unless writable
+    if day < made_on:
+        raise DomainError("fulfilled_before_made", day=day, made=made_on)
+    return _change_status(session, clock, actor, commitment_id, "fulfilled", evidence, day)
 
 
 def withdraw(session, clock, actor, commitment_id: int, reason: str = "") -> Commitment:

@@ -1183,3 +1183,28 @@ def test_a_negative_count_or_a_range_of_hours_is_refused_and_nothing_is_saved(ch
     assert "是一个范围" in sec("1-2小时")  # the answer is refused the same way, and asked again
     assert "已记录" in sec("1.5小时")
     assert activities(engine)[0].hours == 1.5
+
+
+def test_done_takes_the_day_the_note_says_the_commitment_was_kept(chat, engine):
+    sec = chat()  # the clock stands on 2026-03-20
+    made = commitment_id(sec("/commit 修缮村活动室 截止3月31日"))
+    assert sec(f"/done {made} 3月25日已验收").startswith("兑现日期 2026年3月25日 还没到")
+    assert "早于承诺登记的日期" in sec(f"/done {made} 3月1日验收")
+    assert commitment(engine, made).status == "in_progress"  # nothing changed by either
+    with Session(engine) as s:  # made at the start of the month, reported kept later
+        row = s.get(Commitment, int(made))
+        assert row is not None
+        row.made_on = date(2026, 3, 2)
+        s.add(row)
+        s.commit()
+    done = sec(f"/done {made} 已于3月10日验收")
+    assert done.startswith(f"🎉 承诺 #{made} 已兑现（兑现日期 2026年3月10日）")
+    row = commitment(engine, made)
+    assert (row.status, row.fulfilled_on, row.evidence) == (
+        "fulfilled",
+        date(2026, 3, 10),
+        "已于3月10日验收",
+    )
+    other = commitment_id(sec("/commit 修缮村部 截止6月30日"))
+    sec(f"/done {other} 已验收，资料见3月5日台账")  # a date later in the note is not the day
+    assert commitment(engine, other).fulfilled_on == date(2026, 3, 20)

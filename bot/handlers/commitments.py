@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot import dialogs, render
-from bot.commitment_parsing import parse_commitment
+from bot.commitment_parsing import fulfilled_day, parse_commitment
 from bot.messages import fmt_date, t
 from bot.turn import Reply, RouterState, Turn
 from core import commitments
@@ -67,8 +67,13 @@ class CommitmentCommands(RouterState):
 
     def _cmd_done(self, turn: Turn) -> list[Reply]:
         cid, evidence = turn.id_and_rest(self.example("done"))
-        row = commitments.fulfil(turn.session, self.clock, turn.today, turn.actor, cid, evidence)
-        return [Reply(t("fulfilled", self.locale, id=row.id, content=row.content))]
+        on = fulfilled_day(evidence, turn.today)
+        row = commitments.fulfil(
+            turn.session, self.clock, turn.today, turn.actor, cid, evidence, on
+        )
+        said = fmt_date(row.fulfilled_on, self.locale) if on and on != turn.today else None
+        key = "fulfilled_on" if said else "fulfilled"
+        return [Reply(t(key, self.locale, id=row.id, content=row.content, day=said))]
 
     def _cmd_withdraw(self, turn: Turn) -> list[Reply]:
         cid, reason = turn.id_and_rest(self.example("withdraw"))
