@@ -474,6 +474,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "⚠️ 同一天已有一条同样的记录（#{id}）。如果是重复登记，请发送 /undo 撤销这一条。",
         EN: "⚠️ The same meeting on the same day is already logged (#{id}); send /undo if this is a duplicate.",
     },
+    "beyond_roster": {
+        ZH: "⚠️ 记录的{n}人多于本支部名册上的{roster}名党员，请核对人数：如是笔误，请用 /edit {id} 修改；"
+        "如有列席人员或群众参加，可写在备注里。",
+        EN: "⚠️ {n} people is more than the {roster} members on this branch's roll: if it is a "
+        "slip, correct it with /edit {id}; guests can go in the notes.",
+    },
     "quorum_short": {
         ZH: "⚠️ 实到 {present} 人未超过应到 {expected} 人的半数，按规定会议须过半数党员（委员）到会方能召开。",
         EN: "⚠️ {present} of {expected} is not more than half: this meeting needs a majority present.",

@@ -18,6 +18,7 @@ from core.rules import ActivityType, Registry, normalise_name
 from core.workdays import WorkCalendar
 from storage.models import Activity, Branch, Commitment, Excusal, PartyGroup
 from storage.once import find_by_source, insert_once
+from storage.queries import member_counts
 
 MAX_AGE_DAYS = 400  # older records are almost always a typo in the year
 MIN_HOURS = 0.5
@@ -96,6 +97,7 @@ class Logged:
     quorum_short: bool = False
     same_day_as: int | None = None  # id of an earlier record of the same meeting that day
     late_by: int = 0  # working days past the filing deadline
+    roster: int | None = None  # the branch's members on record, when fewer than those counted
 
 
 def check_values(draft: ActivityDraft, registry: Registry, today: date) -> None:
@@ -273,6 +275,7 @@ def log_activity(
         quorum_short(activity),
         _same_day(session, activity),
         filing.late_by(activity.held_on, today) if filing else 0,
+        beyond_roster(session, activity),
     )
 
 
@@ -289,6 +292,16 @@ def _same_day(session: Session, activity: Activity) -> int | None:
             Activity.id != activity.id,
         )
     ).first()
+
+
+def beyond_roster(session: Session, activity: Activity) -> int | None:
+    """The branch's number of members on record, when a record counts more present or
+    expected than that: a slip (出席200人 for 16 members), or guests worth a note."""
+    counted = max(activity.present or 0, activity.expected or 0)
+    if activity.branch_id is None or not counted:
+        return None
+    roster = member_counts(session, activity.org_id, [activity.branch_id]).get(activity.branch_id)
+    return roster if roster and counted > roster else None
 
 
 def quorum_short(activity: Activity) -> bool:

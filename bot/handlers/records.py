@@ -93,6 +93,8 @@ class RecordCommands(RouterState):
             lines.append(t("same_day", self.locale, id=logged.same_day_as))
         if logged.quorum_short:
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
+        if logged.roster:
+            lines.append(self._beyond_roster(a, logged.roster))
         if logged.type.is_required and a.branch_id is not None:
             lines += self._counts_for(turn, logged.type, a.branch_id, a.held_on)
         return Reply("\n".join(lines), record=a.id)
@@ -160,7 +162,13 @@ class RecordCommands(RouterState):
         lines = [t("edited", self.locale, id=a.id, summary=self._summary(turn, a))]
         if activities.quorum_short(a):
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
+        if roster := activities.beyond_roster(turn.session, a):
+            lines.append(self._beyond_roster(a, roster))
         return [Reply("\n".join(lines))]
+
+    def _beyond_roster(self, a: Activity, roster: int) -> str:
+        counted = max(a.present or 0, a.expected or 0)
+        return t("beyond_roster", self.locale, n=counted, roster=roster, id=a.id)
 
     def _cmd_excuse(self, turn: Turn) -> list[Reply]:
         branch_q, atype, period, reason = self._excuse_args(turn)
