@@ -106,10 +106,12 @@ def write_png(grid: Grid, heading: str, path: Path) -> Path:
     )
     ax.set_yticks(range(len(names)), names, fontproperties=font)
     for y, row in enumerate(values):
-        for x, v in enumerate(row):
-            if v == v:  # not nan
-                ax.text(x, y, f"{v:.0%}", ha="center", va="center", fontsize=8)
+        for x, v in enumerate(row):  # nan: nothing was owed that month (not yet set up)
+            shown = f"{v:.0%}" if v == v else "—"
+            ax.text(x, y, shown, ha="center", va="center", fontsize=8)
     ax.set_title(heading, fontproperties=font)
+    if any(v != v for row in values for v in row):
+        fig.text(0.01, 0.01, "—：该月不作要求（如支部尚未成立）", fontproperties=font, fontsize=8)
     bar = fig.colorbar(image, ax=ax, fraction=0.04)
     bar.set_label("月度会议完成率", fontproperties=font)
     fig.tight_layout()

@@ -3,7 +3,7 @@ them, for the branches the reader may see. Files are written from it in bot/expo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, time
 from typing import NamedTuple
 
@@ -76,6 +76,10 @@ def ledger(
     """The ledger the actor may read: their branch, or (leaders) the org or one branch."""
     result = status(session, registry, today, actor, period, branch_query)
     assert actor is not None  # status() refuses strangers
+    if branch_query is None:  # a period's ledger lists the branches there were in it
+        result = replace(
+            result, branches=[b for b in result.branches if not b.set_up_after(period)]
+        )
     names = {b.branch_id: b.name for b in result.branches}
     org = session.get(Org, actor.org_id)
     town = actor.reads_org and branch_query is None  # the town's own records come along

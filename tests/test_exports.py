@@ -387,3 +387,24 @@ def test_others_can_write_while_a_leader_reads_the_whole_town(
     (reply,) = reporter.handle(Incoming("console", "town", "leader", command, message_id="r"))
     assert "示范镇党委" in reply.text
     assert free and all(free), free
+
+
+def test_a_branch_set_up_after_the_period_is_not_in_its_ledger(reporter, engine, history):
+    """Set up in April: the first quarter's workbook, report and heatmap are of the two
+    branches there were, not a blank third row (nor 3个 in the report's counts)."""
+    import docx
+
+    from core import admin
+    from core.periods import fixed_clock
+    from tests.conftest import local
+
+    with session_scope(engine) as s:
+        admin.add_branch(s, fixed_clock(local(2026, 4, 20, 9)), admin.get_org(s), "三村党支部")
+    reply = report(reporter, "leader", "town")
+    assert set(summary_rows(workbook_of(reply))) == {"一村党支部", "二村党支部"}
+    document = docx.Document(str(_docx(reply)))
+    assert {row.cells[0].text for row in document.tables[0].rows[1:]} == {
+        "一村党支部",
+        "二村党支部",
+    }
+    assert "三村" not in "\n".join(p.text for p in document.paragraphs)
