@@ -140,8 +140,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "commitments_org": {ZH: "支部承诺", EN: "branch"},
     "commitments_personal": {ZH: "个人承诺", EN: "personal"},
     "commitments_made": {
-        ZH: "本期新立{made}件，逾期未兑现{overdue}件",
-        EN: "{made} made, {overdue} overdue",
+        ZH: "本期新立{made}件；目前逾期未兑现{overdue}件",
+        EN: "{made} made; {overdue} overdue now",
     },
     "study_none": {ZH: "学习：本期暂无记录", EN: "Study: none yet"},
     "study_line": {ZH: "学习：{items}，共{hours}小时", EN: "Study: {items}; {hours} h"},

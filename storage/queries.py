@@ -242,7 +242,8 @@ def commitment_counts(
     branch_ids: Iterable[int] | None = None,
 ) -> list[CommitmentCounts]:
     """Per branch and owner kind: made in the period; due in it by ``today`` (withdrawn
-    excluded, fulfilled early included); of those fulfilled; and those open past their date."""
+    excluded, settled early included); of those fulfilled; and those open past their date
+    by ``today``, due in the period or before it."""
     stmt = _commitments(branch_ids is not None)
     rows = _run(session, stmt, branch_ids, org_id=org_id, start=start, end=end, today=today)
     return [CommitmentCounts(*row) for row in rows]
@@ -263,6 +264,14 @@ def _commitments(filtered: bool) -> Select:
         ),
     )
 
+    # overdue now: still open past its date, whenever that was, up to the period's end (in
+    # January, /status 本月 still shows December's unkept promises)
+    overdue = and_(
+        Commitment.status == "in_progress",
+        col(Commitment.due_on) < today,
+        col(Commitment.due_on) <= end,
+    )
+
     def total(condition: ColumnElement[bool]):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -274,16 +283,17 @@ def _commitments(filtered: bool) -> Select:
             total(col(Commitment.made_on).between(start, end)),
             total(due_in),
             total(and_(due_in, Commitment.status == "fulfilled")),
-            total(and_(due_in, Commitment.status == "in_progress", col(Commitment.due_on) < today)),
+            total(overdue),
         )
         .where(
             Commitment.org_id == bindparam("org_id"),
             col(Commitment.deleted_at).is_(None),
             _branch_filter(Commitment.branch_id, filtered),
-            # every count is of commitments made or due in the period: read only those
+            # every count is of commitments made or due in the period, or overdue now
             or_(
                 col(Commitment.made_on).between(start, end),
                 col(Commitment.due_on).between(start, end),
+                overdue,
             ),
         )
         .group_by(Commitment.branch_id, personal)

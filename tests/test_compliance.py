@@ -247,6 +247,15 @@ def test_a_commitment_explained_before_its_date_counts_as_due_at_once(engine, to
     assert (c.due, c.fulfilled, c.overdue, c.rate) == (2, 1, 0, 50.0)
 
 
+def test_a_commitment_still_open_from_an_earlier_month_is_overdue_in_this_ones_view(engine, town):
+    add_commitment(engine, town.branch1, date(2026, 2, 10))  # unkept since February
+    march = evaluate_branches(engine, [town.branch1], MARCH, TODAY).branches[0].commitments
+    assert (march.due, march.overdue) == (0, 1)  # not due in March, but overdue now
+    january = Period.month(2026, 1)
+    jan = evaluate_branches(engine, [town.branch1], january, TODAY).branches[0].commitments
+    assert jan.overdue == 0  # January's view: nothing was due by then
+
+
 def test_group_rule_reports_each_party_group(engine, town):
     for day in (3, 10, 17):
         add_activity(engine, town.branch1, "group_meeting", date(2026, 3, day), group="第一党小组")

@@ -333,8 +333,9 @@ def records_of(engine: Engine, period: Period) -> Records:
 
 
 def _promises(rows, period: Period, today: date) -> dict[str, dict[str, int | float | None]]:
-    """made in the period; due in it by today (withdrawn left out, fulfilled early counted);
-    of those fulfilled; open past their date. Per owner kind and together."""
+    """made in the period; due in it by today (withdrawn left out, settled early counted:
+    fulfilled or explained); of those fulfilled; open past their date now, due in the period
+    or before it. Per owner kind and together."""
     out = {}
     for kind in ("branch", "personal", "all"):
         made = due = fulfilled = overdue = 0
@@ -346,11 +347,11 @@ def _promises(rows, period: Period, today: date) -> dict[str, dict[str, int | fl
             is_due = (
                 period.start <= due_on <= period.end
                 and status != "withdrawn"
-                and (due_on <= today or status == "fulfilled")
+                and (due_on <= today or status in ("fulfilled", "explained"))
             )
             due += is_due
             fulfilled += is_due and status == "fulfilled"
-            overdue += is_due and status == "in_progress" and due_on < today
+            overdue += status == "in_progress" and due_on < today and due_on <= period.end
         out[kind] = {
             "made": made,
             "due": due,
@@ -517,7 +518,7 @@ def test_status_json_agrees_with_the_database(views, key):
 
 COMMITMENTS = re.compile(
     r"承诺事项：支部承诺到期(\d+)件、已兑现(\d+)件，履诺率 (\S+)；"
-    r"个人承诺到期(\d+)件、已兑现(\d+)件，履诺率 (\S+)；本期新立(\d+)件，逾期未兑现(\d+)件"
+    r"个人承诺到期(\d+)件、已兑现(\d+)件，履诺率 (\S+)；本期新立(\d+)件；目前逾期未兑现(\d+)件"
 )
 
 
