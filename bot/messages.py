@@ -792,6 +792,12 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "· {branch} #{id} {content}（{day}到期，已逾期{late}天）",
         EN: "· {branch} #{id} {content} (due {day}, overdue by {late} d)",
     },
+    "summary_rule_item": {ZH: "{name} {held}/{need}", EN: "{name} {held}/{need}"},
+    # 谈心谈话 counts people reached, not meetings held
+    "summary_coverage_item": {
+        ZH: "{name} 已谈{held}人/应谈{need}人",
+        EN: "{name} {held}/{need} members reached",
+    },
     "summary_rules": {
         ZH: "各项会议（已开/应开）：{items}",
         EN: "Meetings (held/required): {items}",

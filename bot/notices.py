@@ -222,7 +222,8 @@ def _rule_totals(result: OrgResult, registry: Registry, locale: str) -> str:
         if rules:
             held = sum(min(r.held, r.required) for r in rules)
             need = sum(r.required for r in rules)
-            items.append(f"{type_name(tp, locale)} {held}/{need}")
+            key = "summary_coverage_item" if tp.scope == "member" else "summary_rule_item"
+            items.append(t(key, locale, name=type_name(tp, locale), held=held, need=need))
     return t("summary_rules", locale, items=item_separator(locale).join(items))
 
 

@@ -1057,3 +1057,14 @@ def test_a_leader_who_is_also_a_secretary_gets_both_pushes_privately(engine, tow
     assert texts["leader"].startswith("📋 二村党支部 · 2026年4月提醒单")
     assert "📋 示范镇党委 · 2026年4月提醒单（汇总）" in texts["leader"]
     assert "提醒改为私信支部书记" in texts["sec2"] and "私信各位领导" in texts["leader"]
+
+
+def test_the_year_end_summary_counts_heart_talks_as_people_not_meetings(engine, town, tmp_path):
+    from bot.report_files import summary_files_in
+
+    clock = Clock(local(2027, 1, 4, 9))  # the first working day after the fourth quarter
+    jobs = make_jobs(engine, clock)
+    jobs.summary_files = summary_files_in(tmp_path / "exports", DEFAULT_REGISTRY)
+    (summary,) = jobs.messages("quarterly_summary", clock())
+    rules = next(line for line in summary.text.splitlines() if line.startswith("各项会议"))
+    assert "谈心谈话 已谈0人/应谈" in rules and "支委会 0/" in rules
