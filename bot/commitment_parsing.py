@@ -8,6 +8,8 @@ not in ``find_date``: in a meeting's topic (研究年内工作安排) they are p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -98,6 +100,22 @@ _EN_QUARTER_END = re.compile(
 
 def parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
     """'/commit 完成村道硬化2公里 截止6月30日' -> (content, due date, personal?)."""
+    with _deadline_errors():
+        return _parse_commitment(text, today)
+
+
+@contextmanager
+def _deadline_errors() -> Iterator[None]:
+    """An impossible date is answered with a deadline's examples: 昨天 never is one."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.key == "invalid_date":
+            raise DomainError("invalid_due", **exc.params) from exc
+        raise
+
+
+def _parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
     free, keyed = split_keyed(normalise(text))
     if m := _PERSONAL.match(free):
         free = free[m.end() :]
@@ -137,7 +155,8 @@ def fulfilled_day(evidence: str, today: date) -> date | None:
 
 def parse_due(text: str, today: date) -> date | None:
     """A deadline on its own (the answer to 'by when?', or 截止: …): 6月30日, 年内, 七一前."""
-    return parse_date(text, today, future=True) or parse_commitment(text, today)[1]
+    with _deadline_errors():
+        return parse_date(text, today, future=True) or _parse_commitment(text, today)[1]
 
 
 def _find_due(free: str, today: date) -> DateMatch | None:

@@ -18,6 +18,7 @@ FIELD_NAMES = {
         "content": "承诺内容",
         "due": "截止日期",
         "reason": "原因",
+        "evidence": "说明",
         "id": "编号",
         "expected": "应到人数",
         "topic": "主题",
@@ -36,6 +37,7 @@ FIELD_NAMES = {
         "content": "commitment",
         "due": "due date",
         "reason": "reason",
+        "evidence": "note",
         "id": "number",
         "expected": "expected count",
         "topic": "topic",
@@ -240,9 +242,9 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "The {field} is missing. {hint}",
     },
     "future_date": {
-        ZH: "日期 {day} 还没到，无法记录尚未召开的会议。请核对日期后重发，例如：/log 支委会 昨天 出席7人",
+        ZH: "日期 {day} 还没到，无法记录尚未召开的会议。请核对日期后重发，{example}",
         EN: "{day} is in the future: only meetings already held can be logged. "
-        "Check the date, e.g. /log committee yesterday 7 present",
+        "Check the date, {example}",
     },
     "too_old": {
         ZH: "日期 {day} 距今超过一年，可能写错了年份。请核对后重发，例如：/log 支委会 2026-03-05 出席7人",
@@ -252,6 +254,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "invalid_date": {
         ZH: "日期“{text}”不存在，请检查月份和日子，例如 3月5日、2026-03-05、昨天。",
         EN: "“{text}” is not a valid date. Try March 5, 2026-03-05 or yesterday.",
+    },
+    "invalid_due": {
+        ZH: "截止日期“{text}”不存在，请检查月份和日子，例如：截止6月30日、12.20前、年内。",
+        EN: "“{text}” is not a valid due date. Try by June 30 or by the end of Q2.",
     },
     "no_such_day": {
         ZH: "{year}年没有{month}月{day}日，请核对日期。",
@@ -321,6 +327,11 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "commitment_closed": {
         ZH: "承诺事项 #{id} 已是“{status}”，无需再次操作。",
         EN: "Commitment #{id} is already {status}.",
+    },
+    "commitment_closed_as": {
+        ZH: "承诺事项 #{id} 已是“{status}”，不能再改为“{wanted}”。如确需重新承诺，请用 /commit 重新登记。",
+        EN: "Commitment #{id} is already {status}; it cannot become {wanted}. "
+        "To promise it again, use /commit.",
     },
     "due_in_past": {
         ZH: "截止日期 {day} 已经过去，请填写今后的日期，例如：截止6月30日。",

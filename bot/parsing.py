@@ -662,7 +662,7 @@ _EN_COUNTS = re.compile(
 _EN_PEOPLE = re.compile(_EN_N.format("n") + rf"\s*{_EN_PERSONS}(?![a-z])", re.IGNORECASE)
 # 2小时, 1.5h, 2 hours, 1个半小时, 1小时30分钟, 1 hour 30 minutes; then 半小时, 90分钟 alone
 _HOURS = re.compile(
-    r"(?<![\d.])(\d{1,2}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|hours?|hrs?|h)(?![a-z])"
+    r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|hours?|hrs?|h)(?![a-z])"
     r"(?:\s*(\d{1,2})\s*(?:分(?:钟)?|minutes?(?![a-z])|mins?(?![a-z])))?",
     re.IGNORECASE,
 )

@@ -120,12 +120,14 @@ class Router(
             params["hint"] = own_example or render.missing_hint(name, self.locale)
             if choices:
                 params["hint"] = t("choose", self.locale, choices=choices)
-        if exc.key == "unknown_type":
+        if exc.key in ("unknown_type", "future_date"):  # /edit's error shows /edit's example
             params["example"] = own_example or t(
                 "example", self.locale, example=self.example("log")
             )
-        if exc.key == "commitment_closed":
-            params["status"] = COMMITMENT_STATUS[self.locale][params["status"]]
+        if exc.key in ("commitment_closed", "commitment_closed_as"):
+            for key in ("status", "wanted"):
+                if key in params:
+                    params[key] = COMMITMENT_STATUS[self.locale][params[key]]
         if exc.key == "branch_only":
             params["town"] = render.worded(self.registry.of_category("town"), self.locale)
         if exc.key == "unknown_type" and "choices" not in params:

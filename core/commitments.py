@@ -124,12 +124,15 @@ def _change_status(
     row = _writable(session, actor, commitment_id)
     assert actor is not None
     _check_owner(session, actor, row)
-    if row.status != "in_progress":
+    if row.status == status:
         raise DomainError("commitment_closed", id=commitment_id, status=row.status)
+    if row.status != "in_progress":  # /done on a withdrawn one: not 'nothing to do'
+        raise DomainError("commitment_closed_as", id=commitment_id, status=row.status, wanted=status)
+    if len(note.strip()) > MAX_NOTE:
+        field = "evidence" if status == "fulfilled" else "reason"
+        raise DomainError("too_long", field=field, limit=MAX_NOTE)
     before = audit.snapshot(row)
     row.status, row.fulfilled_on = status, fulfilled_on
-    if len(note.strip()) > MAX_NOTE:
-        raise DomainError("too_long", field="reason", limit=MAX_NOTE)
     row.evidence = note.strip() or None
     session.add(row)
     audit.record(session, clock, actor.member_id, status, row, before)

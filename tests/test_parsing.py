@@ -683,7 +683,7 @@ def test_a_deadline_festival_is_found_in_the_lunar_calendar_of_its_year():
 def test_parse_commitment_bad_due_date(text):
     with pytest.raises(DomainError) as info:
         parse_commitment(text, TODAY)
-    assert info.value.key == "invalid_date"
+    assert info.value.key == "invalid_due"  # its examples are deadlines, never 昨天
 
 
 # ---------------------------------------------------------------- periods

@@ -1219,3 +1219,20 @@ def test_more_people_than_the_branch_has_members_is_questioned_but_kept(chat, en
     assert "名册" not in sec(f"/edit {a.id} 实到3人")  # the test town's 一村 has 3 members
     assert "记录的99人多于本支部名册上的3名党员" in sec(f"/edit {a.id} 实到99人")
     assert "名册" not in sec("/log 支委会 3月6日 出席2人")
+
+
+def test_refusals_say_what_is_wrong_with_this_command(chat, engine):
+    sec = chat()
+    made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))
+    sec(f"/withdraw {made} 上级调整")
+    assert sec(f"/done {made}") == (
+        f"承诺事项 #{made} 已是“已撤销”，不能再改为“已兑现”。如确需重新承诺，请用 /commit 重新登记。"
+    )
+    assert sec(f"/withdraw {made} 再次").endswith("无需再次操作。")
+    assert sec("/commit 修路 截止2月30日").startswith("截止日期“2月30日”不存在")
+    assert "例如：截止6月30日" in sec("/commit 修路 截止2月30日")
+    assert sec("/study 集中学习 3月10日 100小时 18人").startswith("时长 100 小时不合理")
+    sec("/log 支委会 3月5日 7人")
+    record = activities(engine)[0].id
+    assert "例如：/edit" in sec(f"/edit {record} 日期:明天")
+    assert activities(engine)[0].held_on == date(2026, 3, 5)
