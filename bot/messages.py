@@ -548,6 +548,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     },
     "owner_branch": {ZH: "支部承诺", EN: "branch"},
     "owner_personal": {ZH: "个人承诺·{name}", EN: "personal · {name}"},
+    "personal_of": {ZH: "{name}个人承诺：{content}", EN: "{content} (personal, {name})"},
+    "personal_unnamed": {ZH: "个人承诺：{content}", EN: "{content} (personal)"},
     "list_header": {ZH: "最近的记录：", EN: "Recent records:"},
     "list_empty": {
         ZH: "还没有任何记录。用 /log 记录第一次会议吧。",

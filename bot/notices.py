@@ -44,9 +44,15 @@ def _owed_list(owed: Sequence[Owed], locale: str, with_unit: bool = False) -> st
     return item_separator(locale).join(owed_label(o, locale, with_unit) for o in owed)
 
 
-def _commitment_list(rows: Sequence[Commitment], locale: str) -> str:
+def _commitment_list(rows: Sequence[Commitment], locale: str, owners: dict[int, str]) -> str:
     shown = [
-        t("commitment_due_item", locale, id=c.id, content=c.content, day=fmt_date(c.due_on, locale))
+        t(
+            "commitment_due_item",
+            locale,
+            id=c.id,
+            content=_whose(c, owners, locale),
+            day=fmt_date(c.due_on, locale),
+        )
         for c in rows[:COMMITMENTS_SHOWN]
     ]
     more = t("and_more", locale, n=len(rows)) if len(rows) > COMMITMENTS_SHOWN else ""
@@ -74,10 +80,10 @@ def monthly_reminder(due: BranchDue, month: Period, locale: str = ZH) -> str:
 def _commitment_lines(due: BranchDue, locale: str) -> list[str]:
     lines = []
     if due.commitments_due:
-        items = _commitment_list(due.commitments_due, locale)
+        items = _commitment_list(due.commitments_due, locale, due.owners)
         lines.append(t("reminder_commitments_due", locale, items=items))
     if due.commitments_overdue:
-        items = _commitment_list(due.commitments_overdue, locale)
+        items = _commitment_list(due.commitments_overdue, locale, due.owners)
         lines.append(t("reminder_commitments_overdue", locale, items=items))
     return lines
 
@@ -141,16 +147,26 @@ def silent_digest(org: str, dues: Sequence[BranchDue], locale: str = ZH) -> str 
     return t("nudge_silent", locale, org=org, items=silent) if silent else None
 
 
+def _whose(c: Commitment, owners: dict[int, str], locale: str) -> str:
+    """The content, and whose it is if personal: 张书记个人承诺：每月走访5户."""
+    if c.owner_member_id is None:
+        return c.content
+    if name := owners.get(c.owner_member_id):
+        return t("personal_of", locale, name=name, content=c.content)
+    return t("personal_unnamed", locale, content=c.content)
+
+
 def commitment_deadlines(branch: str, found: Deadlines, warn_days: int, locale: str = ZH) -> str:
     """To a branch: commitments due in ``warn_days``, due today, and fallen overdue."""
     lines = [t("deadlines_title", locale, branch=branch)]
     if found.soon:
-        items = _commitment_list(found.soon, locale)
+        items = _commitment_list(found.soon, locale, found.owners)
         lines.append(t("deadlines_soon", locale, days=warn_days, items=items))
     if found.today:
-        lines.append(t("deadlines_today", locale, items=_commitment_list(found.today, locale)))
+        today = _commitment_list(found.today, locale, found.owners)
+        lines.append(t("deadlines_today", locale, items=today))
     if found.newly_overdue:
-        items = _commitment_list(found.newly_overdue, locale)
+        items = _commitment_list(found.newly_overdue, locale, found.owners)
         lines.append(t("deadlines_overdue", locale, items=items))
     lines.append(t("deadlines_footer", locale))
     return "\n".join(lines)
@@ -175,7 +191,12 @@ def sent_privately(leaders: bool, locale: str = ZH) -> str:
 
 
 def overdue_digest(
-    org: str, rows: Sequence[Commitment], names: dict[int, str], today: date, locale: str = ZH
+    org: str,
+    rows: Sequence[Commitment],
+    names: dict[int, str],
+    today: date,
+    locale: str = ZH,
+    owners: dict[int, str] | None = None,
 ) -> str | None:
     """To the leaders, weekly: every overdue commitment, with its branch and how late it is."""
     if not rows:
@@ -190,7 +211,7 @@ def overdue_digest(
                 locale,
                 branch=branch,
                 id=c.id,
-                content=c.content,
+                content=_whose(c, owners or {}, locale),
                 day=fmt_date(c.due_on, locale),
                 late=late,
             )

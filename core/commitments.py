@@ -127,7 +127,9 @@ def _change_status(
     if row.status == status:
         raise DomainError("commitment_closed", id=commitment_id, status=row.status)
     if row.status != "in_progress":  # /done on a withdrawn one: not 'nothing to do'
-        raise DomainError("commitment_closed_as", id=commitment_id, status=row.status, wanted=status)
+        raise DomainError(
+            "commitment_closed_as", id=commitment_id, status=row.status, wanted=status
+        )
     if len(note.strip()) > MAX_NOTE:
         field = "evidence" if status == "fulfilled" else "reason"
         raise DomainError("too_long", field=field, limit=MAX_NOTE)

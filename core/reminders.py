@@ -3,7 +3,8 @@ before a month closes. Computed by the same engine as /status; worded in bot/not
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -41,6 +42,7 @@ class BranchDue:
     commitments_overdue: tuple[Commitment, ...]
     last_activity: date | None
     silent: bool
+    owners: dict[int, str] = field(default_factory=dict)  # a personal commitment's maker
 
     @property
     def owes_now(self) -> tuple[Owed, ...]:
@@ -177,11 +179,12 @@ def branch_dues(
     month_end = Period.containing("month", today).end
     ids = [b for b, _ in branches]
     open_commitments = _open_commitments(session, ids, month_end)
+    owners = owner_names(session, [c for rows in open_commitments.values() for c in rows])
     out = []
     for i, result in enumerate(this_year.branches):
         previous = last_year.branches[i] if last_year else result
         mine = open_commitments.get(result.branch_id, [])
-        out.append(_due(result, previous, mine, today))
+        out.append(replace(_due(result, previous, mine, today), owners=owners))
     return out
 
 
@@ -249,6 +252,7 @@ class Deadlines:
     soon: tuple[Commitment, ...]  # due in ``warn_days``
     today: tuple[Commitment, ...]
     newly_overdue: tuple[Commitment, ...]  # fell due yesterday, still open
+    owners: dict[int, str] = field(default_factory=dict)  # a personal one's maker, by id
 
     @property
     def anything(self) -> bool:
@@ -262,6 +266,7 @@ def deadlines(
     rows = session.exec(
         _open(branch_ids).where(col(Commitment.due_on).in_([soon_day, today, yesterday]))
     ).all()
+    owners = owner_names(session, rows)
     out = {}
     for branch_id in branch_ids:
         mine = [c for c in rows if c.branch_id == branch_id]
@@ -270,8 +275,18 @@ def deadlines(
             tuple(c for c in mine if c.due_on == soon_day),
             tuple(c for c in mine if c.due_on == today),
             tuple(c for c in mine if c.due_on == yesterday),
+            owners,
         )
     return out
+
+
+def owner_names(session: Session, rows: Sequence[Commitment]) -> dict[int, str]:
+    """The names of those who made the personal commitments among ``rows``, by member id."""
+    ids = {c.owner_member_id for c in rows if c.owner_member_id is not None}
+    if not ids:
+        return {}
+    found = session.exec(select(Member.id, Member.name).where(col(Member.id).in_(ids))).all()
+    return {member_id: name for member_id, name in found if member_id is not None}
 
 
 def overdue_commitments(session: Session, branch_ids: list[int], today: date) -> list[Commitment]:

@@ -29,6 +29,7 @@ from core.reminders import (
     branch_dues,
     deadlines,
     overdue_commitments,
+    owner_names,
     push_audiences,
     push_targets,
 )
@@ -80,7 +81,13 @@ class Wording(Protocol):
     ) -> str: ...
 
     def overdue_digest(
-        self, org: str, rows: list[Commitment], names: dict[int, str], today: date, locale: str
+        self,
+        org: str,
+        rows: list[Commitment],
+        names: dict[int, str],
+        today: date,
+        locale: str,
+        owners: dict[int, str] | None = None,
     ) -> str | None: ...
 
     def sent_privately(self, leaders: bool, locale: str) -> str: ...
@@ -362,7 +369,8 @@ class Jobs:
         if day.weekday() == self.settings.overdue_digest_weekday:
             names = {b.branch_id: b.name for b in branches}
             rows = overdue_commitments(session, ids, day)
-            digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale)
+            owners = owner_names(session, rows)
+            digest = self.wording.overdue_digest(org.name, rows, names, day, self.locale, owners)
             out += self._to(leaders, digest)
         return out
 

@@ -181,12 +181,13 @@ def binding(engine, chat: str) -> ChatBinding:
         return s.exec(select(ChatBinding).where(ChatBinding.chat_id == chat)).one()
 
 
-def add_commitment(engine, branch_id: int, content: str, due: date) -> int:
+def add_commitment(engine, branch_id: int, content: str, due: date, personal: bool = False) -> int:
     with session_scope(engine) as s:
         sec = secretary_id(s, branch_id)
         c = Commitment(
             org_id=1,
             branch_id=branch_id,
+            owner_member_id=sec if personal else None,
             content=content,
             made_on=date(2026, 1, 10),
             due_on=due,
@@ -818,6 +819,23 @@ def test_the_weekly_overdue_list_stays_within_one_message(engine, town):
     ]
     assert "逾期未兑现的承诺（55项）" in digest and "另有15项" in digest
     assert len(digest) <= 4096
+
+
+def test_deadline_pushes_say_whose_a_personal_commitment_is(engine, town):
+    add_commitment(engine, town.branch1, "每月走访困难群众5户", date(2026, 4, 5), personal=True)
+    add_commitment(engine, town.branch1, "修缮村活动室", date(2026, 4, 5))
+    clock = Clock(local(2026, 4, 6, 9))  # a Monday: both fell due yesterday
+    pushed = {
+        m.chat_id: m.text
+        for m in make_jobs(engine, clock).messages("commitment_deadlines", clock())
+    }
+    with session_scope(engine) as s:
+        secretary = s.get(Member, secretary_id(s, town.branch1))
+        assert secretary is not None
+        name = secretary.name
+    for chat in ("branch1", "town"):
+        assert f"{name}个人承诺：每月走访困难群众5户（" in pushed[chat]
+        assert " 修缮村活动室（" in pushed[chat]  # the branch's own: no mark
 
 
 def test_the_reminder_day_is_configurable_in_working_days(engine, town):
