@@ -781,6 +781,10 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "⏰ {branch}：本月还剩 {days} 个工作日，以下事项尚未记录：",
         EN: "⏰ {branch}: working days left this month: {days}. Not logged yet:",
     },
+    "nudge_title_last_day": {
+        ZH: "⏰ {branch}：今天是本月最后一个工作日，以下事项尚未记录：",
+        EN: "⏰ {branch}: today is the month's last working day. Not logged yet:",
+    },
     "nudge_footer": {
         ZH: "已召开的请发送 /log 补记；确实无法召开的，请及时向镇党委说明。",
         EN: "If held, log it with /log; if it cannot be held, tell the town office.",

@@ -135,7 +135,9 @@ def month_end_nudge(
     closing = due.closing_by(month_end)
     if not closing:
         return None
-    lines = [t("nudge_title", locale, branch=due.name, days=days_left)]
+    # the nudge fires on working days: one left is today
+    title = "nudge_title_last_day" if days_left == 1 else "nudge_title"
+    lines = [t(title, locale, branch=due.name, days=days_left)]
     lines += [f"· {owed_label(o, locale, with_unit=True)}" for o in closing]
     lines.append(t("nudge_footer", locale))
     return "\n".join(lines)

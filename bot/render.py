@@ -18,7 +18,7 @@ from bot.messages import (
     t,
 )
 from core.commitments import CommitmentView
-from core.compliance import BranchResult, CommitmentStats, OrgResult, RuleResult
+from core.compliance import BranchResult, CommitmentStats, OrgResult, RuleResult, Slot
 from core.errors import Phrase
 from core.periods import Period
 from core.rules import ActivityType, Registry
@@ -128,17 +128,22 @@ def _gap_text(r: RuleResult, locale: str) -> str:
         gaps = [g for g in r.gaps if g.status == status]
         if not gaps:
             continue
-        labels = [
-            (f"{g.group}·" if g.group else "")
-            + (_short_unit(g.unit.label(locale)) if g.unit != r.window or g.group else "")
-            + (_paren(g.reason, locale) if g.reason else "")
-            for g in gaps
-        ]
+        labels = [_gap_label(g, r.window, locale) for g in gaps]
         labels = [x for x in labels if x]
         parts.append(
             words[status] + (_colon(locale) + item_separator(locale).join(labels) if labels else "")
         )
     return _clauses(locale).join(parts)
+
+
+def _gap_label(g: Slot, window: Period, locale: str) -> str:
+    """第二党小组·1月（春节） in a quarter's line; in a month's, the tallies already name the
+    group and the heading the month, so only a reason is left (免开：防汛抢险)."""
+    if g.unit == window:
+        return g.reason or ""
+    unit = _short_unit(g.unit.label(locale))
+    label = f"{g.group}·{unit}" if g.group else unit
+    return label + (_paren(g.reason, locale) if g.reason else "")
 
 
 def _short_unit(label: str) -> str:

@@ -646,10 +646,13 @@ def test_each_branch_detail_states_its_numbers_and_names_its_gaps(views, key):
                 gaps = gaps_of(r, status)
                 said = re.search(rf"{WORDS[status]}(?:：([^；]*))?", line)
                 assert (said is not None) == bool(gaps), line
-                if said:  # where: 10月, 第1党小组·11月, 8月（防汛）; nothing for the whole window
+                if said:  # where: 10月, 第1党小组·11月, 8月（防汛）; for the whole window
+                    # (the line's heading) only a reason: 免开：秋收农忙
                     where = sorted(
-                        (f"{group}·" if group else "")
-                        + (short(unit) if unit != r["window"] or group else "")
+                        (reason or "")
+                        if unit == r["window"]
+                        else (f"{group}·" if group else "")
+                        + short(unit)
                         + (f"（{reason}）" if reason else "")
                         for group, unit, reason in gaps
                     )

@@ -295,7 +295,7 @@ async def test_a_year_of_reminders_and_nudges_follows_the_working_day_calendar(e
     assert "2026年10月提醒单" in texts[(date(2026, 10, 8), "branch1")]
     # the Saturday make-up day nudge: one working day left, February's 支委会 still missing
     feb28 = texts[(date(2026, 2, 28), "branch2")]
-    assert feb28.startswith("⏰ 二村党支部：本月还剩 1 个工作日")
+    assert feb28.startswith("⏰ 二村党支部：今天是本月最后一个工作日")
     assert "支委会（2026年2月）" in feb28 and "主题党日" not in feb28
     assert "本月还剩 3 个工作日" in texts[(date(2026, 2, 26), "branch1")]
     # 一村's March nudge is about the quarter's 党课 only, which the April reminder then lists
@@ -1031,7 +1031,7 @@ def test_english_pushes_read_right_with_a_count_of_one():
     due = BranchDue(1, "一村党支部", (theme_day,), (), (), (), (), (), None, False)
     nudge = notices.month_end_nudge(due, date(2026, 3, 31), 1, "en")
     assert nudge is not None and nudge.splitlines()[:2] == [
-        "⏰ 一村党支部: working days left this month: 1. Not logged yet:",
+        "⏰ 一村党支部: today is the month's last working day. Not logged yet:",
         "· Theme day (Mar 2026)",
     ]
     late = Commitment(id=3, branch_id=1, content="Pave the road", due_on=date(2026, 3, 19))

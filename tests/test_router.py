@@ -454,6 +454,9 @@ def test_status_text_names_groups_reasons_and_what_is_open(chat, engine, town):
     assert "❌ 支委会 0/2（2026年第一季度） 未完成：1月；待完成：3月；免开：2月（春节）" in text
     assert "已谈 0 人 / 共 3 人" in text
     assert "支部承诺到期0件" in text and "个人承诺到期0件" in text
+    march = chat()("/status 本月")  # the month and the group are in the line already
+    assert "⏳ 党小组会（2026年3月）：第一党小组 1/1✅、第二党小组 0/1⏳ 待完成\n" in march
+    assert "➖ 支委会 0/0（2026年2月） 免开：春节\n" in chat()("/status 2026-02")
 
 
 def test_leader_overview_ranks_missed_before_open_and_names_silent_branches(chat, engine, town):
