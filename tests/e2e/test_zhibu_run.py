@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -63,9 +64,23 @@ def wait_started(fake: FakeTelegram, proc: subprocess.Popen, method: str, n: int
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now and outside the kernel's ephemeral range. ``zhibu run`` binds it only
+    after its startup (seconds, more on a busy machine): a port the kernel handed out with
+    bind(0) could meanwhile be handed again as the local end of some outgoing connection."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 def test_polling_serves_and_stops_cleanly_on_sigterm(fake: FakeTelegram, db_url, tmp_path):
