@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import random
+import socket
 import sys
 import threading
 import time
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -904,6 +906,30 @@ def _refuse_in_event_loop(name: str) -> None:
         f"FakeTelegram.{name} blocks; inside a running event loop it would freeze an in-process "
         f"bot. Use `await fake.{name}_async(...)` instead."
     )
+
+
+# ---------------------------------------------------------------- ports
+
+
+def free_port() -> int:
+    """A port free now and outside the kernel's ephemeral range, for a webhook server that
+    binds it later (``zhibu run`` only after a startup of seconds, more on a busy machine):
+    a port the kernel handed out with bind(0) could meanwhile be handed out again as the
+    local end of some outgoing connection (PostgreSQL, HTTP), and the bind would fail."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 # ---------------------------------------------------------------- PTB helpers

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from tests.e2e.fakebot import (
     UploadedFile,
     build_echo_app,
     builder_for,
+    free_port,
     run_polling,
 )
 
@@ -324,9 +324,3 @@ async def test_sync_waits_refuse_event_loop_and_dump_calls(fake: FakeTelegram) -
         await bot.send_message(ALICE, "只有一条")
     with pytest.raises(AssertionError, match="只有一条"):
         await fake.wait_for_messages_async(ALICE, 2, timeout=0.2)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -17,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.e2e.conftest import invite_code, telegram_env
-from tests.e2e.fakebot import FakeTelegram
+from tests.e2e.fakebot import FakeTelegram, free_port
 
 USER = 4242
 # `zhibu run` imports and migrates for ~5 s on an idle machine before its first Bot API call,
@@ -61,26 +60,6 @@ def wait_started(fake: FakeTelegram, proc: subprocess.Popen, method: str, n: int
             raise AssertionError(f"zhibu run exited with {proc.returncode} before {method}:\n{out}")
         time.sleep(0.1)
     raise AssertionError(f"no {n} x {method} from zhibu run after {STARTUP_SECONDS}s")
-
-
-def free_port() -> int:
-    """A port free now and outside the kernel's ephemeral range. ``zhibu run`` binds it only
-    after its startup (seconds, more on a busy machine): a port the kernel handed out with
-    bind(0) could meanwhile be handed again as the local end of some outgoing connection."""
-    try:
-        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        low = 32768  # Linux's default
-    candidates = list(range(max(1024, low - 12000), low))
-    random.shuffle(candidates)
-    for port in candidates[:200]:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise AssertionError("no free port below the ephemeral range")
 
 
 def test_polling_serves_and_stops_cleanly_on_sigterm(fake: FakeTelegram, db_url, tmp_path):
