@@ -1045,6 +1045,7 @@ def test_english_pushes_read_right_with_a_count_of_one():
     assert "1天后到期：" in notices.commitment_deadlines("一村党支部", found, 1)
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_december_digest_asks_for_next_years_holiday_notice_until_it_is_entered(engine, town):
     """chinesecalendar 1.11 stops at 2026: from December the leaders read that 2027's
     schedule is missing (so an admin enters it), and no more once it is configured."""

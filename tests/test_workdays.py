@@ -42,11 +42,13 @@ def test_statutory_holidays(day, workday):
     assert CAL.is_workday(day) is workday
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_new_year_2027_is_off_though_the_package_stops_at_2026():
     assert CAL.is_workday(date(2027, 1, 1)) is False  # 元旦, a Friday
     assert CAL.first_workday_of_month(2027, 1) == date(2027, 1, 4)  # the 月提醒单 waits for Monday
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_spring_festival_2027_from_the_lunar_calendar():
     # 除夕 is 5 February 2027 (Friday); 初一 and 初二 fall on the weekend, made up on Tue/Wed
     off = [date(2027, 2, 5) + timedelta(days=n) for n in range(6)]
@@ -56,6 +58,7 @@ def test_spring_festival_2027_from_the_lunar_calendar():
     assert CAL.first_workday_of_month(2027, 2) == date(2027, 2, 1)
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 @pytest.mark.parametrize(
     ("day", "workday"),
     [
@@ -76,6 +79,7 @@ def test_beyond_the_known_years_the_law_decides(day, workday):
     assert CAL.is_workday(day) is workday
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_an_unknown_year_is_logged_once_naming_the_config_keys(caplog, fresh_warnings):
     CAL.is_workday(date(2027, 3, 1))
     CAL.is_workday(date(2027, 3, 2))
@@ -123,12 +127,14 @@ def configured(**calendar) -> WorkCalendar:
     return work_calendar(load_settings(None, calendar=calendar))
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_a_configured_make_up_sunday_is_a_working_day():
     cal = configured(workdays=["2027-02-21"])
     assert cal.is_workday(date(2027, 2, 21)) is True
     assert CAL.is_workday(date(2027, 2, 21)) is False  # without the notice: a Sunday
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_configured_holidays_override_the_package_and_the_law():
     cal = configured(holidays=["2026-03-20", "2027-02-11..2027-02-12", "2027-03-01"])
     assert cal.is_workday(date(2026, 3, 20)) is False  # a Friday the package calls a working day
@@ -228,6 +234,7 @@ def test_late_record_is_saved_with_a_reminder(chat):
     assert "晚了" not in chat()("/log 支委会 3月18日 7人", message_id="x2")
 
 
+@pytest.mark.usefixtures("package_stops_at_2026")
 def test_a_year_entered_in_the_config_gets_no_guessed_make_up_day():
     """端午 2028 falls on a Sunday: without a notice the law's 补假 is guessed as Monday;
     a notice that gives the Friday before instead is followed, and Monday is worked."""

@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import random
+import socket
 import sys
 import threading
 import time
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from email import policy
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -40,6 +42,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 JSON = dict[str, Any]
 ChatId = int | str
 DEFAULT_TOKEN = "123456:TEST-token"
+# How long the wait_for* helpers wait by default. They return as soon as what they wait for
+# has happened, so this only bounds a failing test; it is generous because CI runs on a
+# shared, noisy 2-vCPU machine where a reply that takes 0.5 s alone can take many seconds.
+WAIT_SECONDS = 60.0
 # Parameters that are always strings: never JSON-decode them ("42" must stay text, not an int).
 STRING_PARAMS = frozenset(
     {"text", "caption", "data", "callback_query_id", "url", "secret_token", "parse_mode", "title"}
@@ -691,7 +697,9 @@ class FakeTelegram:
         with self._cond:
             return len(self._bot_sent.get(chat_id, []))
 
-    async def wait_for_count_async(self, chat_id: ChatId, n: int, timeout: float = 10.0) -> None:
+    async def wait_for_count_async(
+        self, chat_id: ChatId, n: int, timeout: float = WAIT_SECONDS
+    ) -> None:
         what = f"{n} messages in {chat_id}"
         await asyncio.to_thread(self._wait, lambda f: f.sent_count(chat_id) >= n, timeout, what)
 
@@ -721,32 +729,40 @@ class FakeTelegram:
     # ------------------------------------------------------------ waiting
 
     def wait_for(
-        self, predicate: Callable[[FakeTelegram], object], timeout: float = 10.0, what: str = ""
+        self,
+        predicate: Callable[[FakeTelegram], object],
+        timeout: float = WAIT_SECONDS,
+        what: str = "",
     ) -> None:
         """Block until ``predicate(fake)`` is truthy, else raise AssertionError with a call dump."""
         _refuse_in_event_loop("wait_for")
         self._wait(predicate, timeout, what)
 
-    def wait_for_messages(self, chat_id: ChatId, n: int, timeout: float = 10.0) -> list[JSON]:
+    def wait_for_messages(
+        self, chat_id: ChatId, n: int, timeout: float = WAIT_SECONDS
+    ) -> list[JSON]:
         _refuse_in_event_loop("wait_for_messages")
         return self._wait_messages(chat_id, n, timeout)
 
-    def wait_for_call(self, method: str, n: int = 1, timeout: float = 10.0) -> list[JSON]:
+    def wait_for_call(self, method: str, n: int = 1, timeout: float = WAIT_SECONDS) -> list[JSON]:
         _refuse_in_event_loop("wait_for_call")
         return self._wait_call(method, n, timeout)
 
     async def wait_for_async(
-        self, predicate: Callable[[FakeTelegram], object], timeout: float = 10.0, what: str = ""
+        self,
+        predicate: Callable[[FakeTelegram], object],
+        timeout: float = WAIT_SECONDS,
+        what: str = "",
     ) -> None:
         await asyncio.to_thread(self._wait, predicate, timeout, what)
 
     async def wait_for_messages_async(
-        self, chat_id: ChatId, n: int, timeout: float = 10.0
+        self, chat_id: ChatId, n: int, timeout: float = WAIT_SECONDS
     ) -> list[JSON]:
         return await asyncio.to_thread(self._wait_messages, chat_id, n, timeout)
 
     async def wait_for_call_async(
-        self, method: str, n: int = 1, timeout: float = 10.0
+        self, method: str, n: int = 1, timeout: float = WAIT_SECONDS
     ) -> list[JSON]:
         return await asyncio.to_thread(self._wait_call, method, n, timeout)
 
@@ -890,6 +906,30 @@ def _refuse_in_event_loop(name: str) -> None:
         f"FakeTelegram.{name} blocks; inside a running event loop it would freeze an in-process "
         f"bot. Use `await fake.{name}_async(...)` instead."
     )
+
+
+# ---------------------------------------------------------------- ports
+
+
+def free_port() -> int:
+    """A port free now and outside the kernel's ephemeral range, for a webhook server that
+    binds it later (``zhibu run`` only after a startup of seconds, more on a busy machine):
+    a port the kernel handed out with bind(0) could meanwhile be handed out again as the
+    local end of some outgoing connection (PostgreSQL, HTTP), and the bind would fail."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 # ---------------------------------------------------------------- PTB helpers

@@ -13,7 +13,7 @@ from bot.telegram.adapter import TelegramAdapter
 from storage.models import Activity, Attachment, BotMessage, ChatBinding
 from tests.conftest import FOUNDED
 from tests.e2e.conftest import CLOCK, GROUP_CHAT, invite_code, quick_invite, settings_for
-from tests.e2e.fakebot import FakeTelegram, run_polling
+from tests.e2e.fakebot import WAIT_SECONDS, FakeTelegram, run_polling
 
 SECRETARY, LEADER, STRANGER = 1001, 9001, 7777
 
@@ -214,7 +214,7 @@ async def test_a_photo_in_reply_to_the_confirmation_is_attached_and_saved(
     assert (row.activity_id, row.kind, row.size) == (1, "photo", path.stat().st_size)
 
 
-async def remembered(db_url: str, message_id: int, timeout: float = 10) -> None:
+async def remembered(db_url: str, message_id: int, timeout: float = WAIT_SECONDS) -> None:
     """Wait until the bot has noted which record its message confirmed (just after sending)."""
     engine = create_engine(db_url)
     deadline = time.monotonic() + timeout
@@ -232,7 +232,7 @@ async def remembered(db_url: str, message_id: int, timeout: float = 10) -> None:
     raise AssertionError(f"message {message_id} was never noted as a confirmation")
 
 
-async def stored_attachment(db_url: str, timeout: float = 10) -> Attachment:
+async def stored_attachment(db_url: str, timeout: float = WAIT_SECONDS) -> Attachment:
     """The one attachment row, once its file is on disk."""
     engine = create_engine(db_url)
     deadline = time.monotonic() + timeout
@@ -318,7 +318,7 @@ async def test_a_reply_that_cannot_be_sent_leaves_the_record_and_apologises(fake
     await join(fake, db_url)
     fake.fail_next("sendMessage", 500, times=4)  # every retry of the confirmation fails
     fake.user_message("/log 支委会 昨天 出席7人", user_id=SECRETARY)
-    messages = await fake.wait_for_messages_async(SECRETARY, 2, timeout=20)
+    messages = await fake.wait_for_messages_async(SECRETARY, 2)
     assert "错误编号" in messages[-1]["text"]
     assert len(records(db_url)) == 1
 

@@ -16,9 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.e2e.conftest import invite_code, telegram_env
-from tests.e2e.fakebot import FakeTelegram
+from tests.e2e.fakebot import FakeTelegram, free_port
 
 USER = 4242
+# `zhibu run` imports and migrates for ~5 s on an idle machine before its first Bot API call,
+# and took 25-28 s with the CPUs busy: a startup wait must allow far more than that
+STARTUP_SECONDS = 120
 
 
 @contextmanager
@@ -41,22 +44,30 @@ def zhibu_run(env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen]:
 
 def stop(proc: subprocess.Popen) -> tuple[int, str]:
     proc.send_signal(signal.SIGTERM)
-    out, _ = proc.communicate(timeout=20)
+    out, _ = proc.communicate(timeout=60)
     return proc.returncode, out
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def wait_started(fake: FakeTelegram, proc: subprocess.Popen, method: str, n: int = 1) -> list:
+    """The first ``n`` calls of ``method`` once ``zhibu run`` has started; if it exits first,
+    fail at once with what it printed rather than wait out the timeout."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if len(fake.calls_of(method)) >= n:
+            return fake.calls_of(method)
+        if proc.poll() is not None:
+            out = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"zhibu run exited with {proc.returncode} before {method}:\n{out}")
+        time.sleep(0.1)
+    raise AssertionError(f"no {n} x {method} from zhibu run after {STARTUP_SECONDS}s")
 
 
 def test_polling_serves_and_stops_cleanly_on_sigterm(fake: FakeTelegram, db_url, tmp_path):
     code = invite_code(db_url, "--branch", "一村", "--role", "secretary")
     with zhibu_run(telegram_env(fake, db_url, tmp_path / "files"), tmp_path) as proc:
-        fake.wait_for_call("setMyCommands", 4, timeout=30)
+        wait_started(fake, proc, "setMyCommands", 4)
         fake.user_message(f"/start {code}", user_id=USER)
-        (answer,) = fake.wait_for_messages(USER, 1, timeout=20)
+        (answer,) = fake.wait_for_messages(USER, 1)
         assert "绑定成功" in answer["text"]
         returncode, out = stop(proc)
     assert returncode == 0, out
@@ -73,20 +84,20 @@ def test_webhook_mode_checks_the_secret(fake: FakeTelegram, db_url, tmp_path):
         "ZHIBU_TELEGRAM__WEBHOOK_SECRET": "s3cret-token",
     }
     with zhibu_run(env, tmp_path) as proc:
-        (registered,) = fake.wait_for_call("setWebhook", timeout=30)
+        (registered,) = wait_started(fake, proc, "setWebhook")
         assert registered["url"].endswith("/zhibu-hook")
         assert registered["secret_token"] == "s3cret-token"
         wait_listening(port)
         update = fake.user_message("/start", user_id=USER)
         assert forged_post(registered["url"], update) == 403
         assert fake.post_to_webhook(update) == 200
-        (answer,) = fake.wait_for_messages(USER, 1, timeout=20)
+        (answer,) = fake.wait_for_messages(USER, 1)
         assert "邀请链接" in answer["text"]
         returncode, out = stop(proc)
     assert returncode == 0, out
 
 
-def wait_listening(port: int, timeout: float = 20) -> None:
+def wait_listening(port: int, timeout: float = STARTUP_SECONDS) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as s:
