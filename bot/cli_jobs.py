@@ -66,7 +66,7 @@ def _list(app: App, jobs) -> int:
 
 async def _deliver(app: App) -> tuple[int, bool]:
     """(rows sent, whether every platform with pushes could be reached)."""
-    notifiers: dict[str, Notifier] = {CONSOLE: ConsoleNotifier()}
+    notifiers: dict[str, Notifier] = {CONSOLE: ConsoleNotifier(locale=app.settings.locale)}
     async with contextlib.AsyncExitStack() as stack:
         complete = await _add_telegram(app, notifiers, stack)
         deliverer = outbox.Deliverer(

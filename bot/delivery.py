@@ -10,6 +10,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
+from bot.messages import ZH, t
+
 if TYPE_CHECKING:
     from bot.app import App
 
@@ -22,8 +24,8 @@ class ConsoleNotifier:
 
     platform = CONSOLE
 
-    def __init__(self, out: TextIO | None = None):
-        self.out = out
+    def __init__(self, out: TextIO | None = None, locale: str = ZH):
+        self.out, self.locale = out, locale
         self._ids = itertools.count(1)
 
     async def send(self, chat_id: str, text: str, files: Sequence[str] = ()) -> str:
@@ -33,7 +35,7 @@ class ConsoleNotifier:
         if rest:
             print(rest, file=out)
         for path in files:
-            print(f"[文件] {path}", file=out)
+            print(t("console_file", self.locale, path=path), file=out)
         print(file=out, flush=True)
         return f"console-{next(self._ids)}"
 
@@ -47,7 +49,8 @@ def background_pushes(app: App) -> Callable[[], None]:
 
     loop = asyncio.new_event_loop()
     jobs = jobs_of(app, frozenset({CONSOLE}))
-    pushes = Pushes(jobs, {CONSOLE: ConsoleNotifier()}, app.settings.jobs.max_attempts)
+    console = ConsoleNotifier(locale=app.settings.locale)
+    pushes = Pushes(jobs, {CONSOLE: console}, app.settings.jobs.max_attempts)
     thread = threading.Thread(target=loop.run_forever, name="pushes", daemon=True)
     thread.start()
     asyncio.run_coroutine_threadsafe(pushes.start(), loop)

@@ -106,3 +106,13 @@ def test_status_json_labels_the_period_in_english(town):
     done = zhibu(town, "status", "--period", "2026Q3", "--now", NOW, "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["period_label"] == "Q3 2026"
+
+
+async def test_pushes_printed_on_the_console_name_their_files_in_english():
+    import io
+
+    from bot.delivery import ConsoleNotifier
+
+    out = io.StringIO()
+    await ConsoleNotifier(out, locale="en").send("town", "Q1 summary", ["ledger.xlsx"])
+    assert out.getvalue().splitlines()[:2] == ["→ [town] Q1 summary", "[file] ledger.xlsx"]
