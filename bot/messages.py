@@ -204,6 +204,20 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         ZH: "抱歉，我还不认识你。请联系管理员为你开通后再使用。",
         EN: "Sorry, I don't know you yet. Please ask your administrator to register you.",
     },
+    "forbidden_not_a_writer": {
+        ZH: "抱歉，登记和修改本支部的记录需要支部书记、副书记或支委身份。如需登记，请联系本支部书记。",
+        EN: "Sorry: only the branch secretary, deputy or committee members can log or change "
+        "the branch's records. Ask your branch secretary.",
+    },
+    "forbidden_not_a_leader": {
+        ZH: "抱歉，这项操作只有镇党委的负责同志可以进行。",
+        EN: "Sorry: only the town's Party committee can do this.",
+    },
+    "forbidden_other_branch_chat": {
+        ZH: "抱歉，这个群属于其他支部，在这里不能操作本支部的事项。请到本支部的群里，或私聊我。",
+        EN: "Sorry: this group belongs to another branch. Use your own branch's group, or "
+        "message me privately.",
+    },
     "forbidden": {
         ZH: "抱歉，你没有权限进行这项操作。",
         EN: "Sorry, you are not allowed to do that.",

@@ -71,8 +71,18 @@ def require(actor: Actor | None, action: Action, branch_id: int | None = None) -
     if actor is None:
         raise Refused("unknown_user")
     if not can(actor, action, branch_id):
-        raise Refused("forbidden")
+        raise Refused(_refusal(actor, action, branch_id))
     return actor
+
+
+def _refusal(actor: Actor, action: Action, branch_id: int | None) -> str:
+    """Who may do it, when that tells the actor nothing new: their own branch's writers, or
+    the town's leaders. Anything else stays the bare refusal."""
+    if action is Action.WRITE_BRANCH and branch_id is not None and branch_id == actor.branch_id:
+        return "forbidden_not_a_writer"
+    if action in (Action.WRITE_TOWN, Action.EXCUSE):
+        return "forbidden_not_a_leader"
+    return "forbidden"
 
 
 def actor_from_member(member: Member) -> Actor:
@@ -140,8 +150,8 @@ def check_chat(actor: Actor | None, binding: ChatBinding | None) -> None:
         raise Refused("forbidden")
     if binding.branch_id is None or actor.reads_org:
         return
-    if actor.branch_id != binding.branch_id:
-        raise Refused("forbidden")
+    if actor.branch_id != binding.branch_id:  # they are in the group: no secret that it is
+        raise Refused("forbidden_other_branch_chat")  # another branch's, never whose
 
 
 def may_unbind(actor: Actor, binding: ChatBinding) -> bool:

@@ -126,7 +126,14 @@ def test_require_refuses_exactly_what_can_denies(
         return
     with pytest.raises(Refused) as refused:
         require(actor, action, TARGETS[target])
-    assert refused.value.key == ("unknown_user" if actor is None else "forbidden")
+    if actor is None:
+        assert refused.value.key == "unknown_user"
+    else:  # at most who may do it, where that tells the actor nothing they do not know
+        assert refused.value.key in (
+            "forbidden",
+            "forbidden_not_a_writer",
+            "forbidden_not_a_leader",
+        )
     assert refused.value.params == {}  # a refusal carries nothing to tell
 
 
@@ -284,6 +291,8 @@ COMMANDS: dict[str, str] = {
 
 OK = "ok"  # allowed: the reply confirms and the database shows the effect
 NO = "forbidden"  # refused: 抱歉，你没有权限进行这项操作。
+ROLE = "forbidden_not_a_writer"  # a member of the branch told who logs for it
+LEAD = "forbidden_not_a_leader"  # told this is for the town's leaders
 WHO = "unknown"  # refused: 抱歉，我还不认识你。…
 MISS_C = "no_such_commitment"  # refused exactly as for a commitment that does not exist
 MISS_R = "no_such_record"  # refused exactly as for a record that does not exist
@@ -296,10 +305,10 @@ BRANCH = "branch_only"  # a town leader told a branch's meeting is the branch's 
 # fmt: off
 MATRIX: dict[str, tuple[str, ...]] = {
     #                sec1    com1    mem1    sec2    mem2    leader  admin   stranger
-    "log_branch":   (OK,     OK,     NO,     OK,     NO,     BRANCH, NO,     WHO),
+    "log_branch":   (OK,     OK,     ROLE,   OK,     ROLE,   BRANCH, NO,     WHO),
     "log_town":     (TOWN,   TOWN,   TOWN,   TOWN,   TOWN,   OK,     TOWN,   WHO),
-    "study":        (OK,     OK,     NO,     OK,     NO,     BRANCH, NO,     WHO),
-    "commit":       (OK,     OK,     NO,     OK,     NO,     NO,     NO,     WHO),
+    "study":        (OK,     OK,     ROLE,   OK,     ROLE,   BRANCH, NO,     WHO),
+    "commit":       (OK,     OK,     ROLE,   OK,     ROLE,   NO,     NO,     WHO),
     "done":         (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
     "withdraw":     (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
     "explain":      (OK,     OK,     WRITER, MISS_C, MISS_C, WRITER, WRITER, WHO),
@@ -310,7 +319,7 @@ MATRIX: dict[str, tuple[str, ...]] = {
     "commitments":  (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
     "status":       (OK,     OK,     OK,     OK,     OK,     OK,     OK,     WHO),
     "status_other": (OWN,    OWN,    OWN,    OK,     OK,     OK,     OK,     WHO),
-    "excuse":       (NO,     NO,     NO,     NO,     NO,     OK,     NO,     WHO),
+    "excuse":       (LEAD,   LEAD,   LEAD,   LEAD,   LEAD,   OK,     LEAD,   WHO),
 }
 # fmt: on
 
@@ -328,7 +337,7 @@ def refusal_text(outcome: str, seeded: Seeded, command: str) -> str:
         return t("no_such_record", id=seeded.t1 if command == "edit_town" else seeded.a1)
     if outcome == TOWN:
         return t("town_only", name="党建调研")
-    if outcome in (WRITER, OWN):
+    if outcome in (WRITER, OWN, ROLE, LEAD):
         return t(outcome)
     if outcome == BRANCH:
         from bot.messages import ZH
@@ -582,7 +591,8 @@ FOREIGN_CASES = [
 def test_member_in_another_branchs_chat_is_refused(chat, engine, seeded, user, chat_id, command):
     before = db_state(engine)
     reply = send(chat, user, seeded.fill(COMMANDS[command]), chat_id)
-    assert_refused(reply, FORBIDDEN, before, db_state(engine))
+    # told the group is another branch's (they are in it), never whose
+    assert_refused(reply, t("forbidden_other_branch_chat"), before, db_state(engine))
 
 
 @pytest.mark.parametrize("chat_id", ["branch1", "branch2"])
@@ -597,7 +607,7 @@ def test_leaders_and_admins_may_read_in_any_branch_chat(chat, engine, seeded, us
 
 def test_secretary_writing_in_own_chat_after_refusal_elsewhere_still_works(chat, engine, seeded):
     """The refusal in 二村's chat is about the chat, not the person."""
-    assert send(chat, "sec1", COMMANDS["log_branch"], "branch2") == FORBIDDEN
+    assert send(chat, "sec1", COMMANDS["log_branch"], "branch2") == t("forbidden_other_branch_chat")
     before = db_state(engine)
     reply = send(chat, "sec1", COMMANDS["log_branch"], "branch1")
     ALLOWED["log_branch"]("sec1", reply, before, db_state(engine), seeded)
@@ -662,7 +672,8 @@ def test_leader_logging_without_a_type_is_asked_which_town_activity(chat, engine
 def test_non_writer_logging_without_a_type_is_refused_before_any_question(chat, engine, user):
     before = db_state(engine)
     reply = send(chat, user, "/log 3月12日 出席6人")
-    assert_refused(reply, FORBIDDEN, before, db_state(engine))
+    refusal = t("forbidden_not_a_writer") if user == "mem1" else FORBIDDEN
+    assert_refused(reply, refusal, before, db_state(engine))
 
 
 def test_secretary_cannot_pick_a_town_type_in_the_guided_question(chat, engine, town):
@@ -678,16 +689,16 @@ def test_secretary_demoted_to_member_can_no_longer_undo(chat, engine, seeded):
     update_member(engine, "张书记", branch_role="member")
     before = db_state(engine)
     reply = send(chat, "sec1", "/undo")
-    assert reply in (FORBIDDEN, NOTHING_TO_UNDO), reply
+    assert reply in (t("forbidden_not_a_writer"), NOTHING_TO_UNDO), reply
     assert db_state(engine) == before
 
 
 def test_secretary_demoted_to_member_can_no_longer_write(chat, engine, seeded):
     update_member(engine, "张书记", branch_role="member")
     for command, refusal in [
-        ("log_branch", FORBIDDEN),
-        ("study", FORBIDDEN),
-        ("commit", FORBIDDEN),
+        ("log_branch", t("forbidden_not_a_writer")),
+        ("study", t("forbidden_not_a_writer")),
+        ("commit", t("forbidden_not_a_writer")),
         ("done", t("not_writer")),
         ("edit", t("not_writer")),
     ]:

@@ -21,7 +21,7 @@ from bot.turn import Choice, Reply, RouterState, Turn
 from core import activities, commitments
 from core.activities import ActivityDraft
 from core.auth import Actor
-from core.errors import DomainError
+from core.errors import DomainError, Refused
 from storage.models import Activity
 
 CANCEL_WORDS = frozenset({"取消", "撤销", "算了", "不记了", "退出", "cancel"})
@@ -144,7 +144,7 @@ class Questions(RouterState):
             activities.check_values(draft, self.registry, turn.today)
             return self._continue_log(turn, draft, data)
         except DomainError as exc:
-            if exc.key in ("forbidden", "unknown_user"):
+            if isinstance(exc, Refused):  # not a wrong answer: nothing to ask again
                 raise
             return [self._reask(turn, state.kind, data, field_, self.error_reply(exc).text + "\n")]
 
