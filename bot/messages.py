@@ -381,9 +381,9 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "“{text}” is not a period. Try this month, this quarter, Q1 2026, 2026-03 or 2025.",
     },
     "own_branch_only": {
-        ZH: "你可以查看本支部的情况，也可以指定时间段，例如：/status 本季度、/status 2026Q1。",
-        EN: "You can see your own branch, for any period, e.g. /status this quarter or "
-        "/status Q1 2026.",
+        ZH: "你可以查看本支部的情况，也可以指定时间段，例如：/{command} 本季度、/{command} 2026Q1。",
+        EN: "You can see your own branch, for any period, e.g. /{command} this quarter or "
+        "/{command} Q1 2026.",
     },
     "bad_edit": {
         ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",

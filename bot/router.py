@@ -120,6 +120,8 @@ class Router(
             params["hint"] = own_example or render.missing_hint(name, self.locale)
             if choices:
                 params["hint"] = t("choose", self.locale, choices=choices)
+        if exc.key == "own_branch_only":  # /report 一村 is answered with /report's forms
+            params["command"] = command or "status"
         if exc.key in ("unknown_type", "future_date"):  # /edit's error shows /edit's example
             params["example"] = own_example or t(
                 "example", self.locale, example=self.example("log")

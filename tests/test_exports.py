@@ -223,6 +223,7 @@ def test_a_secretary_gets_their_own_branch_only(reporter, history, tmp_path):
     assert listed == {"一村党支部"}
     refused = report(reporter, "sec1", "branch1", "二村 2026Q1")
     assert not refused.files and "二村" not in refused.text
+    assert "例如：/report 本季度" in refused.text  # /report's own forms, not /status's
     stranger = report(reporter, "nobody", "branch1")
     assert not stranger.files and "不认识你" in stranger.text
     assert len(list((tmp_path / "exports").iterdir())) == 3  # nothing written for the refusals

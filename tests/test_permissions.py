@@ -337,7 +337,9 @@ def refusal_text(outcome: str, seeded: Seeded, command: str) -> str:
         return t("no_such_record", id=seeded.t1 if command == "edit_town" else seeded.a1)
     if outcome == TOWN:
         return t("town_only", name="党建调研")
-    if outcome in (WRITER, OWN, ROLE, LEAD):
+    if outcome == OWN:
+        return t(OWN, command="status")
+    if outcome in (WRITER, ROLE, LEAD):
         return t(outcome)
     if outcome == BRANCH:
         from bot.messages import ZH
@@ -500,7 +502,7 @@ def test_asking_for_another_branch_status_looks_like_asking_for_none(chat, engin
     other = send(chat, user, "/status 二村")
     missing = send(chat, user, "/status 三村")
     other_by_full_name = send(chat, user, "/status 二村党支部")
-    assert other == missing == other_by_full_name == t("own_branch_only")
+    assert other == missing == other_by_full_name == t("own_branch_only", command="status")
     assert db_state(engine) == before
 
 

@@ -1239,3 +1239,8 @@ def test_refusals_say_what_is_wrong_with_this_command(chat, engine):
     record = activities(engine)[0].id
     assert "例如：/edit" in sec(f"/edit {record} 日期:明天")
     assert activities(engine)[0].held_on == date(2026, 3, 5)
+
+
+def test_an_excusal_with_an_impossible_period_names_the_period(chat, engine):
+    reply = chat("leader", "town")("/excuse 一村 党课 2026Q5 防汛")
+    assert reply.startswith("时间段“2026Q5”不对")

@@ -210,6 +210,8 @@ class RecordCommands(RouterState):
         atype, taken = named
         rest = words[1 + taken :]
         dated = take_period(rest, turn.today)
+        if dated is None and len(rest) > 1:  # 2026Q5: what is wrong is the period
+            raise DomainError("bad_period", text=rest[0])
         if dated is None or len(rest) <= dated[1]:
             raise DomainError("bad_excuse")
         return words[0], atype, dated[0], prose(" ".join(rest[dated[1] :]))
