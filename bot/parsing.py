@@ -1034,9 +1034,11 @@ def parse_activity(
     # 第一党小组 as a word, not in 研究调整第一党小组组长; 一组, 2组 standing alone, for a
     # meeting held by party group (in 研究一组 二组 的分工 they are the topic's)
     by_group = (t := registry.get(type_code or "")) is not None and t.scope == "group"
+    # 老年党小组, 机关党小组: a group by its name, as a word of its own, for such a meeting
     if m := re.search(
         r"第?[一二三四五六七八九十\d]+(?:党)?小组(?![\u4e00-\u9fff])"
-        + (r"|(?:^|(?<=\s))第?[一二三四五六七八九十\d]{1,2}组(?=\s|$)" if by_group else ""),
+        + (r"|(?:^|(?<=\s))第?[一二三四五六七八九十\d]{1,2}组(?=\s|$)" if by_group else "")
+        + (r"|(?:^|(?<=\s))[\u4e00-\u9fff]{1,8}党小组(?=\s|$)" if by_group else ""),
         free,
     ):
         values.setdefault("group", m[0])

@@ -1244,3 +1244,21 @@ def test_refusals_say_what_is_wrong_with_this_command(chat, engine):
 def test_an_excusal_with_an_impossible_period_names_the_period(chat, engine):
     reply = chat("leader", "town")("/excuse 一村 党课 2026Q5 防汛")
     assert reply.startswith("时间段“2026Q5”不对")
+
+
+def test_a_party_group_named_otherwise_than_by_number_is_found_by_its_name(chat, engine, town):
+    from core import admin
+    from storage.db import session_scope
+
+    with session_scope(engine) as s:
+        branch = s.get(Branch, town.branch1)
+        assert branch is not None
+        admin.add_group(s, branch, "老年党小组")
+    sec = chat()
+    assert "已记录" in sec("/log 党小组会 老年党小组 3月3日 6人 主题:学习党章")
+    (a,) = activities(engine)
+    with Session(engine) as s:
+        group = s.get(PartyGroup, a.party_group_id)
+        assert group is not None and group.name == "老年党小组"
+    refused = sec("/log 党小组会 青年党小组 3月4日 6人")
+    assert refused.startswith("本支部没有“青年党小组”这个党小组") and len(activities(engine)) == 1
