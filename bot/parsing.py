@@ -264,7 +264,10 @@ _MEASURE = (
     r"(?:亩|万|元|公里|公斤|公顷|千米|米|斤|吨|户|千|百|亿|倍|%|平方|立方|间|栋|座|台|辆|株|棵)"
 )
 # not 2-4点, 1-6月, 第1-3章, 3.5小时: a unit after it makes it a range or an amount
-_NOT_A_UNIT = r"(?![\d./\-]|\s*[人名点时月日号季章节条项个次届期年岁份天周分])"
+_NOT_A_UNIT = (
+    r"(?![\d./\-]|\s*[点时月日号季章节条项个次届期年岁份天周分]"
+    r"|\s*[人名](?![\u4e00-\u9fff])|\s*[人名](?=参加|出席|到会|参会|缺席|请假))"
+)  # 11-28 人居环境整治 is a date and a topic; 5-7 人 and 5-7人参加 are counts
 _SHORT = re.compile(
     # 3.5亩, 1.5万元, 2.5公里: a Chinese word right after 3.5 makes it an amount
     rf"{_NOT_AFTER_COUNT}(?<![\d.:/\-第])(\d{{1,2}})[./](\d{{1,2}}){_NOT_A_UNIT}(?!\s*{_MEASURE})"
@@ -606,7 +609,10 @@ def parse_date(text: str, today: date, future: bool = False) -> date | None:
 
 _N = r"(\d{1,4})(?![\d月./\-年日号:：])"  # a head count, never the start of a date or time
 # 参加人数:8, 实到:7, 实出席14人 (but 应出席16人 is the expected count)
-_PRESENT = r"(?<!应)(?:实到|实出席|实参会|出席|参加|参会|到会|到场)(?:人数)?\s*:?\s*"
+_PRESENT = (
+    r"(?:(?<!应)(?:实到|实出席|实参会|出席|参加|参会|到会|到场)(?:人数)?|(?<![\u4e00-\u9fff])人数)"
+    r"\s*:?\s*"
+)
 _PEOPLE = r"\s*(?:人|名)"
 _TALLY_N = r"(\d{1,4})(?![\d月./\-年日号]|:\d)"  # 缺1：外出务工 (a reason may follow the colon)
 _TOTAL = r"(?:(?:共计?|合计|一共|总共)\s*|党员)?"  # 共8人, 党员8名: as a bare 8人
@@ -662,7 +668,7 @@ _EN_COUNTS = re.compile(
 _EN_PEOPLE = re.compile(_EN_N.format("n") + rf"\s*{_EN_PERSONS}(?![a-z])", re.IGNORECASE)
 # 2小时, 1.5h, 2 hours, 1个半小时, 1小时30分钟, 1 hour 30 minutes; then 半小时, 90分钟 alone
 _HOURS = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)\s*(?:个)?(半)?\s*(?:小时|钟头|hours?|hrs?|h)(?![a-z])"
+    r"(?<![\d.])(\d{1,3}(?:\.\d{1,2})?)(?:\s*个)?((?<=[\d个])半)?\s*(?:小时|钟头|hours?|hrs?|h)(?![a-z])"
     r"(?:\s*(\d{1,2})\s*(?:分(?:钟)?|minutes?(?![a-z])|mins?(?![a-z])))?",
     re.IGNORECASE,
 )
@@ -717,15 +723,30 @@ def take_counts(text: str) -> tuple[str, dict[str, int]]:
     return text, counts
 
 
-# 16人应到 14人实到: the number before the word, which nothing follows (else it is 应到14人's)
+# 16人应到 14人实到 2人缺席: numbers before their words. The style is the last count word's:
+# with nothing after it (2人缺席), the line puts numbers first; with a number after it
+# (应到8人 实到7人 缺席1人), words first, and 8人 实到 is no pair
+_COUNT_WORDS = r"应到|应出席|应参会|实到|实出席|实参会|出席|参加|参会|到会|到场|缺席|未到|请假"
+_LAST_COUNT_WORD = re.compile(rf"(?:{_COUNT_WORDS})(?!.*(?:{_COUNT_WORDS}))(?P<after>\s*:?\s*\d)?")
 _COUNT_BEFORE_WORD = re.compile(
-    rf"(?<![\d./])(\d{{1,4}}){_PEOPLE}\s*(?P<word>应到|应出席|应参会|实到|实出席|实参会)"
-    r"(?!\s*:?\s*\d)"
+    rf"{_TOTAL}(?<![\d./])(\d{{1,4}}){_PEOPLE}\s*(?:党员|同志)?(?P<word>应到|应出席|应参会|实到|实出席|实参会"
+    r"|出席|参加|参会|到会|到场)"
 )
-# 全体到会, 全部出席, 无人缺席: as many came as were expected
+# 全体到会, 全部出席, 无人缺席 as words of their own: as many came as were expected (not the
+# 全体党员参加 of 动员全体党员参加义务植树, the topic's)
 _ALL_PRESENT = re.compile(
-    r"(?:全部|全体|全员)(?:党员|委员|人员)?(?:到会|到齐|出席|参会|参加)|无人?缺席|全到"
+    r"(?:^|(?<=[\s,;]))(?:(?:全部|全体|全员)(?:党员|委员|人员)?(?:到会|到齐|出席|参会|参加)"
+    r"|无人?缺席|全到)(?=$|[\s,;。])"
 )
+
+
+def _numbers_first(text: str) -> bool:
+    last = _LAST_COUNT_WORD.search(text)
+    return (
+        last is not None
+        and last["after"] is None
+        and bool(re.search(rf"\d{{1,4}}{_PEOPLE}\s*$", text[: last.start()]))
+    )
 
 
 def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
@@ -733,9 +754,10 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
     text = arabic_numbers(text)
     counts: dict[str, int] = {}
     notes: list[str] = []
-    while m := _COUNT_BEFORE_WORD.search(text):  # taking one may leave another's word last
-        counts.setdefault("expected" if m["word"][0] == "应" else "present", int(m[1]))
-        text = _take(text, m.span())
+    if _numbers_first(text):
+        while m := _COUNT_BEFORE_WORD.search(text):
+            counts.setdefault("expected" if m["word"][0] == "应" else "present", int(m[1]))
+            text = _take(text, m.span())
     all_present = _ALL_PRESENT.search(text)
     if all_present:
         text = _take(text, all_present.span())
@@ -764,7 +786,8 @@ def _read_counts(text: str) -> tuple[str, dict[str, int], list[str]]:
 
 def _absence_note(kind: str, n: int, why: str | None) -> str:
     word = {"leave": "请假", "absent_on_leave": "其中请假"}.get(kind, "缺席")
-    return f"{word}{n}人" + (f"（{why.strip()}）" if why and why.strip() else "")
+    why = (why or "").strip(" ,;")  # 缺席1人：外出务工，实到7人: the comma is no part of it
+    return f"{word}{n}人" + (f"（{why}）" if why else "")
 
 
 def _take_english_counts(text: str, counts: dict[str, int]) -> str:
@@ -828,6 +851,7 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
     """'14:00-16:00', '下午2点到4点', 'from 2pm to 4pm' -> the text without it, (start, end).
     ``prose=False``: only the unmistakable 14:00-16:00, which may be taken from anywhere,
     even a topic (讨论8点到12点值班安排 is a topic's own words)."""
+    written = text  # returned as it was when no range is taken (讨论两点到四点值班安排)
     if prose:
         text = _CN_NUMERAL_RANGE.sub(_arabic_hours, text)
     forms = (
@@ -843,7 +867,7 @@ def take_time_range(text: str, prose: bool = True) -> tuple[str, tuple[time, tim
                 return _take(text, m.span()), read(m)
             except ValueError as exc:
                 raise DomainError("invalid_time", text=m[0]) from exc
-    return text, None
+    return written, None
 
 
 _DAY_HALVES = {"昨晚": "昨天 晚上", "今晚": "今天 晚上", "今早": "今天 早上", "昨早": "昨天 早上"}
@@ -854,7 +878,8 @@ _HALF_BEFORE = re.compile(r"(?:上午|早上|中午|下午|傍晚|晚上|晚|早
 
 # 下午3点, 晚上7点半开会, 14:30开始: a start with no end, standing as a word of its own
 _START_TIME = re.compile(
-    r"(?:^|(?<=[\s,;号日]))(?:(上午|早上|中午|下午|傍晚|晚上|晚)\s*(\d{1,2})[点时](半|\d{1,2}分?)?"
+    r"(?:^|(?<=[\s,;号日]))(?:(上午|早上|中午|下午|傍晚|晚上|晚)\s*"
+    r"(?:(\d{1,2}|[一二两三四五六七八九十]{1,3})[点时](半|\d{1,2}分?)?|(\d{1,2}):(\d{2}))"
     r"|(\d{1,2}):(\d{2}))(?:开始|召开|开会)?(?=$|[\s,;])"
 )
 
@@ -864,9 +889,12 @@ def take_start_time(text: str) -> tuple[str, time | None]:
     if not (m := _START_TIME.search(text)):
         return text, None
     try:
-        if m[4]:
-            return _take(text, m.span()), time(int(m[4]), int(m[5]))
-        return _take(text, m.span()), _clock(m[1], m[2], _cn_minutes(m[3], None))
+        if m[6]:  # 14:30
+            return _take(text, m.span()), time(int(m[6]), int(m[7]))
+        if m[4]:  # 下午3:00
+            return _take(text, m.span()), _clock(m[1], m[4], int(m[5]))
+        hour = str(cn_number(m[2]) or 0)  # 下午3点, 下午三点
+        return _take(text, m.span()), _clock(m[1], hour, _cn_minutes(m[3], None))
     except ValueError as exc:
         raise DomainError("invalid_time", text=m[0]) from exc
 
@@ -936,16 +964,20 @@ def _clock(half: str | None, hour: str, minute: int) -> time:
     return time(h, minute)
 
 
-_COUNT_OR_HOURS = r"(?:个)?半?\s*(?:小时|钟头|分钟|人|名|hours?(?![a-z])|people(?![a-z]))"
-# 出席-3人, 应到-5, -2小时: a minus sign before a count or a duration
+# the unit right after a number: 2小时, 7人 (but not the 人 of 11-28 人居环境整治)
+_COUNT_OR_HOURS = (
+    r"(?:个?半?(?:小时|钟头|分钟)|\s*(?:hours?|people)(?![a-z])"
+    r"|\s*[人名](?![\u4e00-\u9fff])|\s*[人名](?=参加|出席|到会|参会|缺席|请假))"
+)
+# 出席-3人, 应到-5, -2小时: a minus sign right before a count or a duration
 _NEGATIVE = re.compile(
     r"(?:应到|实到|出席|参加|参会|到会|到场|缺席|请假|未到|人数|(?<![\u4e00-\u9fff])[应实缺])"
-    rf"\s*:?\s*[-−]\s*\d|(?<![\d\w.])[-−]\s*\d{{1,4}}(?:\.\d+)?\s*{_COUNT_OR_HOURS}",
+    rf"\s*:?\s*[-−]\d|(?<![\d\w.\-])[-−]\d{{1,4}}(?:\.\d+)?{_COUNT_OR_HOURS}",
     re.IGNORECASE,
 )
-# 1-2小时, 5到7人: a range where one number is wanted
+# 1-2小时, 5到7人: a range where one number is wanted (not the 11-28 of 2026-11-28)
 _RANGE = re.compile(
-    rf"(?<![\d.])\d{{1,4}}(?:\.\d+)?\s*[-~到至—]\s*\d{{1,4}}(?:\.\d+)?\s*{_COUNT_OR_HOURS}",
+    rf"(?<![\d.\-/])\d{{1,4}}(?:\.\d+)?\s*[-~到至—]\s*\d{{1,4}}(?:\.\d+)?{_COUNT_OR_HOURS}",
     re.IGNORECASE,
 )
 

@@ -128,8 +128,8 @@ def _gap_text(r: RuleResult, locale: str) -> str:
         gaps = [g for g in r.gaps if g.status == status]
         if not gaps:
             continue
-        labels = [_gap_label(g, r.window, locale) for g in gaps]
-        labels = [x for x in labels if x]
+        # excused groups of one month share their reason: 免开：春节, once
+        labels = list(dict.fromkeys(x for g in gaps if (x := _gap_label(g, r.window, locale))))
         parts.append(
             words[status] + (_colon(locale) + item_separator(locale).join(labels) if labels else "")
         )

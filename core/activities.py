@@ -294,6 +294,9 @@ def _same_day(session: Session, activity: Activity) -> int | None:
     ).first()
 
 
+MIN_BRANCH_MEMBERS = 3  # 党章: a branch is set up where there are three full members or more
+
+
 def beyond_roster(session: Session, activity: Activity) -> int | None:
     """The branch's number of members on record, when a record counts more present or
     expected than that: a slip (出席200人 for 16 members), or guests worth a note."""
@@ -301,7 +304,9 @@ def beyond_roster(session: Session, activity: Activity) -> int | None:
     if activity.branch_id is None or not counted:
         return None
     roster = member_counts(session, activity.org_id, [activity.branch_id]).get(activity.branch_id)
-    return roster if roster and counted > roster else None
+    # a branch has at least three full members: a roll shorter than that is still being
+    # entered (only the secretary invited so far), and would warn on every record
+    return roster if roster and roster >= MIN_BRANCH_MEMBERS and counted > roster else None
 
 
 def quorum_short(activity: Activity) -> bool:
@@ -396,7 +401,7 @@ def edit(
     if actor is None:
         raise Refused("unknown_user")
     activity = get_for_write(session, actor, activity_id)
-    changes = _rebalance_attendance(activity, dict(changes))
+    changes = _moved_start(activity, _rebalance_attendance(activity, dict(changes)))
     group_name = changes.pop("group", None)
     current = {k: getattr(activity, k) for k in DRAFT_FIELDS if k != "group"}
     new_type = validate(ActivityDraft(**{**current, **changes}), registry, today)
@@ -409,6 +414,25 @@ def edit(
     session.add(activity)
     audit.record(session, clock, actor.member_id, "update", activity, before)
     return activity
+
+
+def _moved_start(activity: Activity, changes: dict[str, object]) -> dict[str, object]:
+    """A new start alone (/edit 12 下午3点) keeps the end if it still comes after it, with the
+    duration that range gave; an end it would pass is dropped rather than refused."""
+    start, end = changes.get("start_time"), activity.end_time
+    if not isinstance(start, time) or "end_time" in changes or end is None:
+        return changes
+    if start >= end:
+        return {**changes, "end_time": None}
+    old = activity.start_time
+    if "hours" not in changes and old is not None and activity.hours == _span_hours(old, end):
+        return {**changes, "hours": _span_hours(start, end)}
+    return changes
+
+
+def _span_hours(start: time, end: time) -> float:
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return round(minutes / 60, 2)
 
 
 def _rebalance_attendance(activity: Activity, changes: dict[str, object]) -> dict[str, object]:

@@ -1668,3 +1668,55 @@ def test_a_range_in_the_topics_words_is_the_topics():
         "主题党日 昨天 慰问2-3名老党员 8人", DEFAULT_REGISTRY, date(2026, 11, 30)
     )
     assert (draft.draft.topic, draft.draft.present) == ("慰问2-3名老党员", 8)
+
+
+@pytest.mark.parametrize(
+    ("line", "held_on", "counts", "topic"),
+    [  # found in review: a date before a topic starting with 人/名 is no range; 半小时 alone
+        (
+            "主题党日 2026-11-28 人居环境整治 出席10人",
+            date(2026, 11, 28),
+            (None, 10, None),
+            "人居环境整治",
+        ),
+        ("主题党日 11-28 名单公示 出席10人", date(2026, 11, 28), (None, 10, None), "名单公示"),
+        ("支委会 11-28 人数:7", date(2026, 11, 28), (None, 7, None), None),
+        ("党小组会 昨天 - 8人参加", date(2026, 11, 29), (None, 8, None), None),
+        # numbers before their words, to the last: 2人缺席 is absent, 14人参加 present
+        ("党员大会 11月27日 16人应到 14人实到 2人缺席", date(2026, 11, 27), (16, 14, 2), None),
+        ("党员大会 11月27日 14人参加 2人缺席", date(2026, 11, 27), (None, 14, 2), None),
+        ("支委会 昨天 应到8人 实到7人 缺席1人", date(2026, 11, 29), (8, 7, 1), None),
+        # all present only as words of their own
+        (
+            "支委会 11月27日 应到7 动员全体党员参加义务植树",
+            date(2026, 11, 27),
+            (7, None, None),
+            "动员全体党员参加义务植树",
+        ),
+    ],
+)
+def test_the_reviews_inputs_on_counts(line, held_on, counts, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.held_on, (draft.expected, draft.present, draft.absent), draft.topic) == (
+        held_on,
+        counts,
+        topic,
+    )
+
+
+def test_half_an_hour_after_a_date_is_half_an_hour():
+    draft = parse_activity("集中学习 11-28 半小时 18人", DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.held_on, draft.hours, draft.topic) == (date(2026, 11, 28), 0.5, None)
+
+
+@pytest.mark.parametrize(
+    ("line", "start", "end", "topic"),
+    [
+        ("支委会 昨天 7人 讨论两点到四点值班安排", None, None, "讨论两点到四点值班安排"),
+        ("支委会 昨天 下午三点 7人", time(15), None, None),
+        ("支委会 昨天 下午3:00 7人", time(15), None, None),
+    ],
+)
+def test_the_reviews_inputs_on_times(line, start, end, topic):
+    draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
+    assert (draft.start_time, draft.end_time, draft.topic) == (start, end, topic)

@@ -1262,3 +1262,26 @@ def test_a_party_group_named_otherwise_than_by_number_is_found_by_its_name(chat,
         assert group is not None and group.name == "老年党小组"
     refused = sec("/log 党小组会 青年党小组 3月4日 6人")
     assert refused.startswith("本支部没有“青年党小组”这个党小组") and len(activities(engine)) == 1
+
+
+def test_an_edited_start_keeps_an_end_after_it_and_drops_one_before(chat, engine):
+    sec = chat()
+    sec("/log 支委会 3月5日 14:00-16:00 2人 主题:研究秋收")
+    record = activities(engine)[0].id
+    assert "15:00-16:00 · 实到2人 · 1小时" in sec(f"/edit {record} 下午3点")
+    assert "17:00开始" in sec(f"/edit {record} 下午5点")
+    a = activities(engine)[0]
+    assert (a.start_time, a.end_time) == (time(17), None)
+
+
+def test_the_roll_warning_waits_for_a_roll_and_is_said_once(chat, engine, town):
+    sec = chat()
+    sec("/log 党员大会 3月5日 出席200人 主题:学习党章")
+    record = activities(engine)[0].id
+    assert "名册" not in sec(f"/edit {record} 主题:学习新党章")  # the count was not touched
+
+
+def test_groups_excused_together_name_the_reason_once(chat):
+    chat("leader", "town")("/excuse 一村 党小组会 2026-02 春节")
+    line = next(x for x in chat()("/status 2026-02").splitlines() if "党小组会" in x)
+    assert line.endswith("免开：春节"), line

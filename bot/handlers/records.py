@@ -162,7 +162,8 @@ class RecordCommands(RouterState):
         lines = [t("edited", self.locale, id=a.id, summary=self._summary(turn, a))]
         if activities.quorum_short(a):
             lines.append(t("quorum_short", self.locale, present=a.present, expected=a.expected))
-        if roster := activities.beyond_roster(turn.session, a):
+        recounted = "present" in changes or "expected" in changes  # said once, not on each edit
+        if recounted and (roster := activities.beyond_roster(turn.session, a)):
             lines.append(self._beyond_roster(a, roster))
         return [Reply("\n".join(lines))]
 
