@@ -31,7 +31,7 @@ from core.holiday_law import festival_days
 from core.periods import Period
 
 _CN = "[一二两三四五六七八九十]{1,3}"
-_BEFORE = r"(?:之前|以前|前)"
+_BEFORE = r"(?:之前|以前|前(?!后))"  # 春节前后 is around the festival, not before it
 _WITHIN = r"(?:以内|之内|内)"
 # what follows a deadline and goes with it: 12月20日前完成, 年内, 3个月以内
 _DUE_SUFFIX = re.compile(rf"(?:(?:{_BEFORE}|{_WITHIN})(?:完成)?)?")
@@ -65,13 +65,15 @@ _PERIOD_WITHIN = re.compile(
 # 年内, 今年内, 本年度内, 明年内 (两年内 is a span, below)
 _YEAR_WITHIN = re.compile(
     rf"(?:(?P<year>\d{{4}})|{CN_DATE_WORD_AT}(?P<year_word>今|本|明|后)|(?<![\d一二两三四五六七八九十半]))"
-    rf"年度?(?=\s*{_WITHIN})"
+    rf"年度?(?=\s*{_WITHIN}(?!目标|任务|工作|计划|重点|安排))"  # 完成年内目标任务 is prose
 )
 # 3个月内, 两周内, 30天以内, 半年内: counted from today
 _SPAN_WITHIN = re.compile(
-    rf"(?P<n>\d{{1,3}}|{_CN}|半)\s*(?P<unit>个月|个?星期|个?礼拜|周|天|日|年)(?=\s*{_WITHIN})"
+    rf"(?P<n>\d{{1,3}}|{_CN}|半)\s*(?P<unit>个月|个季度|个?星期|个?礼拜|周|天|日|年)(?=\s*{_WITHIN})"
 )
 _SPANS = {"个月": "months", "星期": "weeks", "礼拜": "weeks", "周": "weeks", "天": "days"}
+# 截止6月, 截止明年6月: a month alone after a deadline word is its last day
+_MONTH_ALONE = re.compile(rf"^{_YEAR}(?P<m>\d{{1,2}}|{_CN})月份?(?![\d日号底末])")
 # 七一前, 春节前, 国庆前: the day before the day named (for a festival, its first day off)
 _FESTIVALS = {
     "春节": "春节",
@@ -122,8 +124,13 @@ def _parse_commitment(text: str, today: date) -> tuple[str, date | None, bool]:
     personal = m is not None
     due = None
     if "due" in keyed:  # 截止：12月20日 完成… — what follows the date is the content's
-        value = keyed["due"]
-        found = _find_due(value, today) or find_date(value, today, future=True)
+        value = keyed["due"]  # 期限：3个月 is within three months
+        found = (
+            _find_due(value, today)
+            or find_date(value, today, future=True)
+            or _month_alone(value, today)
+            or _span_within(value + "内", today)
+        )
         if found is None:
             raise DomainError("invalid_date", text=value)
         due, free = found.day, f"{free} {_without(value, found)}"
@@ -164,7 +171,9 @@ def _find_due(free: str, today: date) -> DateMatch | None:
     deadline uses (28号前, 年内, 七一前); else the first date written out in words (6月30日,
     2026-06-30, June 30), never a bare 2.5 that is more likely a quantity."""
     for mark in _DUE_MARK.finditer(free):
-        found = find_date(free[mark.end() :], today, future=True)
+        found = find_date(free[mark.end() :], today, future=True) or _month_alone(
+            free[mark.end() :], today
+        )
         if found is not None and found.span[0] == 0:
             offset = mark.end()
             return DateMatch(found.day, (mark.start(), offset + found.span[1]))
@@ -173,6 +182,17 @@ def _find_due(free: str, today: date) -> DateMatch | None:
         if found:
             return min(found, key=lambda d: d.span[0])
     return find_date(free, today, future=True, short_forms=False)
+
+
+def _month_alone(text: str, today: date) -> DateMatch | None:
+    """截止6月: the end of June (next year's if June is over; 明年6月 as written)."""
+    if not (m := _MONTH_ALONE.match(text)):
+        return None
+    month = _number(m["m"])
+    if not 1 <= month <= 12:
+        raise DomainError("invalid_date", text=m[0])
+    period = Period.month(_year(m, today) or today.year, month)
+    return DateMatch(_end_of(period, m, today), m.span())
 
 
 def _date_before(free: str, today: date) -> DateMatch | None:
@@ -257,6 +277,8 @@ def _span_within(free: str, today: date) -> DateMatch | None:
         delta = relativedelta(months=6) if m["unit"] == "年" else relativedelta(days=15)
         return DateMatch(today + delta, m.span())
     n = _number(m["n"])
+    if m["unit"] == "个季度":
+        return DateMatch(today + relativedelta(months=3 * n), m.span())
     if unit is None:  # 日 and 年
         delta = relativedelta(days=n) if m["unit"] == "日" else relativedelta(years=n)
     else:

@@ -318,7 +318,7 @@ _EN_MONTH_DAY = re.compile(
 )
 _EN_DAYS_AGO = re.compile(r"(?<![\d.])(\d{1,3})\s*days?\s+ago(?![a-z])", re.IGNORECASE)
 _EN_WEEKDAY = re.compile(
-    rf"(?<![a-z])(?:(last|this)\s+)?({_alternatives(_EN_WEEKDAYS)})(?![a-z])", re.IGNORECASE
+    rf"(?<![a-z])(?:(last|this|next)\s+)?({_alternatives(_EN_WEEKDAYS)})(?![a-z])", re.IGNORECASE
 )
 
 
@@ -371,7 +371,7 @@ def _same_day_in(day: date, year: int, raw: str) -> date:
 # a year written right before a date or an end: 明年6月底, 2028年3月5日, 明年(年)底, 2027年底
 _YEAR_WORDS = {"今": 0, "本": 0, "明": 1, "后": 2, "去": -1}
 _YEAR_BEFORE = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})|([今本明后去]))年\s*$")
-_YEAR_BEFORE_END = re.compile(r"(?:(?<!\d)(\d{4})|([今本明后去]))年?$")  # before 年底 itself
+_YEAR_BEFORE_END = re.compile(r"(?:(?<!\d)(\d{4}|\d{2})|([今本明后去]))年?$")  # before 年底 itself
 # 明/后/今… only starts a year word after one of these or a non-Chinese character: 说明年底 is
 # 说明 + 年底, 落后年底 is 落后 + 年底, but 计划明年底 and 截止明年6月底 are next year's
 _BEFORE_A_YEAR_WORD = (
@@ -404,15 +404,16 @@ CN_DATE_WORD_AT = (
 # 6月底, 三月底, 一季度末, 年底, 月底, 下个月底, 季度末: the last day of that month, year or
 # quarter
 _PERIOD_END = re.compile(
-    rf"(?:(\d{{1,2}})月|{CN_DATE_WORD_AT}([一二三四五六七八九十]{{1,3}})月|(本|这个?|下个?)?月|年"
-    rf"|(?:第|{CN_DATE_WORD_AT})([一二三四1-4])季度?|(本|这个?)?季度?)(?:底|末)"
-)
+    rf"(?:(\d{{1,2}})月|{CN_DATE_WORD_AT}([一二三四五六七八九十]{{1,3}}|元)月"
+    r"|(?<!每)(本|这个?|下个?|次)?月|年"
+    rf"|(?:第|{CN_DATE_WORD_AT})([一二三四1-4])季度?|(?<!每)(本|这个?|下个?)?季度?)(?:底|末)"
+)  # 每月底 is every month's end: no one day
 
 
 def _period_end(m: re.Match[str], year: int | None, today: date, future: bool) -> date:
     """The last day of the month, year or quarter ``m`` names, in ``year`` if one was written."""
     if m[1] or m[2]:
-        month = _number(m[1] or m[2])
+        month = 1 if m[2] == "元" else _number(m[1] or m[2])  # 元月 is January
         if not 1 <= month <= 12:
             raise DomainError("invalid_date", text=m[0])
         if year is not None:
@@ -424,7 +425,8 @@ def _period_end(m: re.Match[str], year: int | None, today: date, future: bool) -
     if m[0][0] == "年":
         return date(year if year is not None else today.year, 12, 31)
     kind = "quarter" if "季" in m[0] else "month"
-    return Period.containing(kind, today).shift(1 if m[3] and "下" in m[3] else 0).end
+    word = m[3] or m[5] or ""
+    return Period.containing(kind, today).shift(1 if word[:1] in ("下", "次") else 0).end
 
 
 def _written_year(text: str, at: int, pattern: re.Pattern[str], today: date) -> tuple[int, int]:
@@ -544,6 +546,8 @@ def day_alone(day: int, today: date, raw: str, future: bool) -> date:
         month = this.shift(-1).start
     elif future and day < today.day:
         month = this.shift(1).start
+    elif future and day > calendar.monthrange(month.year, month.month)[1]:
+        month = this.shift(1).start  # 31号前 on 30 November: December's 31st
     return _make_date(month.year, month.month, day, raw)
 
 
@@ -572,16 +576,19 @@ def _find_english_date(text: str, today: date, future: bool) -> DateMatch | None
     if m := _EN_DAYS_AGO.search(text):
         return DateMatch(today - timedelta(days=int(m[1])), m.span())
     if m := _EN_WEEKDAY.search(text):
-        return DateMatch(_english_weekday(m[1], m[2], today), _with_on(text, m))
+        return DateMatch(_english_weekday(m[1], m[2], today, future), _with_on(text, m))
     return None
 
 
-def _english_weekday(which: str | None, name: str, today: date) -> date:
+def _english_weekday(which: str | None, name: str, today: date, future: bool = False) -> date:
     """'this Friday' is this week's, like 本周五; 'Friday' the latest, today included;
     'last Friday' the latest before today."""
     target = _EN_WEEKDAYS.index(name.lower())
-    if which and which.lower() == "this":
-        return today - timedelta(days=today.weekday()) + timedelta(days=target)
+    if which and which.lower() in ("this", "next"):  # this week's, like 本周五; next week's
+        week = 7 if which.lower() == "next" else 0
+        return today - timedelta(days=today.weekday()) + timedelta(days=target + week)
+    if future and not which:  # a deadline: the coming one
+        return today + timedelta(days=(target - today.weekday()) % 7)
     back = (today.weekday() - target) % 7
     return today - timedelta(days=back or (7 if which else 0))
 

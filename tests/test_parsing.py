@@ -1720,3 +1720,25 @@ def test_half_an_hour_after_a_date_is_half_an_hour():
 def test_the_reviews_inputs_on_times(line, start, end, topic):
     draft = parse_activity(line, DEFAULT_REGISTRY, date(2026, 11, 30)).draft
     assert (draft.start_time, draft.end_time, draft.topic) == (start, end, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "due"),
+    [  # found in review; the day is 2026-11-30
+        ("下季度末完成5户改厕", "完成5户改厕", date(2027, 3, 31)),
+        ("元月底前完成党费收缴", "党费收缴", date(2027, 1, 31)),
+        ("次月底前完成", "", date(2026, 12, 31)),
+        ("27年底前完成文化广场建设", "文化广场建设", date(2027, 12, 31)),
+        ("每月底前走访5户困难群众 12月31日前", "每月底前走访5户困难群众", date(2026, 12, 31)),
+        ("两个季度内完成", "", date(2027, 5, 30)),
+        ("31号前完成道路硬化", "道路硬化", date(2026, 12, 31)),
+        ("fix the road by next Friday", "fix the road", date(2026, 12, 11)),
+        ("fix the road by Friday", "fix the road", date(2026, 12, 4)),
+        ("春节前后走访慰问困难党员", "春节前后走访慰问困难党员", None),
+        ("截止明年6月 完成5户改厕", "完成5户改厕", date(2027, 6, 30)),
+        ("完成年内目标任务", "完成年内目标任务", None),
+        ("修路 期限：3个月", "修路", date(2027, 2, 28)),
+    ],
+)
+def test_the_reviews_deadlines(text, content, due):
+    assert parse_commitment(text, date(2026, 11, 30)) == (content, due, False)
