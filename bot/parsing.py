@@ -629,7 +629,11 @@ _WHY = r"(?:\s*\((?P<why>[^()]{1,60})\)|\s*:\s*(?P<why_said>\S{1,60}))?"
 _COUNT_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     # 实到7/8, 到会人数7/8, 7/8人: 7 present of 8 expected
     (("present", "expected"), re.compile(rf"{_PRESENT}(\d{{1,4}})\s*/\s*{_N}(?:{_PEOPLE})?")),
-    (("present", "expected"), re.compile(rf"(?<![\d./\-])(\d{{1,4}})\s*/\s*(\d{{1,4}}){_PEOPLE}")),
+    # (not 11/28 人居环境整治: a date, and a topic that starts with 人)
+    (
+        ("present", "expected"),
+        re.compile(rf"(?<![\d./\-])(\d{{1,4}})\s*/\s*(\d{{1,4}})(?:人|名|\s+[人名](?!{_CJK}))"),
+    ),
     (
         ("expected",),
         re.compile(rf"应(?:到|出席|参会|参加)(?:会)?(?:人数)?\s*:?\s*{_N}(?:{_PEOPLE})?"),

@@ -1680,6 +1680,12 @@ def test_a_range_in_the_topics_words_is_the_topics():
             "人居环境整治",
         ),
         ("主题党日 11-28 名单公示 出席10人", date(2026, 11, 28), (None, 10, None), "名单公示"),
+        (
+            "主题党日 11/28 人居环境整治 出席10人",
+            date(2026, 11, 28),
+            (None, 10, None),
+            "人居环境整治",
+        ),
         ("支委会 11-28 人数:7", date(2026, 11, 28), (None, 7, None), None),
         ("党小组会 昨天 - 8人参加", date(2026, 11, 29), (None, 8, None), None),
         # numbers before their words, to the last: 2人缺席 is absent, 14人参加 present
