@@ -71,7 +71,8 @@ _YEAR_WITHIN = re.compile(
 _SPAN_WITHIN = re.compile(
     rf"(?P<n>\d{{1,3}}|{_CN}|半)\s*(?P<unit>个月|个季度|个?星期|个?礼拜|周|天|日|年)(?=\s*{_WITHIN})"
 )
-_SPANS = {"个月": "months", "星期": "weeks", "礼拜": "weeks", "周": "weeks", "天": "days"}
+_SPAN_MONTHS = {"个月": 1, "个季度": 3, "年": 12}
+_SPAN_DAYS = {"天": 1, "日": 1, "周": 7, "星期": 7, "礼拜": 7}
 # 截止6月, 截止明年6月: a month alone after a deadline word is its last day
 _MONTH_ALONE = re.compile(rf"^{_YEAR}(?P<m>\d{{1,2}}|{_CN})月份?(?![\d日号底末])")
 # 七一前, 春节前, 国庆前: the day before the day named (for a festival, its first day off)
@@ -269,21 +270,15 @@ def _named_period(m: re.Match[str], year: int) -> Period:
 
 
 def _span_within(free: str, today: date) -> DateMatch | None:
-    """3个月内, 两周内, 30天以内, 半年内: that long from today."""
+    """3个月内, 两周内, 30天以内, 半年内 (six months), 半个月内 (fifteen days): from today."""
     if not (m := _SPAN_WITHIN.search(free)):
         return None
-    unit = next((v for k, v in _SPANS.items() if m["unit"].endswith(k)), None)
-    if m["n"] == "半":  # half a year or a month is whole months or days
-        delta = relativedelta(months=6) if m["unit"] == "年" else relativedelta(days=15)
-        return DateMatch(today + delta, m.span())
-    n = _number(m["n"])
-    if m["unit"] == "个季度":
-        return DateMatch(today + relativedelta(months=3 * n), m.span())
-    if unit is None:  # 日 and 年
-        delta = relativedelta(days=n) if m["unit"] == "日" else relativedelta(years=n)
-    else:
-        delta = relativedelta(**{unit: n})
-    return DateMatch(today + delta, m.span())
+    half, unit = m["n"] == "半", m["unit"]
+    if unit in _SPAN_MONTHS and not (half and unit == "个月"):
+        months = _SPAN_MONTHS[unit] // 2 if half else _SPAN_MONTHS[unit] * _number(m["n"])
+        return DateMatch(today + relativedelta(months=months), m.span())
+    days = 15 if half and unit == "个月" else _SPAN_DAYS[unit.removeprefix("个")] * _number(m["n"])
+    return DateMatch(today + timedelta(days=days), m.span())
 
 
 def _festival_before(free: str, today: date) -> DateMatch | None:
