@@ -385,6 +385,11 @@ _CATALOGUE: dict[str, dict[str, str]] = {
         EN: "You can see your own branch, for any period, e.g. /{command} this quarter or "
         "/{command} Q1 2026.",
     },
+    "edit_commitment": {
+        ZH: "/edit 修改的是会议和活动记录。承诺事项不能修改：如需改内容或截止日期，请先用 /withdraw 编号 原因 撤回，再用 /commit 重新登记。",
+        EN: "/edit changes meeting records. A commitment cannot be edited: withdraw it with "
+        "/withdraw NUMBER REASON and make it again with /commit.",
+    },
     "bad_edit": {
         ZH: "用法：/edit 编号 字段:新值，例如：/edit 12 地点:村委会 或 /edit 12 实到20人。",
         EN: "Usage: /edit NUMBER field: value, e.g. /edit 12 place: village hall or "

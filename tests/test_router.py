@@ -1285,3 +1285,11 @@ def test_groups_excused_together_name_the_reason_once(chat):
     chat("leader", "town")("/excuse 一村 党小组会 2026-02 春节")
     line = next(x for x in chat()("/status 2026-02").splitlines() if "党小组会" in x)
     assert line.endswith("免开：春节"), line
+
+
+def test_editing_a_deadline_says_commitments_are_withdrawn_and_made_again(chat, engine):
+    sec = chat()
+    made = commitment_id(sec("/commit 修缮村活动室 截止6月30日"))
+    reply = sec(f"/edit {made} 截止:7月31日")
+    assert reply.startswith("/edit 修改的是会议和活动记录。承诺事项不能修改")
+    assert commitment(engine, made).due_on == date(2026, 6, 30)

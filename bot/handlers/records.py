@@ -7,7 +7,7 @@ from datetime import date
 
 from bot import dialogs, render
 from bot.messages import fmt_date, t
-from bot.parsing import parse_activity, prose, take_period
+from bot.parsing import normalise, parse_activity, prose, split_keyed, take_period
 from bot.turn import Reply, RouterState, Turn
 from core import activities
 from core.activities import ActivityDraft, SourceKey
@@ -154,6 +154,8 @@ class RecordCommands(RouterState):
         if parsed.unknown_type is not None or parsed.leftover:
             raise DomainError("bad_edit")
         changes = {k: v for k, v in asdict(parsed.draft).items() if v is not None}
+        if not changes and "due" in split_keyed(normalise(rest))[1]:  # 截止: is a commitment's
+            raise DomainError("edit_commitment")
         if not changes:
             raise DomainError("bad_edit")
         a = activities.edit(
