@@ -193,7 +193,7 @@ def _month_alone(text: str, today: date) -> DateMatch | None:
     if not 1 <= month <= 12:
         raise DomainError("invalid_date", text=m[0])
     period = Period.month(_year(m, today) or today.year, month)
-    return DateMatch(_end_of(period, m, today), m.span())
+    return DateMatch(_end_of(period, bool(_year(m, today)), today), m.span())
 
 
 def _date_before(free: str, today: date) -> DateMatch | None:
@@ -238,20 +238,22 @@ def _period_within(free: str, today: date) -> DateMatch | None:
         kind = "quarter" if m["unit"] == "季度" else "month"
         step = 1 if m["this"] and "下" in m["this"] else 0
         return DateMatch(Period.containing(kind, today).shift(step).end, m.span())
-    return DateMatch(_end_of(_named_period(m, _year(m, today) or today.year), m, today), m.span())
+    year = _year(m, today)
+    return DateMatch(_end_of(_named_period(m, year or today.year), bool(year), today), m.span())
 
 
 def _year_within(free: str, today: date) -> DateMatch | None:
     """年内, 明年内: the last day of that year."""
     if not (m := _YEAR_WITHIN.search(free)):
         return None
-    return DateMatch(_end_of(Period.of_year(_year(m, today) or today.year), m, today), m.span())
+    year = _year(m, today)
+    return DateMatch(_end_of(Period.of_year(year or today.year), bool(year), today), m.span())
 
 
-def _end_of(period: Period, m: re.Match[str], today: date) -> date:
+def _end_of(period: Period, year_written: bool, today: date) -> date:
     """The period's last day; a period already over is next year's, unless its year was
     written (then it is refused as past, as any deadline already gone by is)."""
-    if period.end < today and not _year(m, today):
+    if period.end < today and not year_written:
         period = period.shift(12 // period.months)
     return period.end
 
@@ -306,9 +308,7 @@ def _english_within(free: str, today: date) -> DateMatch | None:
         return DateMatch(today + relativedelta(**{f"{m['unit'].lower()}s": n}), m.span())
     if m := _EN_QUARTER_END.search(free):
         period = Period.quarter(int(m["year"]) if m["year"] else today.year, int(m["q"]))
-        if period.end < today and not m["year"]:
-            period = period.shift(4)
-        return DateMatch(period.end, m.span())
+        return DateMatch(_end_of(period, bool(m["year"]), today), m.span())
     return None
 
 

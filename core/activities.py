@@ -294,13 +294,18 @@ def _same_day(session: Session, activity: Activity) -> int | None:
     ).first()
 
 
+def people_counted(activity: Activity) -> int:
+    """The larger of those present and those expected: what the roll is checked against."""
+    return max(activity.present or 0, activity.expected or 0)
+
+
 MIN_BRANCH_MEMBERS = 3  # 党章: a branch is set up where there are three full members or more
 
 
 def beyond_roster(session: Session, activity: Activity) -> int | None:
     """The branch's number of members on record, when a record counts more present or
     expected than that: a slip (出席200人 for 16 members), or guests worth a note."""
-    counted = max(activity.present or 0, activity.expected or 0)
+    counted = people_counted(activity)
     if activity.branch_id is None or not counted:
         return None
     roster = member_counts(session, activity.org_id, [activity.branch_id]).get(activity.branch_id)

@@ -170,7 +170,7 @@ class RecordCommands(RouterState):
         return [Reply("\n".join(lines))]
 
     def _beyond_roster(self, a: Activity, roster: int) -> str:
-        counted = max(a.present or 0, a.expected or 0)
+        counted = activities.people_counted(a)
         return t("beyond_roster", self.locale, n=counted, roster=roster, id=a.id)
 
     def _cmd_excuse(self, turn: Turn) -> list[Reply]:
